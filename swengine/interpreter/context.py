@@ -1,0 +1,73 @@
+"""The per-instance run context shared by every state executor: IR, variables, event inbox, progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from swengine import expressions
+from swengine.interpreter.inbox import Inbox
+from swengine.ir import RunRequest, State, WorkflowIR
+
+
+@dataclass
+class RunContext:
+    """Mutable bookkeeping of one running instance (lives only inside the workflow)."""
+
+    request: RunRequest
+    inbox: Inbox
+    states: dict[str, State] = field(default_factory=dict)
+    visited: list[str] = field(default_factory=list)
+    current_state: str | None = None
+    data: Any = None
+    produced_events: list[dict[str, Any]] = field(default_factory=list)
+    completed_for_compensation: list[str] = field(default_factory=list)
+    child_counter: int = 0
+
+    @classmethod
+    def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
+        ctx = cls(request=request, inbox=inbox, visited=list(request.visited))
+        ctx.states = {state.name: state for state in request.ir.states}
+        return ctx
+
+    @property
+    def ir(self) -> WorkflowIR:
+        return self.request.ir
+
+    def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Variables every expression sees: ``$CONST`` plus any iteration parameters."""
+        base = {"CONST": self.ir.constants}
+        if extra:
+            base.update(extra)
+        return base
+
+    def evaluate(self, expr: str | None, data: Any, extra: dict[str, Any] | None = None) -> Any:
+        """Evaluate a jq expression against ``data``; a missing expression passes data through."""
+        if expr is None:
+            return data
+        return expressions.evaluate(expr, data, self.variables(extra))
+
+    def evaluate_bool(self, expr: str, data: Any, extra: dict[str, Any] | None = None) -> bool:
+        return expressions.evaluate_bool(expr, data, self.variables(extra))
+
+    def merge_into(self, data: Any, to_state_data: str | None, value: Any, extra: dict[str, Any] | None = None) -> Any:
+        """Merge ``value`` into ``data`` at the place ``to_state_data`` designates (0.8 merging rules)."""
+        path = None
+        if to_state_data is not None:
+            path = expressions.evaluate_path(to_state_data, data, self.variables(extra))
+        return expressions.merge_at(data, path, value)
+
+    def next_child_id(self, workflow_id: str, label: str) -> str:
+        self.child_counter += 1
+        return f"{workflow_id}/{label}/{self.child_counter}"
+
+    def status(self, status: str) -> dict[str, Any]:
+        return {
+            "status": status,
+            "definition": {"id": self.ir.id, "version": self.ir.version, "content_hash": self.ir.content_hash},
+            "current_state": self.current_state,
+            "data": self.data,
+            "visited": list(self.visited),
+            "produced_events": list(self.produced_events),
+            "pending_events": self.inbox.pending_count(),
+        }

@@ -1,0 +1,64 @@
+"""Events inside an instance: waiting for consumed events and producing CloudEvents through the emit activity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+from swengine.durations import parse_duration
+from swengine.interpreter.context import RunContext
+from swengine.ir import EMIT_ACTIVITY, EventDef, ProducedEvent
+
+EMIT_TIMEOUT = timedelta(seconds=30)
+
+
+async def wait_for_event(
+    ctx: RunContext, definitions: list[EventDef], timeout: str | None
+) -> tuple[EventDef, dict[str, Any]]:
+    """Wait until a buffered event matches one of ``definitions`` (first in arrival order), then consume it."""
+
+    def ready() -> bool:
+        return any(ctx.inbox.find(definition) is not None for definition in definitions)
+
+    await workflow.wait_condition(ready, timeout=parse_duration(timeout) if timeout else None)
+    best: tuple[int, EventDef] | None = None
+    for definition in definitions:
+        index = ctx.inbox.find(definition)
+        if index is not None and (best is None or index < best[0]):
+            best = (index, definition)
+    assert best is not None
+    event = ctx.inbox.take(best[1])
+    assert event is not None
+    return best[1], event
+
+
+def build_event(produced: ProducedEvent, data: Any, ctx: RunContext, extra: dict[str, Any] | None) -> dict[str, Any]:
+    """A CloudEvent (structured, as a dict) with a deterministic id, so replays produce the same event."""
+    info = workflow.info()
+    payload = produced.data if produced.data_expr is None else ctx.evaluate(produced.data_expr, data, extra)
+    event: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": str(workflow.uuid4()),
+        "source": produced.source or f"/swengine/{ctx.ir.id}",
+        "type": produced.type,
+        "time": workflow.now().isoformat(),
+        "datacontenttype": "application/json",
+        "data": payload,
+        "swengineinstance": info.workflow_id,
+    }
+    for name, value in produced.context_attributes.items():
+        event[name] = value
+    return event
+
+
+async def produce_events(
+    produced: list[ProducedEvent], data: Any, ctx: RunContext, extra: dict[str, Any] | None = None
+) -> None:
+    """Record and emit events; one activity call carries them all to the sink and the router."""
+    if not produced:
+        return
+    events = [build_event(item, data, ctx, extra) for item in produced]
+    ctx.produced_events.extend(events)
+    await workflow.execute_activity(EMIT_ACTIVITY, events, start_to_close_timeout=EMIT_TIMEOUT)

@@ -1,0 +1,78 @@
+"""The event inbox of one instance: buffers CloudEvents until a state consumes them, deduplicated by source + id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swengine.ir import EventDef
+
+
+def dedupe_key(event: dict[str, Any]) -> str:
+    """CloudEvents are unique by (source, id): the key under which a delivery counts once."""
+    return f"{event.get('source', '')}\x1f{event.get('id', '')}"
+
+
+class Inbox:
+    """Arrival-ordered buffer with correlation learned from the first consumed event (spec 0.8 correlation)."""
+
+    def __init__(self, pending: list[dict[str, Any]] | None = None, seen: list[str] | None = None) -> None:
+        self._pending: list[dict[str, Any]] = list(pending or [])
+        self._seen: set[str] = set(seen or [])
+        self._seen_order: list[str] = list(seen or [])
+        self.correlation: dict[str, Any] = {}
+
+    def deliver(self, event: dict[str, Any]) -> bool:
+        """Buffer an event; False when it is a duplicate delivery."""
+        key = dedupe_key(event)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self._seen_order.append(key)
+        self._pending.append(event)
+        return True
+
+    def matches(self, event: dict[str, Any], definition: EventDef) -> bool:
+        if event.get("type") != definition.type:
+            return False
+        if definition.source is not None and event.get("source") != definition.source:
+            return False
+        for rule in definition.correlation:
+            value = event.get(rule.context_attribute_name)
+            if value is None:
+                return False
+            expected = rule.context_attribute_value
+            if expected is None:
+                expected = self.correlation.get(rule.context_attribute_name)
+            if expected is not None and str(value) != str(expected):
+                return False
+        return True
+
+    def find(self, definition: EventDef) -> int | None:
+        for index, event in enumerate(self._pending):
+            if self.matches(event, definition):
+                return index
+        return None
+
+    def take(self, definition: EventDef) -> dict[str, Any] | None:
+        """Remove and return the oldest buffered event matching ``definition``, learning its correlation."""
+        index = self.find(definition)
+        if index is None:
+            return None
+        event = self._pending.pop(index)
+        for rule in definition.correlation:
+            self.correlation.setdefault(rule.context_attribute_name, event.get(rule.context_attribute_name))
+        return event
+
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def pending(self) -> list[dict[str, Any]]:
+        return list(self._pending)
+
+    def seen(self) -> list[str]:
+        return list(self._seen_order)
+
+
+def event_payload(event: dict[str, Any], definition: EventDef) -> Any:
+    """What event data filters see: the ``data`` attribute, or the whole event when ``dataOnly`` is false."""
+    return event.get("data") if definition.data_only else event

@@ -1,0 +1,48 @@
+"""ForEach state: run the actions once per element, in parallel batches or in sequence, results in input order."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from swengine.interpreter.actions import apply_result, call_action
+from swengine.interpreter.context import RunContext
+from swengine.interpreter.failures import StateFailure
+from swengine.ir import ForEachState, Transition
+
+
+async def _iteration(state: ForEachState, item: Any, data: Any, ctx: RunContext) -> Any:
+    """One iteration's result: its actions' filtered results merged together.
+
+    Its actions see the state data plus the iteration parameter (as a key and as ``$<param>``), and later
+    actions see earlier actions' results.
+    """
+    extra = {state.iteration_param: item}
+    scoped = {**data, state.iteration_param: item} if isinstance(data, dict) else data
+    result: Any = None
+    for action in state.actions:
+        ran, value = await call_action(action, scoped, ctx, extra)
+        if ran:
+            scoped = apply_result(action, scoped, value, ctx, extra)
+            result = apply_result(action, result, value, ctx, extra)
+    return result
+
+
+async def execute_foreach(state: ForEachState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:
+    collection = ctx.evaluate(state.input_collection, data)
+    if collection is None:
+        collection = []
+    if not isinstance(collection, list):
+        raise StateFailure("invalid_collection", f"inputCollection gave {type(collection).__name__}, not an array")
+    results: list[Any] = []
+    if state.mode == "sequential":
+        for item in collection:
+            results.append(await _iteration(state, item, data, ctx))
+    else:
+        size = state.batch_size or len(collection) or 1
+        for start in range(0, len(collection), size):
+            batch = collection[start : start + size]
+            results += await asyncio.gather(*(_iteration(state, item, data, ctx) for item in batch))
+    if state.output_collection is not None:
+        data = ctx.merge_into(data, state.output_collection, results)
+    return data, state.transition

@@ -1,0 +1,15 @@
+"""Inject state: merge static data into the state data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swengine import expressions
+from swengine.interpreter.context import RunContext
+from swengine.ir import InjectState, Transition
+
+
+async def execute_inject(state: InjectState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:
+    if state.data is None:
+        return data, state.transition
+    return expressions.merge(data, state.data), state.transition

@@ -1,0 +1,144 @@
+"""The one Temporal workflow: a thin loop that walks the IR's states.
+
+Look up the state, filter its input, run its executor, filter its output, produce events, follow the
+transition. Failures go to the first matching ``onErrors`` handler or fail the instance with an
+``ApplicationError`` whose type is the stable error code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from swengine.durations import parse_duration
+from swengine.interpreter.compensation import compensate
+from swengine.interpreter.context import RunContext
+from swengine.interpreter.events import produce_events
+from swengine.interpreter.failures import StateFailure, find_handler, to_state_failure
+from swengine.interpreter.inbox import Inbox
+from swengine.interpreter.input import check_input
+from swengine.interpreter.states import executor_for
+from swengine.ir import EVENT_SIGNAL, STATUS_QUERY, WORKFLOW_NAME, ContinueAs, RunRequest, State, Transition
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class Interpreter:
+    """Runs any compiled Serverless Workflow definition carried in its ``RunRequest``."""
+
+    def __init__(self) -> None:
+        self._inbox = Inbox()
+        self._ctx: RunContext | None = None
+        self._status = "running"
+
+    @workflow.signal(name=EVENT_SIGNAL)
+    def on_event(self, event: dict[str, Any]) -> None:
+        """A CloudEvent (structured, as a dict) for this instance; duplicates by source + id count once."""
+        self._inbox.deliver(event)
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> dict[str, Any]:
+        if self._ctx is None:
+            return {"status": self._status, "current_state": None, "visited": [], "data": None}
+        return self._ctx.status(self._status)
+
+    @workflow.run
+    async def run(self, request: RunRequest) -> Any:
+        for event in request.events:
+            self._inbox.deliver(event)
+        self._inbox = Inbox(pending=self._inbox.pending(), seen=request.seen_event_keys + self._inbox.seen())
+        ctx = self._ctx = RunContext.create(request, self._inbox)
+        data = request.input if request.input is not None else {}
+        if request.start_state is None:
+            check_input(ctx.ir, data)
+        ctx.data = data
+        try:
+            result = await self._walk(ctx, request.start_state or ctx.ir.start, data)
+        except StateFailure as failure:
+            self._status = "failed"
+            raise failure.to_application_error() from None
+        self._status = "completed"
+        return result
+
+    async def _walk(self, ctx: RunContext, name: str, data: Any) -> Any:
+        while True:
+            state = ctx.states[name]
+            data, transition = await self._run_state(ctx, state, data)
+            ctx.data = data
+            await produce_events(transition.produce_events, data, ctx)
+            if transition.compensate:
+                data = await compensate(ctx, data)
+            if transition.is_end:
+                if transition.continue_as is not None:
+                    self._continue_as(ctx, transition.continue_as, data)
+                return data
+            assert transition.next_state is not None
+            name = transition.next_state
+            if workflow.info().is_continue_as_new_suggested():
+                self._continue_as_same(ctx, name, data)
+
+    async def _run_state(self, ctx: RunContext, state: State, data: Any) -> tuple[Any, Transition]:
+        """Run one state with its filters and timeout; a handled failure yields the handler's transition."""
+        ctx.current_state = state.name
+        ctx.visited.append(state.name)
+        try:
+            state_data = ctx.evaluate(state.input_filter, data)
+            ctx.data = state_data
+            work = executor_for(state.kind)(state, state_data, ctx)
+            if state.timeouts.state_exec:
+                state_data, transition = await asyncio.wait_for(
+                    work, parse_duration(state.timeouts.state_exec).total_seconds()
+                )
+            else:
+                state_data, transition = await work
+            output = ctx.evaluate(state.output_filter, state_data)
+            if state.compensated_by:
+                ctx.completed_for_compensation.append(state.name)
+            return output, transition
+        except Exception as err:
+            failure = to_state_failure(err)
+            if failure is None:
+                raise
+            failure.state = failure.state or state.name
+            handler = find_handler(state.on_errors, failure)
+            if handler is None:
+                raise failure from None
+            workflow.logger.info("state %s: error %s handled by onErrors", state.name, failure.code)
+            return data, handler.transition
+
+    def _continue_as(self, ctx: RunContext, target: ContinueAs, data: Any) -> None:
+        """``end.continueAs``: a new execution of the named workflow with the selected data."""
+        ir = ctx.ir
+        if target.workflow_id != ir.id:
+            key = f"{target.workflow_id}@{target.version}" if target.version else target.workflow_id
+            ir = ctx.request.subflows.get(key) or ctx.request.subflows.get(target.workflow_id)  # type: ignore[assignment]
+            if ir is None:
+                raise StateFailure("subflow_not_found", f"continueAs target '{target.workflow_id}' is not deployed")
+        new_input = target.data if target.data_expr is None else ctx.evaluate(target.data_expr, data)
+        if target.data is None and target.data_expr is None:
+            new_input = data
+        timeout = parse_duration(target.workflow_exec_timeout) if target.workflow_exec_timeout else None
+        workflow.continue_as_new(
+            RunRequest(ir=ir, input=new_input, subflows=ctx.request.subflows, parent_id=ctx.request.parent_id),
+            run_timeout=timeout,
+        )
+
+    def _continue_as_same(self, ctx: RunContext, next_state: str, data: Any) -> None:
+        """History is getting long: carry on in a fresh execution from ``next_state``, losing nothing."""
+        workflow.continue_as_new(
+            RunRequest(
+                ir=ctx.ir,
+                input=data,
+                subflows=ctx.request.subflows,
+                start_state=next_state,
+                visited=ctx.visited[-1000:],
+                events=self._inbox.pending(),
+                seen_event_keys=self._inbox.seen()[-10000:],
+                parent_id=ctx.request.parent_id,
+            )
+        )
+
+
+__all__ = ["Interpreter", "ApplicationError"]

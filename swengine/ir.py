@@ -1,0 +1,388 @@
+"""The compiled form of a workflow: plain, frozen, JSON-native dataclasses that travel inside Temporal history.
+
+Every member of a union carries ``kind`` so Temporal's converter (which decodes unions by trial) can never
+decode a value into the wrong class. Field names are snake_case; durations are ISO-8601 strings; jq
+expressions are stored without their ``${ }`` wrapper. Wire names never change once shipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+IR_VERSION = 1
+
+WORKFLOW_NAME = "swengine.Interpreter"
+"""The one Temporal workflow type that runs every definition."""
+EVENT_SIGNAL = "event"
+"""Signal carrying one CloudEvent (as a dict) into an instance."""
+STATUS_QUERY = "status"
+"""Query answering the current state, data and states visited."""
+EMIT_ACTIVITY = "swengine.emit_event"
+"""Engine activity that sends produced CloudEvents to the configured sink."""
+REST_ACTIVITY = "swengine.rest"
+"""Engine activity that invokes a ``rest`` (OpenAPI) function."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Retry:
+    """A resolved retry definition, mapped onto a Temporal retry policy by the interpreter."""
+
+    name: str
+    delay: str | None = None
+    """Initial delay between attempts (ISO-8601)."""
+    max_delay: str | None = None
+    """Upper bound on the delay between attempts."""
+    increment: str | None = None
+    """Static duration added to the delay after each attempt (approximated by Temporal's backoff)."""
+    multiplier: float | None = None
+    """Backoff coefficient."""
+    max_attempts: int = 1
+    """Total attempts, the first included; 0 means unlimited."""
+    jitter: float | None = None
+    """Fraction of the delay used as random jitter (Temporal applies its own jitter)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProducedEvent:
+    """An event to emit on a transition, at the end, or from an ``eventRef`` action."""
+
+    event: str
+    """Event definition name."""
+    type: str
+    source: str | None = None
+    data: Any = None
+    """Literal data, or None when ``data_expr`` gives it."""
+    data_expr: str | None = None
+    """jq evaluated against the state data to build the event data."""
+    context_attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ContinueAs:
+    """Continue the instance as a new execution of a (possibly other) workflow."""
+
+    workflow_id: str
+    version: str | None = None
+    data_expr: str | None = None
+    """jq selecting the new execution's input; None passes the state data."""
+    data: Any = None
+    workflow_exec_timeout: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Transition:
+    """Where a state goes next: another state, or the end of the instance (folded ``transition``/``end``)."""
+
+    next_state: str | None = None
+    """Target state; None means this is an end."""
+    terminate: bool = False
+    """End the whole instance now, even with other branches active."""
+    compensate: bool = False
+    """Run compensation before moving on."""
+    produce_events: list[ProducedEvent] = field(default_factory=list)
+    continue_as: ContinueAs | None = None
+
+    @property
+    def is_end(self) -> bool:
+        return self.next_state is None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ErrorHandler:
+    """One ``onErrors`` entry: which errors it catches and where it goes."""
+
+    errors: list[str] | None
+    """Error names/codes matched; None catches any error (``errorRef: "*"`` style)."""
+    transition: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FunctionCall:
+    """Call a function: an activity by name, or a jq expression evaluated in the workflow."""
+
+    kind: Literal["function"] = "function"
+    function: str
+    """Function definition name (what mocks and error messages refer to)."""
+    type: str
+    """Spec function type: custom, rest, expression, asyncapi, rpc, graphql, odata."""
+    operation: str
+    activity: str | None = None
+    """Temporal activity name; None for expression functions."""
+    expression: str | None = None
+    """jq program for expression functions."""
+    arguments_expr: str | None = None
+    """One jq program building the arguments object (literals and ``${ }`` values combined)."""
+    invoke: Literal["sync", "async"] = "sync"
+    local: bool = False
+    """Run as a Temporal local activity (cheap built-in transforms)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SubflowCall:
+    """Run another workflow definition as a child workflow."""
+
+    kind: Literal["subflow"] = "subflow"
+    workflow_id: str
+    version: str | None = None
+    invoke: Literal["sync", "async"] = "sync"
+    on_parent_complete: Literal["terminate", "continue"] = "terminate"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventCall:
+    """Produce an event, then (unless async) wait for its result event."""
+
+    kind: Literal["event"] = "event"
+    produce: ProducedEvent
+    result_event: str | None = None
+    """Event definition name awaited as the result."""
+    result_timeout: str | None = None
+    invoke: Literal["sync", "async"] = "sync"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Action:
+    """One action of a state, with its data filter and retry behaviour resolved."""
+
+    name: str | None = None
+    call: FunctionCall | SubflowCall | EventCall
+    condition: str | None = None
+    """jq; the action runs only when it yields true."""
+    from_state_data: str | None = None
+    results: str | None = None
+    to_state_data: str | None = None
+    """jq path expression naming where results are merged; None merges at the top."""
+    use_results: bool = True
+    retry: Retry | None = None
+    retryable_errors: list[str] | None = None
+    non_retryable_errors: list[str] | None = None
+    auto_retries: bool = False
+    timeout: str | None = None
+    """actionExecTimeout (ISO-8601)."""
+    sleep_before: str | None = None
+    sleep_after: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventDef:
+    """A resolved event definition."""
+
+    name: str
+    type: str
+    source: str | None = None
+    kind: Literal["consumed", "produced"] = "consumed"
+    correlation: list[Correlation] = field(default_factory=list)
+    data_only: bool = True
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Correlation:
+    context_attribute_name: str
+    context_attribute_value: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventDataFilter:
+    use_data: bool = True
+    data: str | None = None
+    to_state_data: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StateTimeouts:
+    state_exec: str | None = None
+    """Total time for the state (ISO-8601)."""
+    action_exec: str | None = None
+    """Default per-action timeout."""
+    event_timeout: str | None = None
+    """How long event and callback states (and event-based switches) wait."""
+    branch_exec: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _StateBase:
+    name: str
+    input_filter: str | None = None
+    output_filter: str | None = None
+    on_errors: list[ErrorHandler] = field(default_factory=list)
+    timeouts: StateTimeouts = field(default_factory=StateTimeouts)
+    compensated_by: str | None = None
+    used_for_compensation: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OperationState(_StateBase):
+    kind: Literal["operation"] = "operation"
+    action_mode: Literal["sequential", "parallel"] = "sequential"
+    actions: list[Action] = field(default_factory=list)
+    transition: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InjectState(_StateBase):
+    kind: Literal["inject"] = "inject"
+    data: Any = None
+    transition: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SleepState(_StateBase):
+    kind: Literal["sleep"] = "sleep"
+    duration: str
+    transition: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DataCondition:
+    condition: str
+    transition: Transition
+    name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventCondition:
+    event: str
+    transition: Transition
+    name: str | None = None
+    data_filter: EventDataFilter = field(default_factory=EventDataFilter)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SwitchState(_StateBase):
+    kind: Literal["switch"] = "switch"
+    data_conditions: list[DataCondition] = field(default_factory=list)
+    event_conditions: list[EventCondition] = field(default_factory=list)
+    default: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Branch:
+    name: str
+    actions: list[Action] = field(default_factory=list)
+    action_mode: Literal["sequential", "parallel"] = "sequential"
+    timeout: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ParallelState(_StateBase):
+    kind: Literal["parallel"] = "parallel"
+    branches: list[Branch] = field(default_factory=list)
+    completion_type: Literal["allOf", "atLeast"] = "allOf"
+    num_completed: int = 0
+    transition: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ForEachState(_StateBase):
+    kind: Literal["foreach"] = "foreach"
+    input_collection: str
+    output_collection: str | None = None
+    iteration_param: str = "item"
+    batch_size: int | None = None
+    mode: Literal["parallel", "sequential"] = "parallel"
+    actions: list[Action] = field(default_factory=list)
+    transition: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OnEvent:
+    event_refs: list[str]
+    action_mode: Literal["sequential", "parallel"] = "sequential"
+    actions: list[Action] = field(default_factory=list)
+    data_filter: EventDataFilter = field(default_factory=EventDataFilter)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventState(_StateBase):
+    kind: Literal["event"] = "event"
+    exclusive: bool = True
+    on_events: list[OnEvent] = field(default_factory=list)
+    transition: Transition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CallbackState(_StateBase):
+    kind: Literal["callback"] = "callback"
+    action: Action
+    event: str
+    data_filter: EventDataFilter = field(default_factory=EventDataFilter)
+    transition: Transition
+
+
+State = (
+    OperationState
+    | InjectState
+    | SleepState
+    | SwitchState
+    | ParallelState
+    | ForEachState
+    | EventState
+    | CallbackState
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Schedule:
+    interval: str | None = None
+    cron: str | None = None
+    cron_valid_until: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WorkflowIR:
+    """A compiled workflow definition: everything the interpreter needs, nothing it must look up."""
+
+    ir_version: int = IR_VERSION
+    id: str
+    version: str | None = None
+    name: str | None = None
+    content_hash: str
+    """sha256 of the source text: identifies what was deployed."""
+    start: str
+    schedule: Schedule | None = None
+    states: list[State]
+    events: list[EventDef] = field(default_factory=list)
+    constants: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    """Every defined error's name and code: the known (checked) errors of spec 0.8."""
+    data_input_schema: dict[str, Any] | None = None
+    fail_on_invalid_input: bool = True
+    workflow_exec_timeout: str | None = None
+    interrupt_on_timeout: bool = True
+    run_before_timeout: str | None = None
+    """State to run when ``workflowExecTimeout`` fires (``runBefore``)."""
+    keep_active: bool = False
+    auto_retries: bool = False
+
+    def state(self, name: str) -> State:
+        for state in self.states:
+            if state.name == name:
+                return state
+        raise KeyError(name)
+
+    def event(self, name: str) -> EventDef:
+        for event in self.events:
+            if event.name == name:
+                return event
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunRequest:
+    """The single argument of the interpreter workflow."""
+
+    ir: WorkflowIR
+    input: Any = None
+    subflows: dict[str, WorkflowIR] = field(default_factory=dict)
+    """Definitions reachable through ``subFlowRef``, keyed ``id`` and ``id@version``, bundled at start."""
+    start_state: str | None = None
+    """Resume point after continue-as-new; None starts at ``ir.start``."""
+    visited: list[str] = field(default_factory=list)
+    """States visited before a continue-as-new, carried over so status stays complete."""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """CloudEvents buffered but not yet consumed, carried over continue-as-new."""
+    seen_event_keys: list[str] = field(default_factory=list)
+    """Dedupe keys (source + id) of events already received, carried over continue-as-new."""
+    parent_id: str | None = None

@@ -1,0 +1,165 @@
+"""The one facade over the Temporal client: start, signal, query, cancel, terminate, result.
+
+REST and CLI are thin adapters over this; nothing else turns a definition into a running instance.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from swengine.definitions import Lookup, bundle_subflows
+from swengine.durations import parse_duration
+from swengine.errors import InputError, NotFound, SwengineError
+from swengine.interpreter.input import input_problems
+from swengine.ir import EVENT_SIGNAL, STATUS_QUERY, WORKFLOW_NAME, RunRequest, WorkflowIR
+from swengine.worker import DEFAULT_TASK_QUEUE
+
+STATUS_NAMES = {
+    WorkflowExecutionStatus.RUNNING: "running",
+    WorkflowExecutionStatus.COMPLETED: "completed",
+    WorkflowExecutionStatus.FAILED: "failed",
+    WorkflowExecutionStatus.CANCELED: "cancelled",
+    WorkflowExecutionStatus.TERMINATED: "terminated",
+    WorkflowExecutionStatus.CONTINUED_AS_NEW: "running",
+    WorkflowExecutionStatus.TIMED_OUT: "timed_out",
+}
+
+
+class InstanceFailed(SwengineError):
+    """The instance ended in failure; ``code`` is the error type the interpreter reported."""
+
+    code = "instance_failed"
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class Started:
+    instance_id: str
+    run_id: str | None
+
+
+class Service:
+    """Start and steer instances of compiled definitions on one Temporal namespace and task queue."""
+
+    def __init__(self, client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE, lookup: Lookup | None = None):
+        self.client = client
+        self.task_queue = task_queue
+        self.lookup: Lookup = lookup or (lambda _id, _version: None)
+
+    def request_for(self, ir: WorkflowIR, data: Any) -> RunRequest:
+        """Check the input against ``dataInputSchema`` now (a clear 4xx) and bundle the subflows."""
+        data = {} if data is None else data
+        problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
+        if problems:
+            raise InputError("workflow input does not match dataInputSchema: " + "; ".join(problems), detail=problems)
+        return RunRequest(ir=ir, input=data, subflows=bundle_subflows(ir, self.lookup))
+
+    async def start(
+        self,
+        ir: WorkflowIR,
+        data: Any = None,
+        *,
+        instance_id: str | None = None,
+        reuse_existing: bool = False,
+        first_event: dict[str, Any] | None = None,
+    ) -> Started:
+        """Start an instance; with ``reuse_existing`` a running instance of that id is returned, not duplicated.
+
+        ``first_event`` starts it with a CloudEvent already delivered (signal-with-start).
+        """
+        request = self.request_for(ir, data)
+        options: dict[str, Any] = {
+            "id": instance_id or f"{ir.id}-{uuid.uuid4()}",
+            "task_queue": self.task_queue,
+            "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        }
+        if reuse_existing:
+            options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
+        if ir.workflow_exec_timeout:
+            options["execution_timeout"] = parse_duration(ir.workflow_exec_timeout)
+        if first_event is not None:
+            options["start_signal"] = EVENT_SIGNAL
+            options["start_signal_args"] = [first_event]
+        handle = await self.client.start_workflow(WORKFLOW_NAME, request, **options)
+        return Started(instance_id=handle.id, run_id=handle.result_run_id)
+
+    async def run(self, ir: WorkflowIR, data: Any = None, *, instance_id: str | None = None) -> Any:
+        started = await self.start(ir, data, instance_id=instance_id)
+        return await self.result(started.instance_id)
+
+    def handle(self, instance_id: str) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(instance_id)
+
+    async def describe(self, instance_id: str) -> dict[str, Any]:
+        """Temporal's view (status, times) plus the interpreter's (state, data, visited, produced events)."""
+        handle = self.handle(instance_id)
+        try:
+            description = await handle.describe()
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+        status = STATUS_NAMES.get(description.status, "unknown") if description.status else "unknown"
+        view: dict[str, Any] = {}
+        try:
+            view = await handle.query(STATUS_QUERY)
+        except Exception:  # noqa: BLE001 - a closed instance whose worker is gone can still be described
+            view = {}
+        view.update(
+            instance_id=instance_id,
+            status=status,
+            started_at=description.start_time.isoformat() if description.start_time else None,
+            closed_at=description.close_time.isoformat() if description.close_time else None,
+        )
+        return view
+
+    async def result(self, instance_id: str, *, timeout: float | None = None) -> Any:
+        """Wait for the instance's output; a failed instance raises ``InstanceFailed`` with its error code."""
+        handle = self.handle(instance_id)
+        try:
+            if timeout is None:
+                return await handle.result()
+            import asyncio
+
+            return await asyncio.wait_for(handle.result(), timeout)
+        except WorkflowFailureError as err:
+            cause = err.cause
+            while getattr(cause, "cause", None) is not None and not getattr(cause, "type", None):
+                cause = cause.cause
+            code = getattr(cause, "type", None) or "instance_failed"
+            message = getattr(cause, "message", None) or str(cause)
+            raise InstanceFailed(message, code=code) from err
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+
+    async def send_event(self, instance_id: str, event: dict[str, Any]) -> None:
+        try:
+            await self.handle(instance_id).signal(EVENT_SIGNAL, event)
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+
+    async def cancel(self, instance_id: str) -> None:
+        try:
+            await self.handle(instance_id).cancel()
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+
+    async def terminate(self, instance_id: str, reason: str = "terminated by user") -> None:
+        try:
+            await self.handle(instance_id).terminate(reason=reason)
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+
+    @staticmethod
+    def _translate(err: RPCError, instance_id: str) -> SwengineError:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return NotFound(f"instance '{instance_id}' not found", code="instance_not_found")
+        return SwengineError(f"temporal: {err.message}", code="temporal_error")
+
+
+RESULT_POLL = timedelta(seconds=1)
