@@ -11,12 +11,12 @@ Unknown argument names are refused too, so a typo fails loudly instead of being 
 | builtin.omit           | object, keys (as for pick)                                  | object without those     |
 | builtin.set            | object? ({}), path: "a.b.c" or ["a", "b"], value            | copy with value set (2)  |
 | builtin.template       | template: "Hello {name}!", values? ({})                     | string (3)               |
-| builtin.log            | message, level?: debug|info|warning|error, data?            | {"logged": true}         |
+| builtin.log            | message, level?: debug/info/warning/error, data?            | {"logged": true}         |
 | builtin.uuid           | (none)                                                      | {"uuid": "..."}          |
-| builtin.now            | format?: iso|epoch|epoch_ms                                 | {"now": ...} (4)         |
+| builtin.now            | format?: iso/epoch/epoch_ms                                 | {"now": ...} (4)         |
 | builtin.base64_encode  | data: text, urlsafe?: bool                                  | {"data": base64}         |
 | builtin.base64_decode  | data: base64, urlsafe?: bool                                | {"data": text}           |
-| builtin.hash           | data: any JSON, algorithm?: sha256|sha1|md5|sha512          | {"hash": hex} (5)        |
+| builtin.hash           | data: any JSON, algorithm?: sha256/sha1/md5/sha512          | {"hash": hex} (5)        |
 | builtin.json_parse     | text                                                        | {"value": ...}           |
 | builtin.json_stringify | value, indent?: 0-8, sort_keys?: bool                       | {"text": ...}            |
 | builtin.echo           | anything                                                    | its arguments unchanged  |

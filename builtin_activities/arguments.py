@@ -6,7 +6,7 @@ arguments would fail the same way on every attempt.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, NoReturn
 
 from temporalio.exceptions import ApplicationError
@@ -52,20 +52,27 @@ def json_type(value: Any) -> str:
 
 
 def arguments_object(
-    verb: str, raw: Any, *, allowed: Collection[str], required: Collection[str] = ()
+    verb: str, raw: Any, *, required: Mapping[str, str] | None = None, optional: Collection[str] = ()
 ) -> dict[str, Any]:
-    """The action's arguments as a dict, refusing unknown names (typos) and missing required ones."""
+    """The arguments as a dict; ``required`` maps each required name to what it expects, for messages.
+
+    Unknown names are refused so a typo fails loudly instead of being silently ignored.
+    """
+    required = required or {}
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         refuse(verb, f"arguments must be an object, got {json_type(raw)}")
+    allowed = {*required, *optional}
     unknown = sorted(str(name) for name in raw if name not in allowed)
     if unknown:
         expected = ", ".join(sorted(allowed)) or "none"
-        refuse(verb, f"unknown argument(s) {', '.join(map(repr, unknown))}; expected: {expected}")
-    missing = [name for name in required if name not in raw]
-    if missing:
-        refuse(verb, f"missing required argument(s) {', '.join(map(repr, missing))}")
+        refuse(
+            verb, f"unknown argument(s) {', '.join(preview(n) for n in unknown[:5])}; expected: {expected}"
+        )
+    for name, expected in required.items():
+        if name not in raw:
+            refuse(verb, f"missing argument {name!r}: expected {expected}")
     return raw
 
 
@@ -101,7 +108,8 @@ def require_choice(verb: str, args: dict[str, Any], name: str, choices: tuple[st
     """Optional argument ``name`` as one of ``choices``."""
     value = args.get(name, default)
     if value not in choices:
-        refuse(verb, f"argument {name!r} must be one of {', '.join(choices)}, got {value!r}")
+        got = preview(value) if isinstance(value, str) else json_type(value)
+        refuse(verb, f"argument {name!r} must be one of {', '.join(choices)}, got {got}")
     return value
 
 

@@ -16,7 +16,7 @@ NOW_FORMATS = ("iso", "epoch", "epoch_ms")
 @activity.defn(name="builtin.now")
 async def now(arguments: Any) -> dict[str, Any]:
     """format?: iso (default, "2024-05-01T12:00:00Z") | epoch (int seconds) | epoch_ms (int milliseconds)."""
-    args = arguments_object("now", arguments, allowed=("format",))
+    args = arguments_object("now", arguments, optional=("format",))
     output = require_choice("now", args, "format", NOW_FORMATS, default="iso")
     nanos = time.time_ns()
     if output == "epoch":

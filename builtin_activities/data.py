@@ -23,32 +23,38 @@ _MISSING: Any = object()
 @activity.defn(name="builtin.merge")
 async def merge(arguments: Any) -> dict[str, Any]:
     """objects: array of objects, deep-merged left to right (later wins; arrays concatenated, unique)."""
-    args = arguments_object("merge", arguments, allowed=("objects",), required=("objects",))
+    args = arguments_object("merge", arguments, required={"objects": "an array of objects"})
     objects = require_list("merge", args, "objects")
-    result: dict[str, Any] = {}
     for index, item in enumerate(objects):
         if not isinstance(item, dict):
             refuse("merge", f"objects[{index}] must be an object, got {json_type(item)}")
         require_depth("merge", f"objects[{index}]", item)
-        result = merge_objects(result, item)
-    return result
+    return merge_all(objects) if objects else {}
 
 
-def merge_objects(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
-    """Serverless Workflow 0.8 data merging: keys of both kept, shared keys merged, ``later`` winning."""
-    result = dict(earlier)
-    for key, value in later.items():
-        result[key] = merge_values(earlier[key], value) if key in earlier else value
-    return result
+def merge_all(values: list[Any]) -> Any:
+    """Serverless Workflow 0.8 data merging of ``values`` left to right, in one pass over all of them.
 
-
-def merge_values(earlier: Any, later: Any) -> Any:
-    """Objects merge, arrays concatenate keeping unique elements; anything else: ``later`` replaces."""
-    if isinstance(earlier, dict) and isinstance(later, dict):
-        return merge_objects(earlier, later)
-    if isinstance(earlier, list) and isinstance(later, list):
-        return unique_elements(earlier + later)
-    return later
+    Objects merge key by key, arrays concatenate keeping unique elements, and any other pair is won by the
+    later value. Folding pairwise would copy the growing result once per value (quadratic); instead only
+    the trailing run of values of the last value's kind matters, since an earlier mismatch is overwritten.
+    """
+    kind = dict if isinstance(values[-1], dict) else list if isinstance(values[-1], list) else None
+    if kind is None:
+        return values[-1]
+    start = len(values) - 1
+    while start > 0 and isinstance(values[start - 1], kind):
+        start -= 1
+    run = values[start:]
+    if len(run) == 1:
+        return run[0]
+    if kind is list:
+        return unique_elements([item for array in run for item in array])
+    grouped: dict[str, list[Any]] = {}
+    for obj in run:
+        for key, value in obj.items():
+            grouped.setdefault(key, []).append(value)
+    return {key: merge_all(group) for key, group in grouped.items()}
 
 
 def unique_elements(items: list[Any]) -> list[Any]:
@@ -79,31 +85,64 @@ def json_identity(value: Any) -> Any:
 @activity.defn(name="builtin.pick")
 async def pick(arguments: Any) -> dict[str, Any]:
     """object: the source object; keys: array of keys or dotted paths ("a.b") to keep; missing ones skipped."""
-    args = arguments_object("pick", arguments, allowed=("object", "keys"), required=("object", "keys"))
+    args = arguments_object(
+        "pick", arguments, required={"object": "an object", "keys": "an array of keys or paths"}
+    )
     source = require_object("pick", args, "object")
     result: dict[str, Any] = {}
+    created = {id(result)}  # objects built here; anything else is shared with the source and never written
     for index, key in enumerate(require_list("pick", args, "keys")):
         path = parse_path("pick", f"keys[{index}]", key)
         value = get_path(source, path)
-        if value is not _MISSING:
-            result = set_path("pick", result, path, value)
+        if value is _MISSING:
+            continue
+        node = result
+        for step in path[:-1]:
+            child = node.get(step)
+            if child is None:
+                child = node[step] = {}
+                created.add(id(child))
+            elif id(child) not in created:
+                break  # an ancestor was picked whole: it already holds this value
+            node = child
+        else:
+            node[path[-1]] = value
     return result
 
 
 @activity.defn(name="builtin.omit")
 async def omit(arguments: Any) -> dict[str, Any]:
     """object: the source object; keys: array of keys or dotted paths ("a.b") to drop; missing ones ignored."""
-    args = arguments_object("omit", arguments, allowed=("object", "keys"), required=("object", "keys"))
-    result = require_object("omit", args, "object")
+    args = arguments_object(
+        "omit", arguments, required={"object": "an object", "keys": "an array of keys or paths"}
+    )
+    result = dict(require_object("omit", args, "object"))
+    copied = {id(result)}  # objects copied here may be edited; the source's own never are
     for index, key in enumerate(require_list("omit", args, "keys")):
-        result = delete_path(result, parse_path("omit", f"keys[{index}]", key))
+        path = parse_path("omit", f"keys[{index}]", key)
+        node = result
+        for step in path[:-1]:
+            child = node.get(step)
+            if not isinstance(child, dict):
+                break
+            if id(child) not in copied:
+                child = node[step] = dict(child)
+                copied.add(id(child))
+            node = child
+        else:
+            node.pop(path[-1], None)
     return result
 
 
 @activity.defn(name="builtin.set")
 async def set_value(arguments: Any) -> dict[str, Any]:
     """object: source (default {}); path: "a.b.c" or array of keys; value: any JSON, set there (objects created)."""
-    args = arguments_object("set", arguments, allowed=("object", "path", "value"), required=("path", "value"))
+    args = arguments_object(
+        "set",
+        arguments,
+        required={"path": "a path like 'a.b'", "value": "any JSON value"},
+        optional=("object",),
+    )
     source = require_object("set", args, "object", default={})
     return set_path("set", source, parse_path("set", "path", args["path"]), args["value"])
 
@@ -135,19 +174,3 @@ def set_path(verb: str, source: dict[str, Any], path: list[str], value: Any) -> 
     for node, key in zip(reversed(spine), reversed(path), strict=True):
         result = {**node, key: result}
     return result
-
-
-def delete_path(source: dict[str, Any], path: list[str]) -> dict[str, Any]:
-    """A copy of ``source`` without the key at ``path`` (``source`` itself when there is nothing to delete)."""
-    head, rest = path[0], path[1:]
-    if head not in source:
-        return source
-    if rest:
-        child = source[head]
-        if not isinstance(child, dict):
-            return source
-        trimmed = delete_path(child, rest)
-        if trimmed is child:
-            return source
-        return {**source, head: trimmed}
-    return {key: value for key, value in source.items() if key != head}

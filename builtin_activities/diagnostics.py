@@ -38,7 +38,7 @@ async def echo(arguments: Any) -> Any:
 @activity.defn(name="builtin.log")
 async def log(arguments: Any) -> dict[str, bool]:
     """message: text; level?: debug|info|warning|error (default info); data?: any JSON, appended to the line."""
-    args = arguments_object("log", arguments, allowed=("message", "level", "data"), required=("message",))
+    args = arguments_object("log", arguments, required={"message": "a string"}, optional=("level", "data"))
     message = _cut(require_str("log", args, "message"))
     level = LOG_LEVELS[require_choice("log", args, "level", tuple(LOG_LEVELS), default="info")]
     extra: dict[str, Any] = {}
@@ -56,7 +56,7 @@ async def log(arguments: Any) -> dict[str, bool]:
 @activity.defn(name="builtin.fail")
 async def fail(arguments: Any) -> Any:
     """type?: error type (default builtin_fail); message?: text; retryable?: bool (default false); details?: JSON."""
-    args = arguments_object("fail", arguments, allowed=("type", "message", "retryable", "details"))
+    args = arguments_object("fail", arguments, optional=("type", "message", "retryable", "details"))
     error_type = require_str("fail", args, "type", default="builtin_fail")
     message = require_str("fail", args, "message", default="failed on purpose by builtin.fail")
     for name, value in (("type", error_type), ("message", message)):

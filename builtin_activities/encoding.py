@@ -29,7 +29,7 @@ _MAX_INDENT = 8
 @activity.defn(name="builtin.base64_encode")
 async def base64_encode(arguments: Any) -> dict[str, str]:
     """data: text, encoded as UTF-8 then base64; urlsafe?: bool (default false) for the - _ alphabet."""
-    args = arguments_object("base64_encode", arguments, allowed=("data", "urlsafe"), required=("data",))
+    args = arguments_object("base64_encode", arguments, required={"data": "a string"}, optional=("urlsafe",))
     text = require_str("base64_encode", args, "data")
     # base64 grows data by 4/3: bound the input so the output stays within the text limit
     raw = require_text_size("base64_encode", "argument 'data'", text, limit=MAX_TEXT_BYTES // 4 * 3)
@@ -40,7 +40,9 @@ async def base64_encode(arguments: Any) -> dict[str, str]:
 @activity.defn(name="builtin.base64_decode")
 async def base64_decode(arguments: Any) -> dict[str, str]:
     """data: base64 text (padding optional, whitespace ignored) decoding to UTF-8 text; urlsafe?: bool."""
-    args = arguments_object("base64_decode", arguments, allowed=("data", "urlsafe"), required=("data",))
+    args = arguments_object(
+        "base64_decode", arguments, required={"data": "a base64 string"}, optional=("urlsafe",)
+    )
     text = require_str("base64_decode", args, "data")
     require_text_size("base64_decode", "argument 'data'", text)
     compact = "".join(text.split()).rstrip("=")
@@ -63,7 +65,7 @@ async def base64_decode(arguments: Any) -> dict[str, str]:
 @activity.defn(name="builtin.hash")
 async def hash_data(arguments: Any) -> dict[str, str]:
     """data: any JSON (strings hashed as UTF-8, others as canonical JSON); algorithm?: sha256|sha1|md5|sha512."""
-    args = arguments_object("hash", arguments, allowed=("data", "algorithm"), required=("data",))
+    args = arguments_object("hash", arguments, required={"data": "any JSON value"}, optional=("algorithm",))
     algorithm = require_choice("hash", args, "algorithm", HASH_ALGORITHMS, default="sha256")
     data = args["data"]
     if isinstance(data, str):
@@ -86,7 +88,7 @@ def canonical_json(verb: str, value: Any) -> str:
 @activity.defn(name="builtin.json_parse")
 async def json_parse(arguments: Any) -> dict[str, Any]:
     """text: a JSON document, returned parsed as {"value": ...}."""
-    args = arguments_object("json_parse", arguments, allowed=("text",), required=("text",))
+    args = arguments_object("json_parse", arguments, required={"text": "a string of JSON"})
     text = require_str("json_parse", args, "text")
     require_text_size("json_parse", "argument 'text'", text)
     try:
@@ -107,7 +109,7 @@ def _refuse_constant(name: str) -> Any:
 async def json_stringify(arguments: Any) -> dict[str, str]:
     """value: any JSON; indent?: 0-8 spaces (default: compact); sort_keys?: bool. Returns {"text": ...}."""
     args = arguments_object(
-        "json_stringify", arguments, allowed=("value", "indent", "sort_keys"), required=("value",)
+        "json_stringify", arguments, required={"value": "any JSON value"}, optional=("indent", "sort_keys")
     )
     indent = args.get("indent")
     if indent is not None and (

@@ -13,5 +13,5 @@ from builtin_activities.arguments import arguments_object
 @activity.defn(name="builtin.uuid")
 async def uuid(arguments: Any) -> dict[str, str]:
     """No arguments. Returns {"uuid": a random version-4 UUID in canonical text form}."""
-    arguments_object("uuid", arguments, allowed=())
+    arguments_object("uuid", arguments)
     return {"uuid": str(uuid_module.uuid4())}

@@ -31,7 +31,7 @@ _PLACEHOLDER = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 @activity.defn(name="builtin.template")
 async def template(arguments: Any) -> str:
     """template: text with {name} / {a.b} placeholders ({{ and }} for braces); values: object (default {})."""
-    args = arguments_object("template", arguments, allowed=("template", "values"), required=("template",))
+    args = arguments_object("template", arguments, required={"template": "a string"}, optional=("values",))
     text = require_str("template", args, "template")
     require_text_size("template", "argument 'template'", text)
     return render_template(text, require_object("template", args, "values", default={}))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from swengine.ir import SEARCH_ATTRIBUTES
+
 FAST_FLAGS: tuple[str, ...] = (
     "--sqlite-pragma", "journal_mode=wal",
     "--sqlite-pragma", "synchronous=normal",
@@ -18,6 +20,11 @@ FAST_FLAGS: tuple[str, ...] = (
 )  # fmt: skip
 """Without these the stock dev server hands out tasks on a 50 ms tick. WAL with synchronous=normal trades
 the last moments of durability on power loss for speed: right for the embedded default, not production."""
+
+
+def search_attribute_flags() -> list[str]:
+    """Our search attributes, registered at start (a real cluster's operator registers them once)."""
+    return [arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")]
 
 
 def temporal_cli() -> str:
@@ -43,7 +50,7 @@ async def start_dev_server(
         port=port,
         dev_server_existing_path=temporal_cli(),
         dev_server_database_filename=str(database) if database else None,
-        dev_server_extra_args=list(FAST_FLAGS),
+        dev_server_extra_args=[*FAST_FLAGS, *search_attribute_flags()],
         dev_server_log_level="error",
     )
 

@@ -23,6 +23,14 @@ EMIT_ACTIVITY = "swengine.emit_event"
 REST_ACTIVITY = "swengine.rest"
 """Engine activity that invokes a ``rest`` (OpenAPI) function."""
 
+SEARCH_DEFINITION = "SwDefinition"
+"""Keyword search attribute: the definition id of an instance (lets the event router find instances)."""
+SEARCH_EVENT_TYPES = "SwEventTypes"
+"""KeywordList search attribute: every event type the instance's definition consumes."""
+SEARCH_CORRELATION = "SwCorrelation"
+"""KeywordList search attribute: ``name=value`` correlation keys the instance has learned from its events."""
+SEARCH_ATTRIBUTES = {SEARCH_DEFINITION: "Keyword", SEARCH_EVENT_TYPES: "KeywordList", SEARCH_CORRELATION: "KeywordList"}
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Retry:
@@ -386,3 +394,5 @@ class RunRequest:
     seen_event_keys: list[str] = field(default_factory=list)
     """Dedupe keys (source + id) of events already received, carried over continue-as-new."""
     parent_id: str | None = None
+    index_correlation: bool = False
+    """Upsert learned correlation keys as the ``SwCorrelation`` search attribute (when it is registered)."""

@@ -5,20 +5,34 @@ REST and CLI are thin adapters over this; nothing else turns a definition into a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.definitions import Lookup, bundle_subflows
 from swengine.durations import parse_duration
 from swengine.errors import InputError, NotFound, SwengineError
 from swengine.interpreter.input import input_problems
-from swengine.ir import EVENT_SIGNAL, STATUS_QUERY, WORKFLOW_NAME, RunRequest, WorkflowIR
+from swengine.ir import (
+    EVENT_SIGNAL,
+    SEARCH_DEFINITION,
+    SEARCH_EVENT_TYPES,
+    STATUS_QUERY,
+    WORKFLOW_NAME,
+    RunRequest,
+    WorkflowIR,
+)
 from swengine.worker import DEFAULT_TASK_QUEUE
 
 STATUS_NAMES = {
@@ -30,6 +44,17 @@ STATUS_NAMES = {
     WorkflowExecutionStatus.CONTINUED_AS_NEW: "running",
     WorkflowExecutionStatus.TIMED_OUT: "timed_out",
 }
+
+
+def index_of(ir: WorkflowIR) -> TypedSearchAttributes:
+    """Search attributes that let the event router find an instance: its definition and consumed event types."""
+    consumed = sorted({e.type for e in ir.events if e.kind == "consumed"})
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(SearchAttributeKey.for_keyword(SEARCH_DEFINITION), ir.id),
+            SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
+        ]
+    )
 
 
 class InstanceFailed(SwengineError):
@@ -48,10 +73,19 @@ class Started:
 class Service:
     """Start and steer instances of compiled definitions on one Temporal namespace and task queue."""
 
-    def __init__(self, client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE, lookup: Lookup | None = None):
+    def __init__(
+        self,
+        client: Client,
+        *,
+        task_queue: str = DEFAULT_TASK_QUEUE,
+        lookup: Lookup | None = None,
+        search_attributes: bool = True,
+    ):
         self.client = client
         self.task_queue = task_queue
         self.lookup: Lookup = lookup or (lambda _id, _version: None)
+        self.search_attributes = search_attributes
+        """Index instances by definition and consumed event types (needs our search attributes registered)."""
 
     def request_for(self, ir: WorkflowIR, data: Any) -> RunRequest:
         """Check the input against ``dataInputSchema`` now (a clear 4xx) and bundle the subflows."""
@@ -59,7 +93,9 @@ class Service:
         problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
         if problems:
             raise InputError("workflow input does not match dataInputSchema: " + "; ".join(problems), detail=problems)
-        return RunRequest(ir=ir, input=data, subflows=bundle_subflows(ir, self.lookup))
+        return RunRequest(
+            ir=ir, input=data, subflows=bundle_subflows(ir, self.lookup), index_correlation=self.search_attributes
+        )
 
     async def start(
         self,
@@ -84,6 +120,8 @@ class Service:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
         if ir.workflow_exec_timeout:
             options["execution_timeout"] = parse_duration(ir.workflow_exec_timeout)
+        if self.search_attributes:
+            options["search_attributes"] = index_of(ir)
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]
@@ -124,8 +162,6 @@ class Service:
         try:
             if timeout is None:
                 return await handle.result()
-            import asyncio
-
             return await asyncio.wait_for(handle.result(), timeout)
         except WorkflowFailureError as err:
             cause = err.cause
@@ -161,5 +197,3 @@ class Service:
             return NotFound(f"instance '{instance_id}' not found", code="instance_not_found")
         return SwengineError(f"temporal: {err.message}", code="temporal_error")
 
-
-RESULT_POLL = timedelta(seconds=1)

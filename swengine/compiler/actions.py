@@ -28,6 +28,7 @@ def compile_action(action: Any, ctx: CompileContext, *, timeout: str | None) -> 
     sleep = action.get("sleep") or {}
     # The spec: an async call yields no results and its retry definition is ignored.
     is_async = call.invoke == "async"
+    auto_retries = ctx.auto_retries and not is_async
     # The spec: sleep before/after does not apply to eventRef actions.
     sleeps = not isinstance(call, ir.EventCall)
     return ir.Action(
@@ -40,9 +41,11 @@ def compile_action(action: Any, ctx: CompileContext, *, timeout: str | None) -> 
         use_results=bool(data_filter.get("useResults", True)) and not is_async,
         retry=None if is_async else _retry(action, ctx),
         # The spec: retryableErrors count only without autoRetries, nonRetryableErrors only with it.
-        retryable_errors=None if ctx.auto_retries else error_codes(action.get("retryableErrors"), ctx),
-        non_retryable_errors=error_codes(action.get("nonRetryableErrors"), ctx) if ctx.auto_retries else None,
-        auto_retries=ctx.auto_retries,
+        retryable_errors=None
+        if is_async or auto_retries
+        else error_codes(action.get("retryableErrors"), ctx),
+        non_retryable_errors=error_codes(action.get("nonRetryableErrors"), ctx) if auto_retries else None,
+        auto_retries=auto_retries,
         timeout=timeout,
         sleep_before=sleep.get("before") if sleeps else None,
         sleep_after=sleep.get("after") if sleeps else None,

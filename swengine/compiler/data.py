@@ -17,7 +17,7 @@ def expression(value: Any, ctx: CompileContext) -> str:
     """A field that is always jq (filters, conditions): strip ``${ }`` if present, inline ``fn:<name>``."""
     if not isinstance(value, str):
         raise compile_error(f"expected a jq expression, got {value!r}")
-    text = expressions.strip(value) if expressions.is_expression(value) else value.strip()
+    text = (expressions.strip(value) if expressions.is_expression(value) else value).strip()
     reference = _FUNCTION_REFERENCE.fullmatch(text)
     if reference is None:
         return text

@@ -22,7 +22,7 @@ _NAME = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)")
 def compile_state(state: Any, ctx: CompileContext) -> ir.State:
     if not isinstance(state, dict) or not isinstance(state.get("name"), str):
         raise compile_error(f"a state must be an object with a name, got {state!r}")
-    compiler = COMPILERS.get(state.get("type"))  # type: ignore[arg-type]
+    compiler = COMPILERS.get(state.get("type"))
     if compiler is None:
         raise compile_error(f"state {state['name']!r}: unknown state type {state.get('type')!r}")
     return compiler(state, ctx)
@@ -99,10 +99,12 @@ def compile_parallel(state: dict[str, Any], ctx: CompileContext) -> ir.ParallelS
     base = _base(state, ctx)
     branches = []
     for branch in state.get("branches") or []:
+        if not isinstance(branch, dict) or not isinstance(branch.get("name"), str):
+            raise compile_error(f"parallel {state['name']!r}: every branch needs a name, got {branch!r}")
         timeouts = branch_timeouts(branch, base["timeouts"])
         branches.append(
             ir.Branch(
-                name=branch.get("name"),
+                name=branch["name"],
                 actions=compile_actions(branch.get("actions"), ctx, timeout=timeouts.action_exec),
                 timeout=timeouts.branch_exec,
             )

@@ -1,36 +1,42 @@
-"""Load a workflow document (YAML or JSON) into plain data plus a source map of every node's line:column.
+"""Load a workflow document from text or a file, resolving top-level file references (``functions: defs.json``).
 
-Parsing follows ``yaml.safe_load`` with these deliberate differences, all so the result is JSON-native and
-safe to load from strangers: mapping keys are always strings (their text), timestamps stay strings, only the
-core scalar tags are accepted, duplicate keys are refused, and size, nesting depth and alias expansion are
-bounded (a "billion laughs" document is refused while parsing, never expanded).
+References are read only from local files under a root directory (by default the directory of the top-level
+file); network references are refused, so loading a definition never reaches outside the machine.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.resolver import Resolver
-
+from swengine.dsl.parser import (
+    DEFAULT_LIMITS,
+    Include,
+    JsonPath,
+    Limits,
+    SourceMap,
+    json_path,
+    parse,
+    problem_at,
+    syntax_of,
+)
 from swengine.errors import DocumentError, Problem
 
-JsonPath = tuple[str | int, ...]
+__all__ = [
+    "REFERENCE_KEYS",
+    "Document",
+    "JsonPath",
+    "Limits",
+    "SourceMap",
+    "json_path",
+    "load_file",
+    "load_text",
+]
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-DEFAULT_MAX_DEPTH = 200
-DEFAULT_MAX_ALIAS_NODES = 100_000
-"""Nodes that aliases may add on expansion; a handful of shared anchors never come close."""
-
-REFERENCE_KEYS = {
+REFERENCE_KEYS: dict[str, type] = {
     "functions": list,
     "events": list,
     "retries": list,
@@ -40,84 +46,7 @@ REFERENCE_KEYS = {
     "timeouts": dict,
     "constants": dict,
 }
-"""Top-level properties that may name a file holding their value (spec: "string or array")."""
-
-_VERSION_PATHS = {("specVersion",), ("version",)}
-_VERSION_PARENTS = {"subFlowRef", "continueAs"}
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-}
-_STRING_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"}
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_RESOLVER = Resolver()
-_CONSTRUCTOR = SafeConstructor()
-_PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Limits:
-    """Bounds on what a document may cost to load."""
-
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_depth: int = DEFAULT_MAX_DEPTH
-    max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES
-
-
-DEFAULT_LIMITS = Limits()
-
-
-def json_path(path: JsonPath) -> str:
-    """Format a path tuple as ``$.states[2].transition`` (odd keys as ``['my key']``)."""
-    parts = ["$"]
-    for step in path:
-        if isinstance(step, int):
-            parts.append(f"[{step}]")
-        elif _IDENTIFIER.match(step):
-            parts.append(f".{step}")
-        else:
-            parts.append("[" + repr(step) + "]")
-    return "".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class Include:
-    """Where the content under a property came from when it was read from another file."""
-
-    name: str
-    source_map: SourceMap
-    prefix: JsonPath
-
-
-@dataclass(slots=True)
-class SourceMap:
-    """1-based line:column of every node (for mapping values, the position of their key)."""
-
-    positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
-    includes: dict[JsonPath, Include] = field(default_factory=dict)
-
-    def locate(self, path: JsonPath) -> tuple[int, int] | None:
-        """Position of the node at ``path``, else of its nearest located ancestor."""
-        path = tuple(path)
-        while True:
-            found = self.positions.get(path)
-            if found is not None or not path:
-                return found
-            path = path[:-1]
-
-    def origin(self, path: JsonPath) -> tuple[str, int, int] | None:
-        """File name and position of a node that was read from an included file."""
-        for length in range(len(path), 0, -1):
-            include = self.includes.get(tuple(path[:length]))
-            if include is not None:
-                inner = include.prefix + tuple(path[length:])
-                line, column = include.source_map.locate(inner) or (1, 1)
-                return include.name, line, column
-        return None
+"""Top-level properties that may instead name a file holding their value (spec: "string or array")."""
 
 
 @dataclass(slots=True)
@@ -129,295 +58,12 @@ class Document:
     source: str = "<document>"
     text: str = ""
     content_hash: str = ""
+    """sha256 (hex) of the top-level text."""
     base_dir: Path | None = None
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         """Line and column of ``path`` (1:1 when nothing on the way is located)."""
         return self.source_map.locate(path) or (1, 1)
-
-
-class _Refused(Exception):
-    """Stops parsing at once with one problem."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def _problem(code: str, message: str, line: int = 1, column: int = 1, path: JsonPath = ()) -> Problem:
-    return Problem(code=code, message=message, path=json_path(path), line=line, column=column)
-
-
-def _mark(mark: Any) -> tuple[int, int]:
-    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-
-
-@dataclass(slots=True)
-class _Frame:
-    value: Any
-    path: JsonPath
-    anchor: str | None
-    position: tuple[int, int]
-    size: int = 1
-    key: str | None = None
-    key_position: tuple[int, int] = (1, 1)
-    skip: bool = False
-    merging: bool = False
-    merges: list[dict[str, Any]] = field(default_factory=list)
-
-
-class _Builder:
-    """Turns a stream of YAML parse events into JSON-native data and a source map, enforcing the limits."""
-
-    def __init__(self, *, json_mode: bool, limits: Limits) -> None:
-        self.json_mode = json_mode
-        self.limits = limits
-        self.positions: dict[JsonPath, tuple[int, int]] = {}
-        self.problems: list[Problem] = []
-        self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}
-        self.open_anchors: set[str] = set()
-        self.alias_nodes = 0
-        self.documents = 0
-        self.root: Any = None
-
-    def feed(self, event: Any) -> None:
-        handler = self._HANDLERS.get(type(event))
-        if handler is not None:
-            handler(self, event)
-
-    def _document_start(self, event: Any) -> None:
-        self.documents += 1
-        if self.documents > 1:
-            line, column = _mark(event.start_mark)
-            raise _Refused(_problem("parse_error", "expected a single document, found another", line, column))
-
-    def _collection_start(self, event: Any) -> None:
-        position = _mark(event.start_mark)
-        is_map = isinstance(event, yaml.MappingStartEvent)
-        self._check_tag(event.tag, _MAP_TAG if is_map else _SEQ_TAG, position)
-        path = self._child_path(position, key_allowed=False)
-        if len(self.stack) >= self.limits.max_depth:
-            message = f"document nests deeper than {self.limits.max_depth} levels"
-            raise _Refused(_problem("nesting_too_deep", message, *position, path=path))
-        if event.anchor is not None:
-            self.open_anchors.add(event.anchor)
-        frame = _Frame({} if is_map else [], path, event.anchor, position)
-        self.stack.append(frame)
-
-    def _collection_end(self, event: Any) -> None:
-        frame = self.stack.pop()
-        if isinstance(frame.value, dict):
-            self._apply_merges(frame)
-        if frame.anchor is not None:
-            self.open_anchors.discard(frame.anchor)
-            self.anchors[frame.anchor] = (frame.value, frame.size)
-        self._attach(frame.value, frame.size, frame.position, frame.path)
-
-    def _scalar(self, event: Any) -> None:
-        position = _mark(event.start_mark)
-        top = self.stack[-1] if self.stack else None
-        if top is not None and isinstance(top.value, dict) and top.key is None:
-            self._take_key(top, event.value, position, merge=not event.style and event.value == "<<")
-            return
-        path = self._child_path(position, key_allowed=True)
-        value = self._construct_scalar(event, position, path)
-        if event.anchor is not None:
-            self.anchors[event.anchor] = (value, 1)
-        self._attach(value, 1, position, path)
-
-    def _alias(self, event: Any) -> None:
-        position = _mark(event.start_mark)
-        name = event.anchor
-        if name in self.open_anchors:
-            raise _Refused(_problem("alias_limit_exceeded", f"alias *{name} refers to itself", *position))
-        if name not in self.anchors:
-            raise _Refused(_problem("parse_error", f"found undefined alias *{name}", *position))
-        value, size = self.anchors[name]
-        self.alias_nodes += size
-        if self.alias_nodes > self.limits.max_alias_nodes:
-            message = f"aliases expand to more than {self.limits.max_alias_nodes} nodes (refused unexpanded)"
-            raise _Refused(_problem("alias_limit_exceeded", message, *position))
-        top = self.stack[-1] if self.stack else None
-        if top is not None and isinstance(top.value, dict) and top.key is None:
-            if not isinstance(value, str):
-                raise _Refused(_problem("parse_error", "mapping keys must be strings", *position))
-            self._take_key(top, value, position, merge=False)
-            return
-        path = self._child_path(position, key_allowed=True)
-        self._attach(copy.deepcopy(value), size, position, path)
-
-    def _take_key(self, frame: _Frame, key: str, position: tuple[int, int], *, merge: bool) -> None:
-        frame.key, frame.key_position, frame.merging = key, position, merge and not self.json_mode
-        frame.skip = False
-        if not frame.merging and key in frame.value:
-            message = f"duplicate key '{key}' (first defined at line {self.positions[frame.path + (key,)][0]})"
-            self.problems.append(_problem("duplicate_key", message, *position, path=frame.path + (key,)))
-            frame.skip = True
-
-    def _child_path(self, position: tuple[int, int], *, key_allowed: bool) -> JsonPath:
-        if not self.stack:
-            return ()
-        top = self.stack[-1]
-        if isinstance(top.value, list):
-            return top.path + (len(top.value),)
-        if top.key is None:
-            raise _Refused(_problem("parse_error", "mapping keys must be strings, not collections", *position))
-        return top.path + (top.key,)
-
-    def _attach(self, value: Any, size: int, position: tuple[int, int], path: JsonPath) -> None:
-        if not self.stack:
-            self.root = value
-            self.positions[()] = position
-            return
-        top = self.stack[-1]
-        top.size += size
-        if isinstance(top.value, list):
-            self.positions[path] = position
-            top.value.append(value)
-            return
-        key, top.key = top.key, None
-        if top.skip:
-            return
-        if top.merging:
-            self._queue_merge(top, value, position)
-            return
-        self.positions[path] = top.key_position
-        top.value[key] = value  # type: ignore[index]
-
-    def _queue_merge(self, frame: _Frame, value: Any, position: tuple[int, int]) -> None:
-        sources = value if isinstance(value, list) else [value]
-        if not all(isinstance(source, dict) for source in sources):
-            raise _Refused(_problem("parse_error", "'<<' merges only mappings", *position, path=frame.path))
-        frame.merges.extend(sources)
-        self.positions.setdefault(frame.path + ("<<",), position)
-
-    def _apply_merges(self, frame: _Frame) -> None:
-        position = self.positions.pop(frame.path + ("<<",), frame.position)
-        for source in frame.merges:
-            for key, value in source.items():
-                if key not in frame.value:
-                    frame.value[key] = copy.deepcopy(value)
-                    self.positions[frame.path + (key,)] = position
-
-    def _check_tag(self, tag: str | None, expected: str, position: tuple[int, int]) -> None:
-        if tag not in (None, "!", expected):
-            raise _Refused(_problem("parse_error", f"unsupported tag {tag}", *position))
-
-    def _construct_scalar(self, event: Any, position: tuple[int, int], path: JsonPath) -> Any:
-        text = event.value
-        if self.json_mode and event.tag is None:
-            return json.loads(text) if not event.style else text
-        tag = event.tag
-        if tag in (None, "!"):
-            tag = _RESOLVER.resolve(yaml.ScalarNode, text, event.implicit)
-        if tag in _STRING_TAGS:
-            return text
-        if tag not in _SCALAR_TAGS:
-            raise _Refused(_problem("parse_error", f"unsupported tag {tag}", *position, path=path))
-        if _is_version(path) and tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-            return text  # `version: 1.10` must stay "1.10", not become the float 1.1
-        try:
-            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
-        except (ConstructorError, ValueError) as error:
-            raise _Refused(_problem("parse_error", f"invalid {tag.rsplit(':', 1)[-1]} {text!r}: {error}", *position)) from None
-
-    _HANDLERS = {
-        yaml.DocumentStartEvent: _document_start,
-        yaml.MappingStartEvent: _collection_start,
-        yaml.SequenceStartEvent: _collection_start,
-        yaml.MappingEndEvent: _collection_end,
-        yaml.SequenceEndEvent: _collection_end,
-        yaml.ScalarEvent: _scalar,
-        yaml.AliasEvent: _alias,
-    }
-
-
-def _is_version(path: JsonPath) -> bool:
-    return path in _VERSION_PATHS or (len(path) >= 2 and path[-1] == "version" and path[-2] in _VERSION_PARENTS)
-
-
-def _yaml_error_problem(error: yaml.YAMLError, text: str) -> Problem:
-    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
-        line, column = _mark(error.problem_mark)
-        message = error.problem or "invalid YAML"
-        if error.context:
-            context_line = f" (line {error.context_mark.line + 1})" if error.context_mark else ""
-            message = f"{message}, {error.context}{context_line}"
-        return _problem("parse_error", message, line, column)
-    position = getattr(error, "position", None)
-    line, column = _offset_position(text, position) if isinstance(position, int) else (1, 1)
-    reason = getattr(error, "reason", None) or str(error).splitlines()[0]
-    return _problem("parse_error", reason, line, column)
-
-
-def _offset_position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def _run_builder(text: str, *, json_mode: bool, limits: Limits) -> _Builder:
-    builder = _Builder(json_mode=json_mode, limits=limits)
-    for event in yaml.parse(text, Loader=_PARSER):
-        builder.feed(event)
-    return builder
-
-
-def _parse_json(text: str, limits: Limits) -> tuple[Any, SourceMap, list[Problem]]:
-    """Parse JSON through the YAML event stream (JSON is YAML) to keep positions; JSON rules for literals."""
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as error:
-        try:  # not JSON, but a flow-style YAML document such as `{id: x, states: [...]}` is fine
-            return _parse_yaml(text, limits)
-        except DocumentError:
-            raise DocumentError([_problem("parse_error", error.msg, error.lineno, error.colno)]) from None
-    except RecursionError:
-        raise DocumentError([_problem("nesting_too_deep", "document nests too deeply")]) from None
-    # Tabs are only legal between JSON tokens, where YAML may refuse them; spaces keep every column.
-    return _parse_events(text.replace("\t", " "), text, json_mode=True, limits=limits)
-
-
-def _parse_yaml(text: str, limits: Limits) -> tuple[Any, SourceMap, list[Problem]]:
-    return _parse_events(text, text, json_mode=False, limits=limits)
-
-
-def _parse_events(
-    text: str, original: str, *, json_mode: bool, limits: Limits
-) -> tuple[Any, SourceMap, list[Problem]]:
-    try:
-        builder = _run_builder(text, json_mode=json_mode, limits=limits)
-    except _Refused as refused:
-        raise DocumentError([refused.problem]) from None
-    except yaml.YAMLError as error:
-        raise DocumentError([_yaml_error_problem(error, original)]) from None
-    return builder.root, SourceMap(builder.positions), builder.problems
-
-
-def _decode(raw: str | bytes, limits: Limits) -> str:
-    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
-    if size > limits.max_bytes:
-        message = f"document is {size} bytes, more than the limit of {limits.max_bytes}"
-        raise DocumentError([_problem("document_too_large", message)])
-    if isinstance(raw, str):
-        return raw.removeprefix("\ufeff")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        head = raw[: error.start]
-        line = head.count(b"\n") + 1
-        column = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise DocumentError([_problem("parse_error", f"not UTF-8: {error.reason}", line, column)]) from None
-
-
-def parse(raw: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> tuple[str, Any, SourceMap]:
-    """Parse YAML or JSON text into (text, data, source map); the data may be any JSON value."""
-    text = _decode(raw, limits)
-    looks_like_json = text.lstrip()[:1] in ("{", "[")
-    data, source_map, problems = (_parse_json if looks_like_json else _parse_yaml)(text, limits)
-    if problems:
-        raise DocumentError(problems)
-    return text, data, source_map
 
 
 def load_text(
@@ -430,14 +76,14 @@ def load_text(
 ) -> Document:
     """Load a workflow document; file references resolve against ``base_dir``, never outside ``root``."""
     try:
-        text, data, source_map = parse(text, limits=limits)
+        text, data, source_map = parse(text, syntax=syntax_of(source), limits=limits)
     except DocumentError as error:
         raise DocumentError(error.problems, source) from None
     if not isinstance(data, dict):
         found = "nothing" if data is None else type(data).__name__
         line, column = source_map.locate(()) or (1, 1)
         message = f"a workflow document must be a mapping, found {found}"
-        raise DocumentError([_problem("not_a_mapping", message, line, column)], source)
+        raise DocumentError([problem_at("not_a_mapping", message, line, column)], source)
     base = Path(base_dir) if base_dir is not None else None
     document = Document(
         data=data,
@@ -447,39 +93,117 @@ def load_text(
         content_hash=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         base_dir=base,
     )
-    from swengine.dsl.references import resolve_references
-
-    problems = resolve_references(document, root=Path(root) if root is not None else base, limits=limits)
+    boundary = Path(root) if root is not None else base
+    problems = [
+        problem
+        for key in REFERENCE_KEYS
+        if isinstance(data.get(key), str)
+        for problem in _resolve(document, key, boundary, limits)
+    ]
     if problems:
         raise DocumentError(problems, source)
     return document
 
 
-def load_file(path: Path | str, *, root: Path | str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
+def load_file(
+    path: Path | str, *, root: Path | str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Document:
     """Read and load a workflow file; by default its references may not leave the file's directory."""
     path = Path(path)
-    raw = read_bounded(path, limits, source=str(path))
+    try:
+        raw = _read_bounded(path, limits)
+    except _Unreadable as unreadable:
+        raise DocumentError([problem_at(unreadable.code, unreadable.message)], str(path)) from None
     base = path.resolve().parent
-    return load_text(raw, source=str(path), base_dir=base, root=root if root is not None else base, limits=limits)
+    return load_text(
+        raw, source=str(path), base_dir=base, root=root if root is not None else base, limits=limits
+    )
 
 
-def read_bounded(path: Path, limits: Limits, *, source: str) -> bytes:
+class _Unreadable(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _read_bounded(path: Path, limits: Limits) -> bytes:
     """Read a file, refusing it before reading when it is larger than the limit."""
     try:
+        if not path.is_file():
+            raise _Unreadable("file_not_found", f"{path} does not exist or is not a file")
         size = path.stat().st_size
         if size > limits.max_bytes:
-            message = f"{path.name} is {size} bytes, more than the limit of {limits.max_bytes}"
-            raise DocumentError([_problem("document_too_large", message)], source)
+            raise _Unreadable(
+                "document_too_large", f"{path.name} is {size} bytes, over the limit of {limits.max_bytes}"
+            )
         return path.read_bytes()
     except OSError as error:
-        raise DocumentError([_problem("file_not_found", f"cannot read {path}: {error.strerror}")], source) from None
+        raise _Unreadable("file_not_found", f"cannot read {path}: {error.strerror}") from None
 
 
-def split_reference(reference: str) -> tuple[str, str]:
-    """Split a reference into (scheme, local path); a bare path has the scheme ``""``."""
+def _resolve(document: Document, key: str, root: Path | None, limits: Limits) -> list[Problem]:
+    """Replace ``data[key]`` (a reference) by the content of the file it names; return what went wrong."""
+    reference = document.data[key]
+    line, column = document.locate((key,))
+
+    def refuse(code: str, message: str) -> list[Problem]:
+        return [problem_at(code, f"{key}: {message}", line, column, path=(key,))]
+
+    scheme, local = _split_reference(reference)
+    if scheme:
+        return refuse(
+            "remote_reference_refused",
+            f"{reference!r} is not a local file (only relative paths and file:// are read)",
+        )
+    if document.base_dir is None or root is None:
+        return refuse(
+            "file_reference_not_found",
+            f"cannot resolve {reference!r}: the document was not loaded from a file",
+        )
+    target = (document.base_dir / local).resolve()
+    if not target.is_relative_to(root.resolve()):
+        return refuse("file_reference_outside_root", f"{reference!r} points outside {root}")
+    try:
+        raw = _read_bounded(target, limits)
+        _, content, source_map = parse(raw, syntax=syntax_of(target.name), limits=limits)
+    except _Unreadable as unreadable:
+        if unreadable.code == "file_not_found":
+            return refuse("file_reference_not_found", f"{reference!r} not found (looked for {target})")
+        return refuse(unreadable.code, unreadable.message)
+    except DocumentError as error:
+        return [_relocate(problem, reference, key, line, column) for problem in error.problems]
+    value, prefix = _extract(content, key)
+    if value is None:
+        kind = "an array" if REFERENCE_KEYS[key] is list else "an object"
+        return refuse(
+            "file_reference_invalid", f"{reference!r} holds neither {kind} nor an object with '{key}'"
+        )
+    document.data[key] = value
+    document.source_map.includes[(key,)] = Include(local, source_map, prefix)
+    return []
+
+
+def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:
+    """The referenced value: the file's ``key`` property, else the file itself when it has the right shape."""
+    expected = REFERENCE_KEYS[key]
+    if isinstance(content, dict) and isinstance(content.get(key), expected):
+        return content[key], (key,)
+    if isinstance(content, expected):
+        return content, ()
+    return None, ()
+
+
+def _relocate(problem: Problem, reference: str, key: str, line: int, column: int) -> Problem:
+    """A problem inside an included file, pointed at the referring property (its own place in the message)."""
+    message = f"{key}: in {reference} at {problem.location()}: {problem.message}"
+    return problem_at(problem.code, message, line, column, path=(key,))
+
+
+def _split_reference(reference: str) -> tuple[str, str]:
+    """Split a reference into (remote scheme or "", local path); ``file://x.json`` is the relative path x.json."""
     parts = urlsplit(reference)
     if parts.scheme == "file":
-        return "file", unquote(parts.netloc + parts.path)
+        return "", unquote(parts.netloc + parts.path)
     if len(parts.scheme) <= 1:  # no scheme, or a Windows drive letter
         return "", reference
     return parts.scheme, reference

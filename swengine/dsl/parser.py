@@ -159,7 +159,9 @@ class _Builder:
         self.documents += 1
         if self.documents > 1:
             line, column = _mark(event.start_mark)
-            raise _Refused(problem_at("parse_error", "expected a single document, found another", line, column))
+            raise _Refused(
+                problem_at("parse_error", "expected a single document, found another", line, column)
+            )
 
     def _collection_start(self, event: Any) -> None:
         position = _mark(event.start_mark)
@@ -220,7 +222,9 @@ class _Builder:
         frame.key, frame.key_position, frame.merging = key, position, merge and not self.json_mode
         frame.skip = False
         if not frame.merging and key in frame.value:
-            message = f"duplicate key '{key}' (first defined at line {self.positions[frame.path + (key,)][0]})"
+            message = (
+                f"duplicate key '{key}' (first defined at line {self.positions[frame.path + (key,)][0]})"
+            )
             self.problems.append(problem_at("duplicate_key", message, *position, path=frame.path + (key,)))
             frame.skip = True
 
@@ -231,7 +235,9 @@ class _Builder:
         if isinstance(top.value, list):
             return top.path + (len(top.value),)
         if top.key is None:
-            raise _Refused(problem_at("parse_error", "mapping keys must be strings, not collections", *position))
+            raise _Refused(
+                problem_at("parse_error", "mapping keys must be strings, not collections", *position)
+            )
         return top.path + (top.key,)
 
     def _attach(self, value: Any, size: int, position: tuple[int, int], path: JsonPath) -> None:
@@ -289,7 +295,9 @@ class _Builder:
         try:
             return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
         except (ConstructorError, ValueError) as error:
-            raise _Refused(problem_at("parse_error", f"invalid {tag.rsplit(':', 1)[-1]} {text!r}: {error}", *position)) from None
+            raise _Refused(
+                problem_at("parse_error", f"invalid {tag.rsplit(':', 1)[-1]} {text!r}: {error}", *position)
+            ) from None
 
     _HANDLERS = {
         yaml.DocumentStartEvent: _document_start,
@@ -303,7 +311,9 @@ class _Builder:
 
 
 def _is_version(path: JsonPath) -> bool:
-    return path in _VERSION_PATHS or (len(path) >= 2 and path[-1] == "version" and path[-2] in _VERSION_PARENTS)
+    return path in _VERSION_PATHS or (
+        len(path) >= 2 and path[-1] == "version" and path[-2] in _VERSION_PARENTS
+    )
 
 
 def _yaml_error_problem(error: yaml.YAMLError, text: str) -> Problem:
@@ -337,10 +347,9 @@ def _parse_json(text: str, limits: Limits) -> tuple[Any, SourceMap, list[Problem
     try:
         json.loads(text)
     except json.JSONDecodeError as error:
-        try:  # not JSON, but a flow-style YAML document such as `{id: x, states: [...]}` is fine
-            return _parse_yaml(text, limits)
-        except DocumentError:
-            raise DocumentError([problem_at("parse_error", error.msg, error.lineno, error.colno)]) from None
+        raise DocumentError(
+            [problem_at("parse_error", f"invalid JSON: {error.msg}", error.lineno, error.colno)]
+        ) from None
     except RecursionError:
         raise DocumentError([problem_at("nesting_too_deep", "document nests too deeply")]) from None
     # Tabs are only legal between JSON tokens, where YAML may refuse them; spaces keep every column.
@@ -379,13 +388,20 @@ def _decode(raw: str | bytes, limits: Limits) -> str:
         raise DocumentError([problem_at("parse_error", f"not UTF-8: {error.reason}", line, column)]) from None
 
 
-def parse(raw: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> tuple[str, Any, SourceMap]:
-    """Parse YAML or JSON text into (text, data, source map); the data may be any JSON value."""
+def parse(
+    raw: str | bytes, *, syntax: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[str, Any, SourceMap]:
+    """Parse ``syntax`` ("json", "yaml", or None to sniff) into (text, data, source map) for any JSON value."""
     text = _decode(raw, limits)
-    looks_like_json = text.lstrip()[:1] in ("{", "[")
-    data, source_map, problems = (_parse_json if looks_like_json else _parse_yaml)(text, limits)
+    if syntax is None:
+        syntax = "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
+    data, source_map, problems = (_parse_json if syntax == "json" else _parse_yaml)(text, limits)
     if problems:
         raise DocumentError(problems)
     return text, data, source_map
 
 
+def syntax_of(name: str) -> str | None:
+    """The syntax a file name announces ("json" or "yaml"), or None when it says nothing."""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return {"json": "json", "yaml": "yaml", "yml": "yaml"}.get(suffix)

@@ -24,6 +24,7 @@ async def compensate(ctx: RunContext, data: Any) -> Any:
                 step_data, transition = await executor_for(state.kind)(state, step_data, ctx)
                 data = ctx.evaluate(state.output_filter, step_data)
             except StateFailure as failure:
-                raise StateFailure("compensation_failed", f"compensation state '{state.name}': {failure.message}")
+                message = f"compensation state '{state.name}': {failure.message}"
+                raise StateFailure("compensation_failed", message) from failure
             target = transition.next_state
     return data

@@ -6,10 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeKey
 
 from swengine.durations import parse_duration
 from swengine.interpreter.context import RunContext
-from swengine.ir import EMIT_ACTIVITY, EventDef, ProducedEvent
+from swengine.ir import EMIT_ACTIVITY, SEARCH_CORRELATION, EventDef, ProducedEvent
 
 EMIT_TIMEOUT = timedelta(seconds=30)
 
@@ -29,8 +30,12 @@ async def wait_for_event(
         if index is not None and (best is None or index < best[0]):
             best = (index, definition)
     assert best is not None
+    known = dict(ctx.inbox.correlation)
     event = ctx.inbox.take(best[1])
     assert event is not None
+    if ctx.request.index_correlation and ctx.inbox.correlation != known:
+        keys = [f"{name}={value}" for name, value in sorted(ctx.inbox.correlation.items())]
+        workflow.upsert_search_attributes([SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION).value_set(keys)])
     return best[1], event
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
     CancelledError,
     ChildWorkflowError,
     FailureError,
-    TimeoutError,
+)
+from temporalio.exceptions import (
+    TimeoutError as TemporalTimeoutError,
 )
 
 from swengine.errors import SwengineError
@@ -40,7 +40,7 @@ def _from_failure(err: FailureError) -> StateFailure:
     if isinstance(cause, ApplicationError):
         details = cause.details[0] if cause.details else None
         return StateFailure(cause.type or "error", cause.message, details=details)
-    if isinstance(cause, TimeoutError):
+    if isinstance(cause, TemporalTimeoutError):
         return StateFailure("timeout", f"timed out ({cause.type.name.lower() if cause.type else 'timeout'})")
     if isinstance(cause, CancelledError):
         return StateFailure("cancelled", cause.message or "cancelled")
@@ -55,7 +55,7 @@ def to_state_failure(err: BaseException) -> StateFailure | None:
         return StateFailure(err.code, err.message)
     if isinstance(err, FailureError):
         return _from_failure(err)
-    if isinstance(err, asyncio.TimeoutError):
+    if isinstance(err, TimeoutError):
         return StateFailure("timeout", "state execution timed out")
     return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from swengine.interpreter.context import RunContext
@@ -25,7 +24,7 @@ async def _switch_on_events(state: SwitchState, data: Any, ctx: RunContext) -> t
     definitions = [ctx.ir.event(condition.event) for condition in state.event_conditions]
     try:
         definition, event = await wait_for_event(ctx, definitions, state.timeouts.event_timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return data, state.default
     condition = state.event_conditions[definitions.index(definition)]
     return merge_event(condition.data_filter, event_payload(event, definition), data, ctx), condition.transition

