@@ -14,6 +14,13 @@ COMMANDS: dict[str, str] = {
     "validate": "check workflow files and report every problem with its line",
     "run": "run one instance to completion and print its output",
     "worker": "run a worker against a Temporal cluster",
+    "serve": "all in one: embedded Temporal, a worker and the REST API, deploying specs/",
+    "api": "the REST API alone, against TEMPORAL_ADDRESS",
+    "test": "run workflow test cases (*.test.yaml) on a time-skipping test server",
+    "graph": "draw a workflow's states as a Mermaid flowchart or Graphviz DOT",
+    "schema": "print the JSON Schema of the 0.8 DSL for editors",
+    "deploy": "validate workflow files, then submit them to a running swengine serve",
+    "send-event": "send a CloudEvent to a running deployment",
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from swengine.compiler import compile_workflow
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.validator import validate
-from swengine.errors import DocumentError, NotFound
+from swengine.errors import DocumentError
 from swengine.ir import ContinueAs, SubflowCall, WorkflowIR
 
 
@@ -59,6 +59,8 @@ def bundle_subflows(ir: WorkflowIR, lookup: Lookup) -> dict[str, WorkflowIR]:
     """Every definition reachable from ``ir`` through subflows, keyed ``id`` and ``id@version``.
 
     Bundled at start so the IR in history is self-contained: a running instance never depends on the store.
+    A definition not found is left out: calling it fails that state with ``subflow_not_found``, which
+    ``onErrors`` can catch, instead of refusing instances that may never take that path.
     """
     bundle: dict[str, WorkflowIR] = {}
     queue: list[WorkflowIR] = [ir]
@@ -70,7 +72,7 @@ def bundle_subflows(ir: WorkflowIR, lookup: Lookup) -> dict[str, WorkflowIR]:
                 continue
             found = lookup(workflow_id, version)
             if found is None:
-                raise NotFound(f"subflow '{key}' referenced by '{current.id}' is not deployed", code="subflow_not_found")
+                continue
             bundle[key] = found
             bundle.setdefault(found.id, found)
             if found.version:

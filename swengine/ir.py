@@ -64,6 +64,7 @@ class ProducedEvent:
     data_expr: str | None = None
     """jq evaluated against the state data to build the event data."""
     context_attributes: dict[str, str] = field(default_factory=dict)
+    """Extension attributes: name to a jq program (literals compiled to jq literals) over the state data."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,57 +1,53 @@
-"""``swengine validate``: check workflow files like a compiler does, human or JSON output, exit 1 on problems."""
+"""``swengine validate``: check workflow files like a compiler; text, JSON or SARIF; exit 0 clean, 1 problems.
+
+Warnings alone leave the exit code at 0. A path that does not exist is a usage error (exit 2).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from swengine.commands.inputs import UsageError
-from swengine.dsl.loader import load_file
-from swengine.dsl.validator import validate
-from swengine.errors import DocumentError, Problem
-
-PATTERNS = ("*.sw.yaml", "*.sw.json", "*.yaml", "*.yml", "*.json")
+from swengine.crossfile import CheckedFile, NotAPath, check_files, find_workflow_files, repository_root
+from swengine.reporting import FORMATS, counts, display_path, summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, help="workflow files or directories (searched recursively)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default: text)")
+    parser.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
+    parser.add_argument(
+        "--root", type=Path, help="repository root: file references may not leave it (default: git top-level or cwd)"
+    )
 
 
-def workflow_files(paths: list[Path]) -> list[Path]:
-    """Files named, plus files under directories that look like workflows (have ``states`` and ``specVersion``)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            for candidate in sorted({p for pattern in PATTERNS for p in path.rglob(pattern)}):
-                text = candidate.read_text(encoding="utf-8", errors="replace")
-                if "states" in text and "specVersion" in text:
-                    found.append(candidate)
-        else:
-            raise UsageError(f"no such file or directory: {path}")
-    return found
+def resolve_root(root: Path | None) -> Path:
+    """The ``--root`` given (which must be a directory), else the repository around the working directory."""
+    if root is None:
+        return repository_root()
+    if not root.is_dir():
+        raise UsageError(f"--root is not a directory: {root}")
+    return root.resolve()
 
 
-def problems_of(path: Path) -> list[Problem]:
+def check_paths(paths: list[Path], root: Path | None) -> tuple[list[CheckedFile], Path]:
+    """Find and check every workflow under ``paths``; a missing path is a usage error."""
+    resolved_root = resolve_root(root)
     try:
-        return validate(load_file(path))
-    except DocumentError as err:
-        return err.problems
+        files, skipped = find_workflow_files(paths)
+    except NotAPath as missing:
+        raise UsageError(str(missing)) from None
+    for path in skipped:
+        print(f"{display_path(path)}: skipped: not a workflow (neither specVersion nor states)", file=sys.stderr)
+    return check_files(files, root=resolved_root), resolved_root
 
 
 def main(args: argparse.Namespace) -> int:
-    results = {str(path): problems_of(path) for path in workflow_files(args.paths)}
-    if args.json:
-        json.dump({f: [p.to_dict() for p in ps] for f, ps in results.items()}, sys.stdout, indent=2)
-        print()
-    else:
-        for file, problems in results.items():
-            for p in problems:
-                print(f"{file}:{p.location()}: {p.severity}: {p.code}: {p.message} (at {p.path})")
-        errors = sum(p.severity == "error" for ps in results.values() for p in ps)
-        print(f"{len(results)} file(s) checked, {errors} error(s)", file=sys.stderr)
-    return 1 if any(p.severity == "error" for ps in results.values() for p in ps) else 0
+    checked, root = check_paths(args.paths, args.root)
+    sys.stdout.write(FORMATS[args.format](checked, root))
+    if args.format == "text":
+        print(summary(checked), file=sys.stderr)
+    errors, _ = counts(checked)
+    return 1 if errors else 0

@@ -10,7 +10,7 @@ from typing import Any
 from swengine import expressions
 from swengine.compiler.context import CompileContext, compile_error
 
-_FUNCTION_REFERENCE = re.compile(r"\s*fn:(.+?)\s*")
+_FUNCTION_REFERENCE = re.compile(r"\s*fn:\s*(.+?)\s*")
 
 
 def expression(value: Any, ctx: CompileContext) -> str:

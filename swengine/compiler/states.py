@@ -22,9 +22,10 @@ _NAME = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)")
 def compile_state(state: Any, ctx: CompileContext) -> ir.State:
     if not isinstance(state, dict) or not isinstance(state.get("name"), str):
         raise compile_error(f"a state must be an object with a name, got {state!r}")
-    compiler = COMPILERS.get(state.get("type"))
+    kind = state.get("type")
+    compiler = COMPILERS.get(kind) if isinstance(kind, str) else None
     if compiler is None:
-        raise compile_error(f"state {state['name']!r}: unknown state type {state.get('type')!r}")
+        raise compile_error(f"state {state['name']!r}: unknown state type {kind!r}")
     return compiler(state, ctx)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from swengine.dsl.parser import JsonPath
+from swengine.dsl.source_map import JsonPath
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,8 @@ class Expression:
 
 @dataclass(slots=True)
 class Facts:
+    """What the checks need from a definition; only values of the expected type are recorded."""
+
     refs: list[Ref] = field(default_factory=list)
     expressions: list[Expression] = field(default_factory=list)
     durations: list[tuple[JsonPath, str]] = field(default_factory=list)
@@ -73,6 +75,11 @@ def _items(value: Any, path: JsonPath) -> Iterator[tuple[Any, JsonPath]]:
                 yield item, path + (index,)
 
 
+def listed(value: Any) -> list[Any]:
+    """``value`` when it is a list, else nothing (the schema reports the wrong shape)."""
+    return value if isinstance(value, list) else []
+
+
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -86,9 +93,8 @@ def collect(data: dict[str, Any]) -> Facts:
         if function.get("type") == "expression":
             facts.expression(function.get("operation"), path + ("operation",))
     for retry, path in _items(data.get("retries"), ("retries",)):
-        for key in ("delay", "maxDelay", "increment", "jitter"):
-            if key != "jitter" or isinstance(retry.get(key), str):  # a numeric jitter is a fraction
-                facts.duration(retry.get(key), path + (key,))
+        for key in ("delay", "maxDelay", "increment", "jitter"):  # a jitter given as a number is a fraction
+            facts.duration(retry.get(key), path + (key,))
     for state, path in _items(data.get("states"), ("states",)):
         _walk_state(facts, state, path)
     return facts
@@ -111,8 +117,8 @@ def _walk_start(facts: Facts, start: Any) -> None:
     cron = schedule.get("cron")
     if isinstance(cron, str):
         facts.crons.append((path + ("cron",), cron))
-    elif isinstance(_mapping(cron).get("expression"), str):
-        facts.crons.append((path + ("cron", "expression"), cron["expression"]))
+    elif isinstance(expression := _mapping(cron).get("expression"), str):
+        facts.crons.append((path + ("cron", "expression"), expression))
 
 
 def _walk_timeouts(facts: Facts, timeouts: Any, path: JsonPath, *, own_states: bool = True) -> None:
@@ -134,11 +140,11 @@ def _walk_state(facts: Facts, state: dict[str, Any], path: JsonPath) -> None:
     _walk_flow(facts, state, path)
     for handler, handler_path in _items(state.get("onErrors"), path + ("onErrors",)):
         facts.ref("error", handler.get("errorRef"), handler_path + ("errorRef",))
-        for index, name in enumerate(handler.get("errorRefs") or []):
+        for index, name in enumerate(listed(handler.get("errorRefs"))):
             facts.ref("error", name, handler_path + ("errorRefs", index))
         _walk_flow(facts, handler, handler_path)
     facts.ref("state", state.get("compensatedBy"), path + ("compensatedBy",))
-    walker = _STATE_WALKERS.get(state.get("type"))  # type: ignore[arg-type]
+    walker = _STATE_WALKERS.get(kind) if isinstance(kind := state.get("type"), str) else None
     if walker is not None:
         walker(facts, state, path)
 
@@ -205,7 +211,7 @@ def _walk_action(facts: Facts, action: dict[str, Any], path: JsonPath) -> None:
         facts.duration(sleep.get(key), path + ("sleep", key))
     facts.ref("retry", action.get("retryRef"), path + ("retryRef",))
     for key in ("retryableErrors", "nonRetryableErrors"):
-        for index, name in enumerate(action.get(key) or []):
+        for index, name in enumerate(listed(action.get(key))):
             facts.ref("error", name, path + (key, index))
     _walk_filter(facts, action.get("actionDataFilter"), path + ("actionDataFilter",))
     facts.expression(action.get("condition"), path + ("condition",))
@@ -219,7 +225,7 @@ def _walk_filter(facts: Facts, data_filter: Any, path: JsonPath) -> None:
 
 def _walk_event_state(facts: Facts, state: dict[str, Any], path: JsonPath) -> None:
     for on_events, on_path in _items(state.get("onEvents"), path + ("onEvents",)):
-        for index, name in enumerate(on_events.get("eventRefs") or []):
+        for index, name in enumerate(listed(on_events.get("eventRefs"))):
             facts.ref("event", name, on_path + ("eventRefs", index), "consumed")
         _walk_actions(facts, on_events.get("actions"), on_path + ("actions",))
         _walk_filter(facts, on_events.get("eventDataFilter"), on_path + ("eventDataFilter",))

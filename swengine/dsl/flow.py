@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from swengine.dsl.facts import Finding
-from swengine.dsl.parser import JsonPath
+from swengine.dsl.facts import Finding, listed
+from swengine.dsl.source_map import JsonPath
 
 
 @dataclass(slots=True)
@@ -42,7 +42,9 @@ def start_state(data: dict[str, Any]) -> str | None:
 
 
 def check_flow(data: dict[str, Any]) -> list[Finding]:
-    """Unreachable states, states that can never end, and misuse of compensation states."""
+    """No start, unreachable states, states that can never end, and misuse of compensation states."""
+    if data.get("states") == []:
+        return [Finding("missing_start", "the workflow has no states, so nothing can start", ("states",))]
     nodes = _build_nodes(data.get("states"))
     start = start_state(data)
     if start not in nodes:
@@ -64,7 +66,7 @@ def check_flow(data: dict[str, Any]) -> list[Finding]:
 
 def _build_nodes(states: Any) -> dict[str, _Node]:
     nodes: dict[str, _Node] = {}
-    for index, state in enumerate(states if isinstance(states, list) else []):
+    for index, state in enumerate(listed(states)):
         if isinstance(state, dict) and isinstance(state.get("name"), str) and state["name"] not in nodes:
             nodes[state["name"]] = _node(state, ("states", index))
     for node in nodes.values():
@@ -85,7 +87,7 @@ def _node(state: dict[str, Any], path: JsonPath) -> _Node:
     )
     for owner, owner_path in _flow_owners(state, path):
         node.ends |= _add_flow(node.normal, owner, owner_path)
-    for index, handler in enumerate(state.get("onErrors") or []):
+    for index, handler in enumerate(listed(state.get("onErrors"))):
         if isinstance(handler, dict):
             node.ends_on_error |= _add_flow(node.errors, handler, path + ("onErrors", index))
     return node
@@ -95,7 +97,7 @@ def _flow_owners(state: dict[str, Any], path: JsonPath) -> Iterable[tuple[dict[s
     """The state itself and each of its switch conditions: everything that carries a transition or an end."""
     yield state, path
     for key in ("dataConditions", "eventConditions"):
-        for index, condition in enumerate(state.get(key) or []):
+        for index, condition in enumerate(listed(state.get(key))):
             if isinstance(condition, dict):
                 yield condition, path + (key, index)
     if isinstance(state.get("defaultCondition"), dict):
@@ -157,7 +159,7 @@ def _check_endings(reachable: list[_Node], nodes: dict[str, _Node]) -> list[Find
 
 
 def _check_compensation(nodes: dict[str, _Node]) -> list[Finding]:
-    """Spec rules: compensation states are marked, never event states, not recursive, and a flow of their own."""
+    """The spec's rules: compensation states are marked, not event states, not recursive, a flow apart."""
     findings = []
     for node in nodes.values():
         target = nodes.get(node.compensated_by or "")
@@ -181,5 +183,5 @@ def _check_compensation(nodes: dict[str, _Node]) -> list[Finding]:
 
 def _crossing_message(source: _Node, target: _Node) -> str:
     if source.compensation:
-        return f"compensation state '{source.name}' may only transition to compensation states, not '{target.name}'"
+        return f"compensation state '{source.name}' may only lead to compensation states, not '{target.name}'"
     return f"state '{target.name}' is used for compensation and cannot be the target of a transition"

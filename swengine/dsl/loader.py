@@ -1,4 +1,4 @@
-"""Load a workflow document from text or a file, resolving top-level file references (``functions: defs.json``).
+"""Load a workflow document from text or a file, resolving top-level references (``functions: defs.json``).
 
 References are read only from local files under a root directory (by default the directory of the top-level
 file); network references are refused, so loading a definition never reaches outside the machine.
@@ -12,17 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from swengine.dsl.parser import (
-    DEFAULT_LIMITS,
-    Include,
-    JsonPath,
-    Limits,
-    SourceMap,
-    json_path,
-    parse,
-    problem_at,
-    syntax_of,
-)
+from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
+from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
 from swengine.errors import DocumentError, Problem
 
 __all__ = [
@@ -111,76 +102,70 @@ def load_file(
     """Read and load a workflow file; by default its references may not leave the file's directory."""
     path = Path(path)
     try:
-        raw = _read_bounded(path, limits)
-    except _Unreadable as unreadable:
-        raise DocumentError([problem_at(unreadable.code, unreadable.message)], str(path)) from None
+        raw = _read_bounded(path, limits, missing="file_not_found")
+    except _Refusal as refusal:
+        raise DocumentError([problem_at(refusal.code, refusal.message)], str(path)) from None
     base = path.resolve().parent
     return load_text(
         raw, source=str(path), base_dir=base, root=root if root is not None else base, limits=limits
     )
 
 
-class _Unreadable(Exception):
+class _Refusal(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
 
-def _read_bounded(path: Path, limits: Limits) -> bytes:
+def _read_bounded(path: Path, limits: Limits, *, missing: str) -> bytes:
     """Read a file, refusing it before reading when it is larger than the limit."""
     try:
         if not path.is_file():
-            raise _Unreadable("file_not_found", f"{path} does not exist or is not a file")
+            raise _Refusal(missing, f"{path} not found (or not a file)")
         size = path.stat().st_size
         if size > limits.max_bytes:
-            raise _Unreadable(
+            raise _Refusal(
                 "document_too_large", f"{path.name} is {size} bytes, over the limit of {limits.max_bytes}"
             )
         return path.read_bytes()
     except OSError as error:
-        raise _Unreadable("file_not_found", f"cannot read {path}: {error.strerror}") from None
+        raise _Refusal(missing, f"cannot read {path}: {error.strerror}") from None
 
 
 def _resolve(document: Document, key: str, root: Path | None, limits: Limits) -> list[Problem]:
     """Replace ``data[key]`` (a reference) by the content of the file it names; return what went wrong."""
     reference = document.data[key]
     line, column = document.locate((key,))
-
-    def refuse(code: str, message: str) -> list[Problem]:
-        return [problem_at(code, f"{key}: {message}", line, column, path=(key,))]
-
-    scheme, local = _split_reference(reference)
-    if scheme:
-        return refuse(
-            "remote_reference_refused",
-            f"{reference!r} is not a local file (only relative paths and file:// are read)",
-        )
-    if document.base_dir is None or root is None:
-        return refuse(
-            "file_reference_not_found",
-            f"cannot resolve {reference!r}: the document was not loaded from a file",
-        )
-    target = (document.base_dir / local).resolve()
-    if not target.is_relative_to(root.resolve()):
-        return refuse("file_reference_outside_root", f"{reference!r} points outside {root}")
     try:
-        raw = _read_bounded(target, limits)
+        local, target = _target(reference, document.base_dir, root)
+        raw = _read_bounded(target, limits, missing="file_reference_not_found")
         _, content, source_map = parse(raw, syntax=syntax_of(target.name), limits=limits)
-    except _Unreadable as unreadable:
-        if unreadable.code == "file_not_found":
-            return refuse("file_reference_not_found", f"{reference!r} not found (looked for {target})")
-        return refuse(unreadable.code, unreadable.message)
+        value, prefix = _extract(content, key)
+    except _Refusal as refusal:
+        return [problem_at(refusal.code, f"{key}: {refusal.message}", line, column, path=(key,))]
     except DocumentError as error:
         return [_relocate(problem, reference, key, line, column) for problem in error.problems]
-    value, prefix = _extract(content, key)
-    if value is None:
-        kind = "an array" if REFERENCE_KEYS[key] is list else "an object"
-        return refuse(
-            "file_reference_invalid", f"{reference!r} holds neither {kind} nor an object with '{key}'"
-        )
     document.data[key] = value
     document.source_map.includes[(key,)] = Include(local, source_map, prefix)
     return []
+
+
+def _target(reference: str, base_dir: Path | None, root: Path | None) -> tuple[str, Path]:
+    """The local path a reference names, and the file it resolves to inside ``root``."""
+    scheme, local = _split_reference(reference)
+    if scheme:
+        raise _Refusal(
+            "remote_reference_refused", f"{reference!r} is not a local file (only paths and file:// are read)"
+        )
+    if base_dir is None or root is None:
+        raise _Refusal(
+            "file_reference_not_found",
+            f"cannot resolve {reference!r}: the document was not loaded from a file",
+        )
+    target = (base_dir / local).resolve()  # resolved, so neither ".." nor a symlink can leave the root
+    if not target.is_relative_to(root.resolve()):
+        raise _Refusal("file_reference_outside_root", f"{reference!r} points outside {root}")
+    return local, target
 
 
 def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:
@@ -190,7 +175,8 @@ def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:
         return content[key], (key,)
     if isinstance(content, expected):
         return content, ()
-    return None, ()
+    kind = "a list" if expected is list else "an object"
+    raise _Refusal("file_reference_invalid", f"the file holds neither {kind} nor an object with '{key}'")
 
 
 def _relocate(problem: Problem, reference: str, key: str, line: int, column: int) -> Problem:
@@ -200,7 +186,7 @@ def _relocate(problem: Problem, reference: str, key: str, line: int, column: int
 
 
 def _split_reference(reference: str) -> tuple[str, str]:
-    """Split a reference into (remote scheme or "", local path); ``file://x.json`` is the relative path x.json."""
+    """(remote scheme or "", local path) of a reference; ``file://x.json`` is the relative path x.json."""
     parts = urlsplit(reference)
     if parts.scheme == "file":
         return "", unquote(parts.netloc + parts.path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +17,9 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
+from swengine.dsl.json_reader import JsonReader
+from swengine.dsl.source_map import JsonPath, SourceMap, problem_at
 from swengine.errors import DocumentError, Problem
-
-JsonPath = tuple[str | int, ...]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 200
@@ -29,7 +28,6 @@ DEFAULT_MAX_ALIAS_NODES = 100_000
 
 _VERSION_PATHS = {("specVersion",), ("version",)}
 _VERSION_PARENTS = {"subFlowRef", "continueAs"}
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:bool",
@@ -56,65 +54,12 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def json_path(path: JsonPath) -> str:
-    """Format a path tuple as ``$.states[2].transition`` (odd keys as ``['my key']``)."""
-    parts = ["$"]
-    for step in path:
-        if isinstance(step, int):
-            parts.append(f"[{step}]")
-        elif _IDENTIFIER.match(step):
-            parts.append(f".{step}")
-        else:
-            parts.append("[" + repr(step) + "]")
-    return "".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class Include:
-    """Where the content under a property came from when it was read from another file."""
-
-    name: str
-    source_map: SourceMap
-    prefix: JsonPath
-
-
-@dataclass(slots=True)
-class SourceMap:
-    """1-based line:column of every node (for mapping values, the position of their key)."""
-
-    positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
-    includes: dict[JsonPath, Include] = field(default_factory=dict)
-
-    def locate(self, path: JsonPath) -> tuple[int, int] | None:
-        """Position of the node at ``path``, else of its nearest located ancestor."""
-        path = tuple(path)
-        while True:
-            found = self.positions.get(path)
-            if found is not None or not path:
-                return found
-            path = path[:-1]
-
-    def origin(self, path: JsonPath) -> tuple[str, int, int] | None:
-        """File name and position of a node that was read from an included file."""
-        for length in range(len(path), 0, -1):
-            include = self.includes.get(tuple(path[:length]))
-            if include is not None:
-                inner = include.prefix + tuple(path[length:])
-                line, column = include.source_map.locate(inner) or (1, 1)
-                return include.name, line, column
-        return None
-
-
 class _Refused(Exception):
     """Stops parsing at once with one problem."""
 
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
         self.problem = problem
-
-
-def problem_at(code: str, message: str, line: int = 1, column: int = 1, path: JsonPath = ()) -> Problem:
-    return Problem(code=code, message=message, path=json_path(path), line=line, column=column)
 
 
 def _mark(mark: Any) -> tuple[int, int]:
@@ -138,8 +83,7 @@ class _Frame:
 class _Builder:
     """Turns a stream of YAML parse events into JSON-native data and a source map, enforcing the limits."""
 
-    def __init__(self, *, json_mode: bool, limits: Limits) -> None:
-        self.json_mode = json_mode
+    def __init__(self, *, limits: Limits) -> None:
         self.limits = limits
         self.positions: dict[JsonPath, tuple[int, int]] = {}
         self.problems: list[Problem] = []
@@ -167,7 +111,7 @@ class _Builder:
         position = _mark(event.start_mark)
         is_map = isinstance(event, yaml.MappingStartEvent)
         self._check_tag(event.tag, _MAP_TAG if is_map else _SEQ_TAG, position)
-        path = self._child_path(position, key_allowed=False)
+        path = self._child_path(position)
         if len(self.stack) >= self.limits.max_depth:
             message = f"document nests deeper than {self.limits.max_depth} levels"
             raise _Refused(problem_at("nesting_too_deep", message, *position, path=path))
@@ -191,7 +135,7 @@ class _Builder:
         if top is not None and isinstance(top.value, dict) and top.key is None:
             self._take_key(top, event.value, position, merge=not event.style and event.value == "<<")
             return
-        path = self._child_path(position, key_allowed=True)
+        path = self._child_path(position)
         value = self._construct_scalar(event, position, path)
         if event.anchor is not None:
             self.anchors[event.anchor] = (value, 1)
@@ -215,11 +159,11 @@ class _Builder:
                 raise _Refused(problem_at("parse_error", "mapping keys must be strings", *position))
             self._take_key(top, value, position, merge=False)
             return
-        path = self._child_path(position, key_allowed=True)
+        path = self._child_path(position)
         self._attach(copy.deepcopy(value), size, position, path)
 
     def _take_key(self, frame: _Frame, key: str, position: tuple[int, int], *, merge: bool) -> None:
-        frame.key, frame.key_position, frame.merging = key, position, merge and not self.json_mode
+        frame.key, frame.key_position, frame.merging = key, position, merge
         frame.skip = False
         if not frame.merging and key in frame.value:
             message = (
@@ -228,7 +172,7 @@ class _Builder:
             self.problems.append(problem_at("duplicate_key", message, *position, path=frame.path + (key,)))
             frame.skip = True
 
-    def _child_path(self, position: tuple[int, int], *, key_allowed: bool) -> JsonPath:
+    def _child_path(self, position: tuple[int, int]) -> JsonPath:
         if not self.stack:
             return ()
         top = self.stack[-1]
@@ -281,8 +225,6 @@ class _Builder:
 
     def _construct_scalar(self, event: Any, position: tuple[int, int], path: JsonPath) -> Any:
         text = event.value
-        if self.json_mode and event.tag is None:
-            return json.loads(text) if not event.style else text
         tag = event.tag
         if tag in (None, "!"):
             tag = _RESOLVER.resolve(yaml.ScalarNode, text, event.implicit)
@@ -290,7 +232,7 @@ class _Builder:
             return text
         if tag not in _SCALAR_TAGS:
             raise _Refused(problem_at("parse_error", f"unsupported tag {tag}", *position, path=path))
-        if _is_version(path) and tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        if keeps_text(path) and tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
             return text  # `version: 1.10` must stay "1.10", not become the float 1.1
         try:
             return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
@@ -310,7 +252,8 @@ class _Builder:
     }
 
 
-def _is_version(path: JsonPath) -> bool:
+def keeps_text(path: JsonPath) -> bool:
+    """Where a number keeps the text it was written as: ``version: 1.10`` means "1.10", not 1.1."""
     return path in _VERSION_PATHS or (
         len(path) >= 2 and path[-1] == "version" and path[-2] in _VERSION_PARENTS
     )
@@ -335,40 +278,28 @@ def _offset_position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _run_builder(text: str, *, json_mode: bool, limits: Limits) -> _Builder:
-    builder = _Builder(json_mode=json_mode, limits=limits)
-    for event in yaml.parse(text, Loader=_PARSER):
-        builder.feed(event)
-    return builder
-
-
 def _parse_json(text: str, limits: Limits) -> tuple[Any, SourceMap, list[Problem]]:
-    """Parse JSON through the YAML event stream (JSON is YAML) to keep positions; JSON rules for literals."""
     try:
-        json.loads(text)
+        json.loads(text)  # the syntax check, with JSON's own messages; the reader trusts the text after it
     except json.JSONDecodeError as error:
-        raise DocumentError(
-            [problem_at("parse_error", f"invalid JSON: {error.msg}", error.lineno, error.colno)]
-        ) from None
+        problem = problem_at("parse_error", f"invalid JSON: {error.msg}", error.lineno, error.colno)
+        raise DocumentError([problem]) from None
     except RecursionError:
-        raise DocumentError([problem_at("nesting_too_deep", "document nests too deeply")]) from None
-    # Tabs are only legal between JSON tokens, where YAML may refuse them; spaces keep every column.
-    return _parse_events(text.replace("\t", " "), text, json_mode=True, limits=limits)
+        pass  # nested past Python's limit; the reader reports where it passes ours
+    reader = JsonReader(text, max_depth=limits.max_depth, keep_text=keeps_text)
+    data = reader.read()
+    return data, SourceMap(reader.positions), reader.problems
 
 
 def _parse_yaml(text: str, limits: Limits) -> tuple[Any, SourceMap, list[Problem]]:
-    return _parse_events(text, text, json_mode=False, limits=limits)
-
-
-def _parse_events(
-    text: str, original: str, *, json_mode: bool, limits: Limits
-) -> tuple[Any, SourceMap, list[Problem]]:
+    builder = _Builder(limits=limits)
     try:
-        builder = _run_builder(text, json_mode=json_mode, limits=limits)
+        for event in yaml.parse(text, Loader=_PARSER):
+            builder.feed(event)
     except _Refused as refused:
         raise DocumentError([refused.problem]) from None
     except yaml.YAMLError as error:
-        raise DocumentError([_yaml_error_problem(error, original)]) from None
+        raise DocumentError([_yaml_error_problem(error, text)]) from None
     return builder.root, SourceMap(builder.positions), builder.problems
 
 
@@ -391,7 +322,7 @@ def _decode(raw: str | bytes, limits: Limits) -> str:
 def parse(
     raw: str | bytes, *, syntax: str | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[str, Any, SourceMap]:
-    """Parse ``syntax`` ("json", "yaml", or None to sniff) into (text, data, source map) for any JSON value."""
+    """Parse ``syntax`` ("json", "yaml", None: sniff) into (text, data, source map); data: any JSON value."""
     text = _decode(raw, limits)
     if syntax is None:
         syntax = "json" if text.lstrip()[:1] in ("{", "[") else "yaml"

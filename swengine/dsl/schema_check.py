@@ -17,8 +17,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from swengine.dsl.facts import Finding
-from swengine.dsl.parser import JsonPath, json_path
+from swengine.dsl.facts import Finding, listed
+from swengine.dsl.source_map import JsonPath, json_path
 
 _MOVED = {
     "eventTimeout": "timeouts.eventTimeout",
@@ -79,8 +79,9 @@ def schema_findings(data: dict[str, Any]) -> list[Finding]:
     compiled = _compiled()
     findings = [finding for error in compiled.root.iter_errors(data) for finding in _translate(error, ())]
     states = data.get("states")
-    for index, state in enumerate(states if isinstance(states, list) else []):
-        validator = compiled.states.get(state.get("type")) if isinstance(state, dict) else None
+    for index, state in enumerate(listed(states)):
+        kind = state.get("type") if isinstance(state, dict) else None
+        validator = compiled.states.get(kind) if isinstance(kind, str) else None
         if validator is not None:
             prefix: JsonPath = ("states", index)
             findings += [
@@ -124,7 +125,11 @@ def _describe(error: ValidationError) -> str:
         expected = " or ".join(value) if isinstance(value, list) else value
         return f"expected {expected}, got {_json_type(instance)}"
     if kind == "enum":
-        return f"{instance!r} is not one of {', '.join(repr(v) for v in value)}"
+        return f"{json.dumps(instance)} is not one of {', '.join(json.dumps(v) for v in value)}"
+    if kind == "minimum":
+        return f"must be at least {value}"
+    if kind == "maximum":
+        return f"must be at most {value}"
     if kind == "minLength":
         return "must not be empty"
     if kind == "minItems":
@@ -146,6 +151,8 @@ def _json_type(value: Any) -> str:
 def _translate_choice(error: ValidationError, path: JsonPath, prefix: JsonPath) -> list[Finding]:
     branches = error.validator_value
     if all(set(branch) == {"required"} for branch in branches):
+        if not isinstance(error.instance, dict):
+            return []  # the value is not even an object: its "type" error says so
         return [Finding("schema_violation", f"{_where(path)}: {_choice_of_keys(error)}", path)]
     by_branch: dict[Any, list[ValidationError]] = {}
     for sub in error.context or []:

@@ -6,6 +6,7 @@ runs them all. Control flow lives in ``flow.py``; the code table is in ``validat
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -13,22 +14,23 @@ from typing import Any
 
 from swengine import durations, expressions
 from swengine.dsl.expression_batch import find_problems_many
-from swengine.dsl.facts import Facts, Finding, collect
+from swengine.dsl.facts import Facts, Finding, collect, listed
 from swengine.dsl.flow import check_flow
-from swengine.dsl.parser import JsonPath
+from swengine.dsl.source_map import JsonPath, json_path
+from swengine.dsl.state_rules import check_states
 
 SUPPORTED_SPEC_VERSION = re.compile(r"^0\.8(\.\d+)?$")
 SUPPORTED_FUNCTION_TYPES = ("rest", "expression", "custom")
 UNSUPPORTED_FUNCTION_TYPES = ("rpc", "graphql", "odata", "asyncapi")
 _FUNCTION_CALL = re.compile(r"^\s*fn:\s*(?P<name>.+?)\s*$")
-_REF_CODES = {
-    "state": "unknown_state",
-    "function": "unknown_function",
-    "event": "unknown_event",
-    "error": "unknown_error",
-    "retry": "unknown_retry",
+_NAMED = {
+    "state": ("states", "unknown_state", "duplicate_state"),
+    "function": ("functions", "unknown_function", "duplicate_function"),
+    "event": ("events", "unknown_event", "duplicate_event"),
+    "error": ("errors", "unknown_error", "duplicate_error"),
+    "retry": ("retries", "unknown_retry", "duplicate_retry"),
 }
-_DEFINITIONS = {"function": "functions", "event": "events", "error": "errors", "retry": "retries"}
+"""What a reference can name: (top-level list, code when the name is unknown, code when defined twice)."""
 
 
 def check(data: dict[str, Any]) -> list[Finding]:
@@ -42,24 +44,18 @@ def check(data: dict[str, Any]) -> list[Finding]:
 
 def _named(items: Any, key: str) -> Iterable[tuple[str, JsonPath, dict[str, Any]]]:
     """(name, path, item) for every named mapping in the top-level list ``key``."""
-    for index, item in enumerate(items if isinstance(items, list) else []):
+    for index, item in enumerate(listed(items)):
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             yield item["name"], (key, index), item
 
 
 def check_duplicates(data: dict[str, Any], facts: Facts) -> list[Finding]:
     findings = []
-    for key, code in (
-        ("states", "duplicate_state"),
-        ("functions", "duplicate_function"),
-        ("events", "duplicate_event"),
-        ("errors", "duplicate_error"),
-        ("retries", "duplicate_retry"),
-    ):
+    for kind, (key, _, code) in _NAMED.items():
         first: dict[str, JsonPath] = {}
         for name, path, _ in _named(data.get(key), key):
             if name in first:
-                message = f"{key[:-1] if key != 'retries' else 'retry'} name '{name}' is already used by {key}[{first[name][1]}]"
+                message = f"{kind} name '{name}' is already used by {json_path(first[name])[2:]}"
                 findings.append(Finding(code, message, path + ("name",)))
             first.setdefault(name, path)
     return findings
@@ -67,19 +63,19 @@ def check_duplicates(data: dict[str, Any], facts: Facts) -> list[Finding]:
 
 def check_references(data: dict[str, Any], facts: Facts) -> list[Finding]:
     """Names of states, functions, events, errors and retries resolve; events are of the right kind."""
-    states = {name for name, _, _ in _named(data.get("states"), "states")}
     defined = {
-        kind: {n: item for n, _, item in _named(data.get(key), key)} for kind, key in _DEFINITIONS.items()
+        kind: {name: item for name, _, item in _named(data.get(key), key)}
+        for kind, (key, _, _) in _NAMED.items()
     }
     findings = []
     for ref in facts.refs:
-        known: Any = states if ref.kind == "state" else defined[ref.kind]
+        known = defined[ref.kind]
         if ref.name not in known:
             findings.append(
-                Finding(_REF_CODES[ref.kind], _unknown_message(ref.kind, ref.name, known), ref.path)
+                Finding(_NAMED[ref.kind][1], _unknown_message(ref.kind, ref.name, known), ref.path)
             )
         elif ref.event_kind is not None:
-            kind = defined["event"][ref.name].get("kind", "consumed")
+            kind = known[ref.name].get("kind", "consumed")
             if kind != ref.event_kind:
                 message = f"event '{ref.name}' is {kind}, but this property needs a {ref.event_kind} event"
                 findings.append(Finding("wrong_event_kind", message, ref.path))
@@ -88,20 +84,20 @@ def check_references(data: dict[str, Any], facts: Facts) -> list[Finding]:
 
 def _unknown_message(kind: str, name: str, known: Iterable[str]) -> str:
     names = sorted(known)
-    hint = (
-        f"; defined: {', '.join(repr(n) for n in names[:8])}{' ...' if len(names) > 8 else ''}"
-        if names
-        else ""
-    )
-    return f"no {kind} named '{name}'{hint}"
+    if not names:
+        return f"no {kind} named '{name}' (none is defined)"
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"no {kind} named '{name}'; did you mean '{close[0]}'?"
+    shown = ", ".join(repr(n) for n in names[:8]) + (" ..." if len(names) > 8 else "")
+    return f"no {kind} named '{name}'; defined: {shown}"
 
 
 def check_subflows(data: dict[str, Any], facts: Facts) -> list[Finding]:
     findings = []
     for path, ref in facts.subflows:
-        if isinstance(ref, dict) and not (
-            isinstance(ref.get("workflowId"), str) and ref["workflowId"].strip()
-        ):
+        workflow_id = ref.get("workflowId") if isinstance(ref, dict) else "given as a string"
+        if not (isinstance(workflow_id, str) and workflow_id.strip()):
             findings.append(Finding("invalid_reference", "subFlowRef needs a workflowId", path))
     return findings
 
@@ -135,7 +131,7 @@ def _is_duration(text: str) -> bool:
 
 
 def _is_repeating_interval(text: str) -> bool:
-    """``R[n]/<duration>``, ``R[n]/<start>/<duration>``, ``R[n]/<duration>/<end>`` or ``R[n]/<start>/<end>``."""
+    """``R[n]/<duration>``, or ``R[n]/`` with two of start, duration and end (start and end are datetimes)."""
     head, *parts = text.split("/")
     if not re.fullmatch(r"R\d*", head) or len(parts) not in (1, 2):
         return False
@@ -153,7 +149,7 @@ def _is_datetime(text: str) -> bool:
 
 
 def check_expressions(data: dict[str, Any], facts: Facts) -> list[Finding]:
-    """Every jq expression compiles and uses no forbidden builtin; ``fn:name`` names an expression function."""
+    """Every jq expression compiles without forbidden builtins; ``fn:name`` names an expression function."""
     functions = {name: item for name, _, item in _named(data.get("functions"), "functions")}
     findings = []
     to_compile: list[tuple[str, JsonPath]] = []
@@ -209,98 +205,12 @@ def check_features(data: dict[str, Any], facts: Facts) -> list[Finding]:
     return findings
 
 
-def check_states(data: dict[str, Any], facts: Facts) -> list[Finding]:
-    """Per-state rules, dispatched by state type, plus the transition/end rule every flow owner obeys."""
-    findings = []
-    for index, state in enumerate(data.get("states") if isinstance(data.get("states"), list) else []):
-        if not isinstance(state, dict):
-            continue
-        path: JsonPath = ("states", index)
-        rule = _STATE_RULES.get(state.get("type"))  # type: ignore[arg-type]
-        if rule is not None:
-            findings += rule(state, path)
-        for handler_index, handler in enumerate(state.get("onErrors") or []):
-            if isinstance(handler, dict):
-                findings += _exactly_one_way_on(handler, path + ("onErrors", handler_index))
-    if data.get("states") == []:
-        findings.append(
-            Finding("missing_start", "the workflow has no states, so nothing can start", ("states",))
-        )
-    return findings
-
-
-def _exactly_one_way_on(owner: dict[str, Any], path: JsonPath, *, optional: bool = False) -> list[Finding]:
-    """A state (or condition, or handler) either transitions or ends: one of the two, not both."""
-    transition = "transition" in owner
-    end = owner.get("end") not in (None, False)
-    if transition and end:
-        return [
-            Finding("conflicting_transition", "give either 'transition' or 'end', not both", path + ("end",))
-        ]
-    if not transition and not end and not optional:
-        return [Finding("missing_transition", "needs a 'transition' or an 'end'", path)]
-    return []
-
-
-def _flow_state_rule(state: dict[str, Any], path: JsonPath) -> list[Finding]:
-    # A compensation state's chain stops where it has no transition, so it needs neither.
-    return _exactly_one_way_on(state, path, optional=state.get("usedForCompensation") is True)
-
-
-def _switch_rule(state: dict[str, Any], path: JsonPath) -> list[Finding]:
-    has_data, has_events = "dataConditions" in state, "eventConditions" in state
-    findings = []
-    if has_data == has_events:
-        which = "both" if has_data else "neither"
-        message = f"a switch state has either dataConditions or eventConditions; this one has {which}"
-        findings.append(Finding("invalid_state", message, path))
-    timeouts = state.get("timeouts")
-    if not has_events and isinstance(timeouts, dict) and "eventTimeout" in timeouts:
-        message = "eventTimeout applies only to a switch state with eventConditions"
-        findings.append(Finding("invalid_state", message, path + ("timeouts", "eventTimeout")))
-    for key in ("dataConditions", "eventConditions"):
-        for index, condition in enumerate(state.get(key) or []):
-            if isinstance(condition, dict):
-                findings += _exactly_one_way_on(condition, path + (key, index))
-    if isinstance(state.get("defaultCondition"), dict):
-        findings += _exactly_one_way_on(state["defaultCondition"], path + ("defaultCondition",))
-    return findings
-
-
-def _parallel_rule(state: dict[str, Any], path: JsonPath) -> list[Finding]:
-    findings = _flow_state_rule(state, path)
-    if state.get("completionType") == "atLeast" and "numCompleted" not in state:
-        findings.append(Finding("invalid_state", "completionType atLeast needs numCompleted", path))
-    count = _as_int(state.get("numCompleted"))
-    branches = state.get("branches")
-    if count is not None and isinstance(branches, list) and count > len(branches):
-        message = f"numCompleted is {count} but there are only {len(branches)} branches"
-        findings.append(Finding("invalid_state", message, path + ("numCompleted",)))
-    return findings
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        return int(value)
-    return None
-
-
-_STATE_RULES: dict[str, Callable[[dict[str, Any], JsonPath], list[Finding]]] = {
-    "event": _flow_state_rule,
-    "operation": _flow_state_rule,
-    "switch": _switch_rule,
-    "sleep": _flow_state_rule,
-    "parallel": _parallel_rule,
-    "inject": _flow_state_rule,
-    "foreach": _flow_state_rule,
-    "callback": _flow_state_rule,
-}
-
-
 def _check_flow(data: dict[str, Any], facts: Facts) -> list[Finding]:
     return check_flow(data)
+
+
+def _check_states(data: dict[str, Any], facts: Facts) -> list[Finding]:
+    return check_states(data)
 
 
 _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
@@ -310,6 +220,6 @@ _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
     check_durations,
     check_expressions,
     check_features,
-    check_states,
+    _check_states,
     _check_flow,
 )

@@ -11,7 +11,7 @@ from temporalio.workflow import ParentClosePolicy
 
 from swengine.durations import parse_duration
 from swengine.interpreter.context import RunContext
-from swengine.interpreter.events import produce_events, wait_for_event
+from swengine.interpreter.events import produce_events, search_index, wait_for_event
 from swengine.interpreter.failures import StateFailure
 from swengine.interpreter.inbox import event_payload
 from swengine.interpreter.retries import action_timeout, retry_policy
@@ -96,14 +96,24 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
     assert isinstance(call, SubflowCall)
     child_ir = _subflow_definition(call, ctx)
     request = RunRequest(
-        ir=child_ir, input=action_input, subflows=ctx.request.subflows, parent_id=workflow.info().workflow_id
+        ir=child_ir,
+        input=action_input,
+        subflows=ctx.request.subflows,
+        parent_id=workflow.info().workflow_id,
+        index_correlation=ctx.request.index_correlation,
     )
     child_id = ctx.next_child_id(workflow.info().workflow_id, call.workflow_id)
     close = ParentClosePolicy.ABANDON if call.on_parent_complete == "continue" else ParentClosePolicy.TERMINATE
+    # Indexed like a top-level instance, so the event router finds a child waiting for an event.
+    index = search_index(child_ir) if ctx.request.index_correlation else None
     if call.invoke == "async":
-        await workflow.start_child_workflow(WORKFLOW_NAME, request, id=child_id, parent_close_policy=close)
+        await workflow.start_child_workflow(
+            WORKFLOW_NAME, request, id=child_id, parent_close_policy=close, search_attributes=index
+        )
         return None
-    return await workflow.execute_child_workflow(WORKFLOW_NAME, request, id=child_id, parent_close_policy=close)
+    return await workflow.execute_child_workflow(
+        WORKFLOW_NAME, request, id=child_id, parent_close_policy=close, search_attributes=index
+    )
 
 
 async def _invoke_event(action: Action, action_input: Any, ctx: RunContext, extra: Extra) -> Any:
@@ -112,7 +122,11 @@ async def _invoke_event(action: Action, action_input: Any, ctx: RunContext, extr
     await produce_events([call.produce], action_input, ctx, extra)
     if call.invoke == "async" or call.result_event is None:
         return None
-    definition, event = await wait_for_event(ctx, [ctx.ir.event(call.result_event)], call.result_timeout)
+    try:
+        definition, event = await wait_for_event(ctx, [ctx.ir.event(call.result_event)], call.result_timeout)
+    except TimeoutError:
+        message = f"result event '{call.result_event}' did not arrive within {call.result_timeout}"
+        raise StateFailure("timeout", message) from None
     return event_payload(event, definition)
 
 

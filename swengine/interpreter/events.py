@@ -6,24 +6,56 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from swengine.durations import parse_duration
 from swengine.interpreter.context import RunContext
-from swengine.ir import EMIT_ACTIVITY, SEARCH_CORRELATION, EventDef, ProducedEvent
+from swengine.ir import (
+    EMIT_ACTIVITY,
+    SEARCH_CORRELATION,
+    SEARCH_DEFINITION,
+    SEARCH_EVENT_TYPES,
+    EventDef,
+    ProducedEvent,
+    WorkflowIR,
+)
 
 EMIT_TIMEOUT = timedelta(seconds=30)
+CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)
+
+
+def search_index(ir: WorkflowIR) -> TypedSearchAttributes:
+    """What the event router looks instances up by: the definition id and the event types it consumes."""
+    consumed = sorted({e.type for e in ir.events if e.kind == "consumed"})
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(SearchAttributeKey.for_keyword(SEARCH_DEFINITION), ir.id),
+            SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
+        ]
+    )
+
+
+def indexed_correlation() -> dict[str, str]:
+    """Correlation this instance indexed before a continue-as-new (search attributes carry over; the inbox does not)."""
+    keys = workflow.info().typed_search_attributes.get(CORRELATION_KEY) or []
+    return dict(key.split("=", 1) for key in keys if "=" in key)
 
 
 async def wait_for_event(
-    ctx: RunContext, definitions: list[EventDef], timeout: str | None
+    ctx: RunContext, definitions: list[EventDef], timeout: str | timedelta | None
 ) -> tuple[EventDef, dict[str, Any]]:
-    """Wait until a buffered event matches one of ``definitions`` (first in arrival order), then consume it."""
+    """Wait until a buffered event matches one of ``definitions`` (first in arrival order), then consume it.
+
+    Raises TimeoutError when ``timeout`` passes first; nothing is consumed then.
+    """
 
     def ready() -> bool:
         return any(ctx.inbox.find(definition) is not None for definition in definitions)
 
-    await workflow.wait_condition(ready, timeout=parse_duration(timeout) if timeout else None)
+    limit = parse_duration(timeout) if isinstance(timeout, str) else timeout
+    if limit is not None and limit <= timedelta(0) and not ready():
+        raise TimeoutError("no time left to wait for an event")
+    await workflow.wait_condition(ready, timeout=limit)
     best: tuple[int, EventDef] | None = None
     for definition in definitions:
         index = ctx.inbox.find(definition)
@@ -35,7 +67,7 @@ async def wait_for_event(
     assert event is not None
     if ctx.request.index_correlation and ctx.inbox.correlation != known:
         keys = [f"{name}={value}" for name, value in sorted(ctx.inbox.correlation.items())]
-        workflow.upsert_search_attributes([SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION).value_set(keys)])
+        workflow.upsert_search_attributes([CORRELATION_KEY.value_set(keys)])
     return best[1], event
 
 
@@ -53,8 +85,8 @@ def build_event(produced: ProducedEvent, data: Any, ctx: RunContext, extra: dict
         "data": payload,
         "swengineinstance": info.workflow_id,
     }
-    for name, value in produced.context_attributes.items():
-        event[name] = value
+    for name, program in produced.context_attributes.items():
+        event[name] = ctx.evaluate(program, data, extra)
     return event
 
 

@@ -12,6 +12,13 @@ def dedupe_key(event: dict[str, Any]) -> str:
     return f"{event.get('source', '')}\x1f{event.get('id', '')}"
 
 
+def event_attribute(event: dict[str, Any], name: str) -> Any:
+    """A context attribute by name; a camelCase correlation name (``patientId``) also finds the lowercase
+    form CloudEvents requires of attribute names (``patientid``)."""
+    value = event.get(name)
+    return event.get(name.lower()) if value is None else value
+
+
 class Inbox:
     """Arrival-ordered buffer with correlation learned from the first consumed event (spec 0.8 correlation)."""
 
@@ -37,7 +44,7 @@ class Inbox:
         if definition.source is not None and event.get("source") != definition.source:
             return False
         for rule in definition.correlation:
-            value = event.get(rule.context_attribute_name)
+            value = event_attribute(event, rule.context_attribute_name)
             if value is None:
                 return False
             expected = rule.context_attribute_value
@@ -60,7 +67,7 @@ class Inbox:
             return None
         event = self._pending.pop(index)
         for rule in definition.correlation:
-            self.correlation.setdefault(rule.context_attribute_name, event.get(rule.context_attribute_name))
+            self.correlation.setdefault(rule.context_attribute_name, event_attribute(event, rule.context_attribute_name))
         return event
 
     def pending_count(self) -> int:

@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from swengine.durations import parse_duration
 from swengine.interpreter.compensation import compensate
 from swengine.interpreter.context import RunContext
-from swengine.interpreter.events import produce_events
+from swengine.interpreter.events import indexed_correlation, produce_events, search_index
 from swengine.interpreter.failures import StateFailure, find_handler, to_state_failure
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.input import check_input
@@ -49,6 +49,8 @@ class Interpreter:
         for event in request.events:
             self._inbox.deliver(event)
         self._inbox = Inbox(pending=self._inbox.pending(), seen=request.seen_event_keys + self._inbox.seen())
+        if request.index_correlation:
+            self._inbox.correlation.update(indexed_correlation())
         ctx = self._ctx = RunContext.create(request, self._inbox)
         data = request.input if request.input is not None else {}
         if request.start_state is None:
@@ -120,9 +122,19 @@ class Interpreter:
         if target.data is None and target.data_expr is None:
             new_input = data
         timeout = parse_duration(target.workflow_exec_timeout) if target.workflow_exec_timeout else None
+        # Events already received stay with the instance (its workflow id does not change).
         workflow.continue_as_new(
-            RunRequest(ir=ir, input=new_input, subflows=ctx.request.subflows, parent_id=ctx.request.parent_id),
+            RunRequest(
+                ir=ir,
+                input=new_input,
+                subflows=ctx.request.subflows,
+                events=self._inbox.pending(),
+                seen_event_keys=self._inbox.seen()[-10000:],
+                parent_id=ctx.request.parent_id,
+                index_correlation=ctx.request.index_correlation,
+            ),
             run_timeout=timeout,
+            search_attributes=search_index(ir) if ctx.request.index_correlation and ir is not ctx.ir else None,
         )
 
     def _continue_as_same(self, ctx: RunContext, next_state: str, data: Any) -> None:
@@ -137,6 +149,7 @@ class Interpreter:
                 events=self._inbox.pending(),
                 seen_event_keys=self._inbox.seen()[-10000:],
                 parent_id=ctx.request.parent_id,
+                index_correlation=ctx.request.index_correlation,
             )
         )
 

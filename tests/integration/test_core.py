@@ -210,7 +210,8 @@ async def test_example_02_greeting_with_mock(client, examples_dir):
     data = json.loads((examples_dir / "02-greeting.input.json").read_text())
     async with running(client, [ir], mocks={"greetingFunction": mock}) as (service, book):
         result = await service.run(ir, data)
-    assert result == {"person": {"name": "John"}, "greeting": mock["greeting"]}
+    # `results: .greeting` selects a string; 0.8 merging overwrites the state data with a non-object result
+    assert result == mock["greeting"]
     assert book.calls["greetingFunction"] == [{"name": "John"}]
 
 

@@ -10,7 +10,7 @@ from typing import Any, get_args
 import jq
 import pytest
 
-from swengine import ir
+from swengine import expressions, ir
 from swengine.compiler import COMPILE_ERROR, compile_workflow
 from swengine.compiler.retries import DEFAULT_AUTO_RETRY
 from swengine.compiler.states import COMPILERS
@@ -354,7 +354,7 @@ def test_template_arguments_become_one_jq_program() -> None:
         "name": "${ .person.name }",
         "nested": {"age": "${ .person.age }", "fixed": 1},
         "list": ["${ .person.name }", "x"],
-        "message": "Book ${ .book.title } is on loan",
+        "title": "${ .book.title | ascii_upcase }",
     }
     call = compile_action({"functionRef": {"refName": "restFn", "arguments": arguments}}).call
     data = {"person": {"name": "Ada", "age": 36}, "book": {"title": "Dune"}}
@@ -362,8 +362,15 @@ def test_template_arguments_become_one_jq_program() -> None:
         "name": "Ada",
         "nested": {"age": 36, "fixed": 1},
         "list": ["Ada", "x"],
-        "message": "Book Dune is on loan",
+        "title": "DUNE",
     }
+
+
+def test_arguments_follow_the_expressions_template_rules() -> None:
+    # Whether "text ${ .x } text" interpolates is the expressions module's rule; the compiler just delegates.
+    arguments = {"message": "Book ${ .book.title } is on loan", "id": "${ .id }"}
+    call = compile_action({"functionRef": {"refName": "restFn", "arguments": arguments}}).call
+    assert call.arguments_expr == expressions.template_to_jq(arguments)
 
 
 def test_async_function_yields_no_results_and_no_retry() -> None:

@@ -36,7 +36,10 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         {"unknown_event", "unknown_function"},
         "eventRefs NewPatientEvent (only StorePatient is defined) and functionRef StorePatient (an event name)",
     ),
-    "20-new-patient-onboarding.yaml": ({"parse_error"}, "published defect: a list item indented less than its siblings"),
+    "20-new-patient-onboarding.yaml": (
+        {"parse_error"},
+        "published defect: a list item indented less than its siblings",
+    ),
     "21-purchase-order-deadline.json": (
         {"invalid_duration"},
         "workflowExecTimeout PT30D is not ISO 8601: days come before the T (P30D)",
@@ -56,7 +59,10 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         {"unknown_function", "unknown_event"},
         "uses the parent's functions and events without referencing their files",
     ),
-    "26-online-food-ordering.sub-placeorderworkflow.yaml": ({"unknown_function", "unknown_event"}, "as above"),
+    "26-online-food-ordering.sub-placeorderworkflow.yaml": (
+        {"unknown_function", "unknown_event"},
+        "as above",
+    ),
     "28-process-transactions.json": (
         {"unsupported_feature", "unknown_function"},
         "asyncapi functions (refused), and 'Banking Service - Smaller Tx' is defined as '... Smaller T'",

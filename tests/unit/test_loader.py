@@ -91,7 +91,11 @@ class TestParsing:
         assert load_text("data:\n  version: 1.5\n").data == {"data": {"version": 1.5}}
 
     def test_keys_are_strings_and_timestamps_stay_text(self) -> None:
-        assert load_text("1: a\ntrue: b\nwhen: 2024-01-02\n").data == {"1": "a", "true": "b", "when": "2024-01-02"}
+        assert load_text("1: a\ntrue: b\nwhen: 2024-01-02\n").data == {
+            "1": "a",
+            "true": "b",
+            "when": "2024-01-02",
+        }
 
     def test_merge_keys_are_supported(self) -> None:
         data = load_text("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n").data
@@ -218,7 +222,9 @@ class TestFileReferences:
     def test_wrapped_json_and_bare_yaml_references_resolve(self, tmp_path: Path) -> None:
         write(tmp_path / "defs" / "functions.json", json.dumps(FUNCTIONS))
         write(tmp_path / "events.yml", "- name: e\n  type: t\n  source: s\n")
-        document = load_file(workflow(tmp_path, "functions: file://defs/functions.json\nevents: events.yml\n"))
+        document = load_file(
+            workflow(tmp_path, "functions: file://defs/functions.json\nevents: events.yml\n")
+        )
         assert document.data["functions"] == FUNCTIONS["functions"]
         assert document.data["events"] == [{"name": "e", "type": "t", "source": "s"}]
         assert document.base_dir == tmp_path.resolve()
@@ -246,7 +252,9 @@ class TestFileReferences:
             "$.functions",
         )
 
-    @pytest.mark.parametrize("reference", ["../outside.json", "file://../outside.json", "sub/../../outside.json"])
+    @pytest.mark.parametrize(
+        "reference", ["../outside.json", "file://../outside.json", "sub/../../outside.json"]
+    )
     def test_escaping_the_root_is_refused(self, tmp_path: Path, reference: str) -> None:
         write(tmp_path / "outside.json", json.dumps(FUNCTIONS))
         with pytest.raises(DocumentError) as caught:

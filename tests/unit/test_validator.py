@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 import re
 import time
 from pathlib import Path
@@ -66,7 +68,13 @@ class TestSchema:
         assert problem.path == "$.states[0].foo"
 
     def test_version_0_7_event_timeout_gets_a_hint(self) -> None:
-        switch = {"name": "S", "type": "switch", "eventTimeout": "PT1H", "eventConditions": [], "defaultCondition": {}}
+        switch = {
+            "name": "S",
+            "type": "switch",
+            "eventTimeout": "PT1H",
+            "eventConditions": [],
+            "defaultCondition": {},
+        }
         messages = [p.message for p in problems_of(workflow(switch)) if p.code == "schema_violation"]
         assert "states[0]: unknown property 'eventTimeout' (0.8 puts it in timeouts.eventTimeout)" in messages
 
@@ -145,20 +153,37 @@ class TestReferences:
             "end": True,
         }
         found = codes(workflow(state))
-        assert sorted(found) == ["unknown_error", "unknown_error", "unknown_event", "unknown_function", "unknown_retry"]
+        assert sorted(found) == [
+            "unknown_error",
+            "unknown_error",
+            "unknown_event",
+            "unknown_function",
+            "unknown_retry",
+        ]
 
     def test_event_kinds_must_match_their_use(self) -> None:
-        events = [{"name": "in", "type": "t", "source": "s"}, {"name": "out", "type": "t", "kind": "produced"}]
+        events = [
+            {"name": "in", "type": "t", "source": "s"},
+            {"name": "out", "type": "t", "kind": "produced"},
+        ]
         state = {"name": "A", "type": "event", "onEvents": [{"eventRefs": ["out"]}]}
         state["end"] = {"produceEvents": [{"eventRef": "in"}]}
         assert codes(workflow(state, events=events)) == ["wrong_event_kind", "wrong_event_kind"]
 
     def test_subflow_without_workflow_id(self) -> None:
-        operation = {"name": "A", "type": "operation", "actions": [{"subFlowRef": {"version": "1"}}], "end": True}
+        operation = {
+            "name": "A",
+            "type": "operation",
+            "actions": [{"subFlowRef": {"version": "1"}}],
+            "end": True,
+        }
         assert codes(workflow(operation)) == ["invalid_reference"]
 
     def test_expression_function_calls_are_references(self) -> None:
-        functions = [{"name": "rest", "operation": "x"}, {"name": "isAdult", "type": "expression", "operation": ".a"}]
+        functions = [
+            {"name": "rest", "operation": "x"},
+            {"name": "isAdult", "type": "expression", "operation": ".a"},
+        ]
         switch = {
             "name": "S",
             "type": "switch",
@@ -213,11 +238,19 @@ class TestFlow:
 
     def test_compensation_rules(self) -> None:
         a = inject("A", transition="Undo", compensatedBy="NotMarked")
-        undo = {"name": "Undo", "type": "inject", "data": {}, "usedForCompensation": True, "compensatedBy": "Undo"}
+        undo = {
+            "name": "Undo",
+            "type": "inject",
+            "data": {},
+            "usedForCompensation": True,
+            "compensatedBy": "Undo",
+        }
         assert codes(workflow(a, undo, inject("NotMarked"))).count("invalid_compensation") == 3
 
     def test_transition_and_end_are_exclusive(self) -> None:
-        assert codes(workflow(inject("A", transition="B", end=True), inject("B"))) == ["conflicting_transition"]
+        assert codes(workflow(inject("A", transition="B", end=True), inject("B"))) == [
+            "conflicting_transition"
+        ]
         assert codes(workflow({"name": "A", "type": "inject", "data": {}})) == ["missing_transition"]
         assert codes(workflow(inject("A", end=False, transition="B"), inject("B"))) == []
 
@@ -239,7 +272,15 @@ class TestValues:
         [
             ("duration", {"name": "A", "type": "sleep", "duration": "5 seconds", "end": True}),
             ("timeouts", inject("A", timeouts={"stateExecTimeout": {"total": "PT1X"}})),
-            ("action sleep", {"name": "A", "type": "operation", "actions": [{"subFlowRef": "w", "sleep": {"after": "1s"}}], "end": True}),
+            (
+                "action sleep",
+                {
+                    "name": "A",
+                    "type": "operation",
+                    "actions": [{"subFlowRef": "w", "sleep": {"after": "1s"}}],
+                    "end": True,
+                },
+            ),
         ],
     )
     def test_invalid_durations(self, field: str, state: dict[str, Any]) -> None:
@@ -249,7 +290,10 @@ class TestValues:
         retries = [{"name": "r", "maxAttempts": 3, "delay": "PT1S", "maxDelay": "soon", "increment": "PT1S"}]
         document = workflow(inject("A"), retries=retries, start={"stateName": "A", "schedule": "R/P1Q"})
         assert codes(document) == ["invalid_duration", "invalid_duration"]
-        assert codes(workflow(inject("A"), start={"stateName": "A", "schedule": "R5/2024-01-01T00:00:00Z/PT2H"})) == []
+        assert (
+            codes(workflow(inject("A"), start={"stateName": "A", "schedule": "R5/2024-01-01T00:00:00Z/PT2H"}))
+            == []
+        )
 
     def test_invalid_cron(self) -> None:
         start = {"stateName": "A", "schedule": {"cron": "every day"}}
@@ -258,7 +302,11 @@ class TestValues:
     def test_invalid_jq_is_located(self) -> None:
         text = "id: w\nspecVersion: '0.8'\nstates:\n  - name: A\n    type: inject\n    data: {}\n    stateDataFilter:\n      output: '${ .a | }'\n    end: true\n"
         (problem,) = validate_text(text)
-        assert (problem.code, problem.line, problem.path) == ("invalid_expression", 8, "$.states[0].stateDataFilter.output")
+        assert (problem.code, problem.line, problem.path) == (
+            "invalid_expression",
+            8,
+            "$.states[0].stateDataFilter.output",
+        )
 
     @pytest.mark.parametrize("expression", ["$ENV.HOME", "env.PATH", "now", "input", ".a | now | floor"])
     def test_forbidden_builtins(self, expression: str) -> None:
@@ -289,7 +337,10 @@ class TestValues:
         ]
 
     def test_many_problems_in_one_expression_batch_are_each_found(self) -> None:
-        states = [inject(f"S{i}", transition=f"S{i + 1}", stateDataFilter={"output": f"${{ .v{i} }}"}) for i in range(40)]
+        states = [
+            inject(f"S{i}", transition=f"S{i + 1}", stateDataFilter={"output": f"${{ .v{i} }}"})
+            for i in range(40)
+        ]
         states[7]["stateDataFilter"]["output"] = "${ .a | }"
         states[31]["stateDataFilter"]["output"] = "${ $ENV }"
         states.append(inject("S40"))
@@ -391,3 +442,111 @@ def test_broken_corpus(path: Path) -> None:
     assert all(p.line is not None and p.column is not None for p in problems)
     got = problems[0]
     assert (got.line, got.column, got.code) == (int(expected[1]), int(expected[2]), expected[3]), problems
+
+
+RICH = workflow(
+    {
+        "name": "Wait",
+        "type": "event",
+        "onEvents": [{"eventRefs": ["in"], "actions": [{"functionRef": "f"}]}],
+        "timeouts": {"eventTimeout": "PT1M"},
+        "onErrors": [{"errorRef": "boom", "transition": "Work"}],
+        "transition": "Work",
+        "compensatedBy": "Undo",
+    },
+    {
+        "name": "Work",
+        "type": "operation",
+        "actions": [
+            {
+                "functionRef": {"refName": "f", "arguments": {"a": "${ .a }"}},
+                "retryRef": "r",
+                "retryableErrors": ["boom"],
+            },
+            {"eventRef": {"triggerEventRef": "out", "resultEventRef": "in", "data": "${ . }"}},
+            {"subFlowRef": {"workflowId": "child", "version": "1"}, "sleep": {"after": "PT1S"}},
+        ],
+        "stateDataFilter": {"output": "${ . }"},
+        "transition": {"nextState": "Decide", "produceEvents": [{"eventRef": "out"}]},
+    },
+    {
+        "name": "Decide",
+        "type": "switch",
+        "dataConditions": [{"condition": ".done", "end": True}],
+        "defaultCondition": {"transition": "Fan"},
+    },
+    {
+        "name": "Fan",
+        "type": "parallel",
+        "branches": [{"name": "b", "actions": [{"functionRef": "g"}]}],
+        "completionType": "atLeast",
+        "numCompleted": 1,
+        "transition": "Each",
+    },
+    {
+        "name": "Each",
+        "type": "foreach",
+        "inputCollection": ".items",
+        "actions": [{"functionRef": "g"}],
+        "transition": "Ask",
+    },
+    {
+        "name": "Ask",
+        "type": "callback",
+        "action": {"functionRef": "f"},
+        "eventRef": "in",
+        "transition": "Nap",
+    },
+    {"name": "Nap", "type": "sleep", "duration": "PT1S", "end": {"terminate": True}},
+    {"name": "Undo", "type": "inject", "data": {}, "usedForCompensation": True},
+    start={"stateName": "Wait", "schedule": {"cron": "0 * * * *"}},
+    timeouts={"workflowExecTimeout": {"duration": "PT1H", "runBefore": "Nap"}},
+    functions=[{"name": "f", "operation": "x"}, {"name": "g", "type": "expression", "operation": ".a"}],
+    events=[{"name": "in", "type": "t", "source": "s"}, {"name": "out", "type": "t", "kind": "produced"}],
+    errors=[{"name": "boom"}],
+    retries=[{"name": "r", "maxAttempts": 3, "delay": "PT1S"}],
+)
+JUNK = [
+    7,
+    -1,
+    1.5,
+    None,
+    True,
+    False,
+    "",
+    "x",
+    "${ . }",
+    "${ $ENV }",
+    [],
+    [1, "a", None],
+    {},
+    {"a": [1]},
+    ...,
+]
+
+
+def _paths(node: Any, path: tuple = ()) -> list[tuple]:
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    return [path] + [found for key, value in children for found in _paths(value, path + (key,))]
+
+
+def test_the_rich_document_is_valid() -> None:
+    assert problems_of(RICH) == []
+
+
+def test_any_broken_node_gives_problems_never_a_traceback() -> None:
+    """Replace (or delete) nodes of a valid definition by junk: always a list of located problems."""
+    chooser = random.Random(20240601)
+    cases = [(path, junk) for path in _paths(RICH)[1:] for junk in JUNK]
+    for path, junk in chooser.sample(cases, 400):
+        document = copy.deepcopy(RICH)
+        *parents, last = path
+        parent: Any = document
+        for step in parents:
+            parent = parent[step]
+        if junk is ...:
+            del parent[last]
+        else:
+            parent[last] = junk
+        problems = validate_text(json.dumps(document))
+        assert all(isinstance(p, Problem) and p.line and p.column for p in problems), (path, junk)

@@ -1,0 +1,75 @@
+"""What a route needs, as ``Annotated`` dependency aliases: the engine parts and the bearer-token check."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from swengine.api.problems import Unauthorized
+from swengine.router import EventRouter
+from swengine.service import Service
+from swengine.settings import Settings
+from swengine.store import DefinitionStore
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The parts one app serves with, set on ``app.state.engine`` by the lifespan."""
+
+    settings: Settings
+    service: Service
+    store: DefinitionStore
+    router: EventRouter
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_settings(engine: EngineDep) -> Settings:
+    return engine.settings
+
+
+def get_service(engine: EngineDep) -> Service:
+    return engine.service
+
+
+def get_store(engine: EngineDep) -> DefinitionStore:
+    return engine.store
+
+
+def get_router(engine: EngineDep) -> EventRouter:
+    return engine.router
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ServiceDep = Annotated[Service, Depends(get_service)]
+StoreDep = Annotated[DefinitionStore, Depends(get_store)]
+RouterDep = Annotated[EventRouter, Depends(get_router)]
+
+bearer = HTTPBearer(auto_error=False, description="One of the tokens in SWENGINE_TOKENS (when it is set).")
+
+
+def require_token(
+    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    """With ``SWENGINE_TOKENS`` set, the request must carry one of them as a bearer token."""
+    if not settings.tokens:
+        return
+    if credentials is None:
+        raise Unauthorized("this endpoint needs 'Authorization: Bearer <token>'")
+    given = credentials.credentials.encode()
+    # compare against every token, without stopping early, so timing says nothing about which one is close
+    if not sum(hmac.compare_digest(given, token.encode()) for token in settings.tokens):
+        raise Unauthorized("the bearer token is not valid")
+
+
+Authorized = Depends(require_token)

@@ -1,0 +1,182 @@
+"""Request and response bodies of the API (what OpenAPI at ``/docs`` shows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+InstanceStatusName = Literal["running", "completed", "failed", "cancelled", "terminated", "timed_out"]
+
+
+class DocumentProblem(BaseModel):
+    code: str = Field(description="Stable machine code, e.g. unknown_state.")
+    message: str
+    path: str = Field(description="JSON path of the offending node.")
+    line: int | None = None
+    column: int | None = None
+    severity: str = "error"
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, served as application/problem+json; extra members depend on ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="urn:swengine:problem:<code>")
+    title: str = Field(description="The HTTP status phrase.")
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine code, e.g. definition_not_found.")
+    instance: str | None = Field(None, description="The request path.")
+    problems: list[DocumentProblem] | None = Field(None, description="Every problem of a refused document.")
+    errors: list[Any] | None = Field(None, description="Request validation errors, when that was the cause.")
+
+
+class DefinitionSummary(BaseModel):
+    id: str
+    version: str | None
+    name: str | None
+    content_hash: str
+    media_type: str
+    created_at: datetime
+    updated_at: datetime
+    scheduled: bool = Field(description="Its start has a schedule (interval or cron).")
+
+
+class DefinitionDetail(DefinitionSummary):
+    source: str = Field(description="The submitted text.")
+    ir: dict[str, Any] = Field(description="The compiled form the interpreter runs.")
+
+
+class DefinitionList(BaseModel):
+    definitions: list[DefinitionSummary]
+
+
+class Deployed(DefinitionSummary):
+    status: Literal["created", "updated", "unchanged"] = Field(
+        description="created (201), updated (replace=true, 200) or unchanged (same content hash, 200)."
+    )
+    schedule_id: str | None = Field(None, description="Temporal Schedule starting it, when it has one.")
+
+
+class Validation(BaseModel):
+    valid: bool
+    id: str | None = None
+    version: str | None = None
+    content_hash: str | None = None
+    problems: list[DocumentProblem]
+
+
+class StartInstance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    definition: str = Field(min_length=1, description="Definition id.")
+    version: str | None = Field(None, description="Definition version; the latest deployed when absent.")
+    input: Any = Field(None, description="Workflow input (a JSON object); {} when absent.")
+    instance_id: str | None = Field(
+        None, min_length=1, max_length=400, pattern=r"^[^\s]+$",
+        description="Workflow id to use; generated when absent.",
+    )  # fmt: skip
+
+
+class InstanceStarted(BaseModel):
+    instance_id: str
+    run_id: str | None
+    definition: str
+    version: str | None
+
+
+class DefinitionRef(BaseModel):
+    id: str
+    version: str | None = None
+    content_hash: str | None = None
+
+
+class InstanceDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    instance_id: str
+    status: str = Field(description="running, completed, failed, cancelled, terminated or timed_out.")
+    definition: DefinitionRef | None = None
+    current_state: str | None = None
+    data: Any = None
+    visited: list[str] = Field(default_factory=list, description="States visited, in order.")
+    produced_events: list[dict[str, Any]] = Field(default_factory=list)
+    pending_events: int | None = Field(None, description="Events received and not yet consumed.")
+    started_at: str | None = None
+    closed_at: str | None = None
+
+
+class InstanceSummary(BaseModel):
+    instance_id: str
+    run_id: str
+    definition: str | None
+    status: str
+    started_at: datetime | None
+    closed_at: datetime | None
+
+
+class InstanceList(BaseModel):
+    instances: list[InstanceSummary]
+    next_page_token: str | None = Field(None, description="Pass as page_token for the next page.")
+
+
+class InstanceResult(BaseModel):
+    instance_id: str
+    status: str = Field(description="completed, or running when it has not finished (answered with 202).")
+    output: Any = None
+
+
+class InstanceChanged(BaseModel):
+    instance_id: str
+    status: Literal["cancel_requested", "terminated"]
+
+
+class Terminate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("terminated through the API", max_length=1000)
+
+
+class EventsSent(BaseModel):
+    instance_id: str
+    events: list[str] = Field(description="Ids of the CloudEvents delivered to the instance.")
+
+
+class EventRouted(BaseModel):
+    id: str
+    source: str
+    type: str
+    delivered: list[str] = Field(description="Waiting instances that received the event.")
+    started: list[str] = Field(description="Instances the event started (definitions whose start consumes it).")
+
+
+class EventsRouted(BaseModel):
+    """The same shape for every mode: the instances reached by the request's events (``delivered``,
+    ``started``), and ``results`` with one entry per event (one in structured and binary mode, n in a batch)."""
+
+    delivered: list[str] = Field(description="Every instance that received one of the events.")
+    started: list[str] = Field(description="Every instance one of the events started.")
+    results: list[EventRouted]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    checks: dict[str, str]
+
+
+PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, each an application/problem+json ``ProblemDetails``."""
+    return {
+        status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA_REF}}}
+        for status, text in described.items()
+    }

@@ -1,0 +1,48 @@
+"""``/events``: CloudEvents in (structured, binary or batch HTTP mode), routed to waiting instances and to
+the definitions whose start consumes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from swengine.api.deps import RouterDep
+from swengine.api.models import EventRouted, EventsRouted, problem_responses
+from swengine.events import BATCH, STRUCTURED, parse_http
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+CLOUDEVENTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"Structured mode ({STRUCTURED}), batch mode ({BATCH}), or binary mode (ce-* headers"
+        " with the data as the body in its own content type).",
+        "content": {
+            STRUCTURED: {"schema": {"type": "object", "required": ["specversion", "id", "source", "type"]}},
+            BATCH: {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/json": {"schema": {"description": "binary mode: the event data"}},
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    response_model=EventsRouted,
+    summary="Publish CloudEvents: every event is validated before any is routed",
+    openapi_extra=CLOUDEVENTS_BODY,
+    responses=problem_responses({400: "Not a valid CloudEvent (nothing was routed).", 413: "Body too large."}),
+)
+async def publish_events(request: Request, router: RouterDep) -> EventsRouted:
+    events = parse_http(request.headers, await request.body())
+    results = []
+    for event in events:
+        routed = await router.route(event)
+        results.append(
+            EventRouted(id=event["id"], source=event["source"], type=event["type"],
+                        delivered=list(routed.delivered), started=list(routed.started))
+        )  # fmt: skip
+    return EventsRouted(
+        delivered=list(dict.fromkeys(i for r in results for i in r.delivered)),
+        started=list(dict.fromkeys(i for r in results for i in r.started)),
+        results=results,
+    )

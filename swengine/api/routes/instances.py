@@ -1,0 +1,275 @@
+"""``/instances``: start (idempotently with ``Idempotency-Key``), list, inspect, result, cancel, terminate,
+and send a CloudEvent to one instance.
+
+Instance ids may contain ``/`` (event-started and child instances do), hence the ``:path`` parameters and
+the suffixed routes declared before the bare one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response, status
+from temporalio.client import WorkflowExecution
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from swengine.api.models import (
+    InstanceChanged,
+    InstanceDetail,
+    InstanceList,
+    InstanceResult,
+    InstanceStarted,
+    InstanceStatusName,
+    InstanceSummary,
+    StartInstance,
+    Terminate,
+    EventsSent,
+    problem_responses,
+)
+from swengine.api.deps import ServiceDep, StoreDep
+from swengine.errors import Conflict, InputError, NotFound, SwengineError
+from swengine.events import parse_http
+from swengine.ir import SEARCH_DEFINITION, WORKFLOW_NAME
+from swengine.service import STATUS_NAMES, InstanceFailed, Service, Started
+
+router = APIRouter(prefix="/instances", tags=["instances"])
+
+VISIBILITY_STATUS = {
+    "running": "Running",
+    "completed": "Completed",
+    "failed": "Failed",
+    "cancelled": "Canceled",
+    "terminated": "Terminated",
+    "timed_out": "TimedOut",
+}
+NOT_FOUND = {404: "No instance with this id."}
+
+
+class InstanceEnded(SwengineError):
+    """The instance closed without a result (failed, cancelled, terminated, timed out)."""
+
+    http_status = 409
+
+    def __init__(self, instance_id: str, status_name: str, failure: InstanceFailed) -> None:
+        super().__init__(
+            f"instance '{instance_id}' is {status_name}: {failure.message}",
+            code=f"instance_{status_name}",
+            detail={"error": {"code": failure.code, "message": failure.message}},
+        )
+
+
+def idempotent_instance_id(definition_id: str, key: str) -> str:
+    """The same key for the same definition always names the same instance (and never leaks the key)."""
+    digest = hashlib.sha256(f"{definition_id}\n{key}".encode()).hexdigest()[:32]
+    return f"{definition_id}-{digest}"
+
+
+async def execution_status(service: Service, instance_id: str) -> tuple[str, str]:
+    """(status name, run id) from Temporal alone: no query, so it answers even with no worker running."""
+    try:
+        description = await service.handle(instance_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"instance '{instance_id}' not found", code="instance_not_found") from err
+        raise
+    name = STATUS_NAMES.get(description.status, "unknown") if description.status else "unknown"
+    return name, description.run_id
+
+
+async def require_running(service: Service, instance_id: str) -> None:
+    name, _ = await execution_status(service, instance_id)
+    if name != "running":
+        raise Conflict(f"instance '{instance_id}' is {name}", code="instance_not_running", detail={"status": name})
+
+
+def visibility_query(definition: str | None, status_name: str | None) -> str:
+    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'"]
+    if definition is not None:
+        clauses.append(f"{SEARCH_DEFINITION} = '{definition}'")
+    if status_name is not None:
+        clauses.append(f"ExecutionStatus = '{VISIBILITY_STATUS[status_name]}'")
+    return " AND ".join(clauses)
+
+
+def instance_summary(execution: WorkflowExecution) -> InstanceSummary:
+    definition = execution.search_attributes.get(SEARCH_DEFINITION)
+    return InstanceSummary(
+        instance_id=execution.id,
+        run_id=execution.run_id,
+        definition=str(definition[0]) if definition else None,
+        status=STATUS_NAMES.get(execution.status, "unknown") if execution.status else "unknown",
+        started_at=execution.start_time,
+        closed_at=execution.close_time,
+    )
+
+
+def _page_token(token: str | None) -> bytes | None:
+    if token is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(token.encode())
+    except (binascii.Error, ValueError):
+        raise InputError("page_token is not a token this API handed out", code="invalid_page_token") from None
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InstanceStarted,
+    summary="Start an instance of a deployed definition",
+    responses=problem_responses(
+        {
+            400: "The input does not match the definition's dataInputSchema.",
+            404: "The definition (or a subflow it calls) is not deployed.",
+            409: "An instance with this instance_id is already running.",
+        }
+    ),
+)
+async def start_instance(
+    body: StartInstance,
+    store: StoreDep,
+    service: ServiceDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key", max_length=255,
+            description="Repeating a start with the same key returns the instance the first one started.",
+        ),
+    ] = None,  # fmt: skip
+    version: Annotated[str | None, Query(description="Definition version, when the body gives none.")] = None,
+) -> InstanceStarted:
+    stored = store.get(body.definition, body.version or version)
+    instance_id = body.instance_id
+    if idempotency_key is not None:
+        instance_id = instance_id or idempotent_instance_id(stored.id, idempotency_key)
+        existing = await _existing(service, instance_id)
+        if existing is not None:
+            return InstanceStarted(instance_id=instance_id, run_id=existing, definition=stored.id,
+                                   version=stored.version)  # fmt: skip
+    try:
+        started: Started = await service.start(
+            stored.ir, body.input, instance_id=instance_id, reuse_existing=idempotency_key is not None
+        )
+    except WorkflowAlreadyStartedError:
+        raise Conflict(f"instance '{instance_id}' is already running", code="instance_exists") from None
+    return InstanceStarted(
+        instance_id=started.instance_id, run_id=started.run_id, definition=stored.id, version=stored.version
+    )
+
+
+async def _existing(service: Service, instance_id: str) -> str | None:
+    """Run id of an instance already started under this id, whatever its status; None when there is none."""
+    try:
+        return (await execution_status(service, instance_id))[1]
+    except NotFound:
+        return None
+
+
+@router.get("", response_model=InstanceList, summary="List instances (Temporal visibility), newest first")
+async def list_instances(
+    service: ServiceDep,
+    definition: Annotated[str | None, Query(pattern=r"^[^'\"\\]+$", description="Definition id.")] = None,
+    status_name: Annotated[InstanceStatusName | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    page_token: Annotated[str | None, Query(description="next_page_token of the previous page.")] = None,
+) -> InstanceList:
+    executions = service.client.list_workflows(
+        visibility_query(definition, status_name), page_size=limit, next_page_token=_page_token(page_token)
+    )
+    await executions.fetch_next_page()
+    token = executions.next_page_token
+    return InstanceList(
+        instances=[instance_summary(execution) for execution in executions.current_page or []],
+        next_page_token=base64.urlsafe_b64encode(token).decode() if token else None,
+    )
+
+
+@router.get(
+    "/{instance_id:path}/result",
+    response_model=InstanceResult,
+    summary="The output of an instance (202 while it runs)",
+    responses={
+        202: {"model": InstanceResult, "description": "Still running (after waiting, when wait=true)."},
+        **problem_responses({**NOT_FOUND, 409: "It failed, was cancelled, terminated or timed out."}),
+    },
+)
+async def instance_result(
+    instance_id: str,
+    service: ServiceDep,
+    response: Response,
+    wait: Annotated[bool, Query(description="Wait for the instance to finish (up to timeout).")] = False,
+    timeout: Annotated[float, Query(gt=0, le=300, description="Seconds to wait, with wait=true.")] = 30,
+) -> InstanceResult:
+    name, _ = await execution_status(service, instance_id)
+    if name == "running" and not wait:
+        response.status_code = status.HTTP_202_ACCEPTED
+        return InstanceResult(instance_id=instance_id, status=name)
+    try:
+        output = await service.result(instance_id, timeout=timeout if name == "running" else None)
+    except TimeoutError:
+        response.status_code = status.HTTP_202_ACCEPTED
+        return InstanceResult(instance_id=instance_id, status="running")
+    except InstanceFailed as failure:
+        name, _ = await execution_status(service, instance_id)
+        raise InstanceEnded(instance_id, name, failure) from None
+    return InstanceResult(instance_id=instance_id, status="completed", output=output)
+
+
+@router.post(
+    "/{instance_id:path}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InstanceChanged,
+    summary="Request cancellation (the instance ends as cancelled)",
+    responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
+)
+async def cancel_instance(instance_id: str, service: ServiceDep) -> InstanceChanged:
+    await require_running(service, instance_id)
+    await service.cancel(instance_id)
+    return InstanceChanged(instance_id=instance_id, status="cancel_requested")
+
+
+@router.post(
+    "/{instance_id:path}/terminate",
+    response_model=InstanceChanged,
+    summary="Terminate now (no cleanup runs)",
+    responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
+)
+async def terminate_instance(
+    instance_id: str, service: ServiceDep, body: Annotated[Terminate | None, Body()] = None
+) -> InstanceChanged:
+    await require_running(service, instance_id)
+    await service.terminate(instance_id, reason=(body or Terminate()).reason)
+    return InstanceChanged(instance_id=instance_id, status="terminated")
+
+
+@router.post(
+    "/{instance_id:path}/events",
+    response_model=EventsSent,
+    summary="Send CloudEvents (structured, binary or batch mode) to this instance only",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/cloudevents+json": {"schema": {"type": "object"}},
+        "application/cloudevents-batch+json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    }}},  # fmt: skip
+    responses=problem_responses({400: "Not a valid CloudEvent.", **NOT_FOUND, 409: "The instance is not running."}),
+)
+async def send_instance_events(instance_id: str, request: Request, service: ServiceDep) -> EventsSent:
+    events = parse_http(request.headers, await request.body())
+    await require_running(service, instance_id)
+    for event in events:
+        await service.send_event(instance_id, event)
+    return EventsSent(instance_id=instance_id, events=[event["id"] for event in events])
+
+
+@router.get(
+    "/{instance_id:path}",
+    response_model=InstanceDetail,
+    summary="Status, current state, data, states visited and produced events",
+    responses=problem_responses(NOT_FOUND),
+)
+async def get_instance(instance_id: str, service: ServiceDep) -> dict[str, Any]:
+    return await service.describe(instance_id)
+

