@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -20,6 +24,23 @@ FAST_FLAGS: tuple[str, ...] = (
 )  # fmt: skip
 """Without these the stock dev server hands out tasks on a 50 ms tick. WAL with synchronous=normal trades
 the last moments of durability on power loss for speed: right for the embedded default, not production."""
+
+
+STARTUP_TIMEOUT = timedelta(seconds=60)
+"""Generous: on a loaded two-core machine the dev server has been seen to need more than the SDK's 5 s."""
+
+
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """The dev server inherits our stdout and prints a banner there; stdout belongs to command output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def search_attribute_flags() -> list[str]:
@@ -44,15 +65,17 @@ async def start_dev_server(
     """Start a dev server on 127.0.0.1 (persisting to ``database`` when given); stop it with ``shutdown()``."""
     if database is not None:
         database.parent.mkdir(parents=True, exist_ok=True)
-    return await WorkflowEnvironment.start_local(
-        namespace=namespace,
-        ip="127.0.0.1",
-        port=port,
-        dev_server_existing_path=temporal_cli(),
-        dev_server_database_filename=str(database) if database else None,
-        dev_server_extra_args=[*FAST_FLAGS, *search_attribute_flags()],
-        dev_server_log_level="error",
-    )
+    with stdout_to_stderr():
+        return await WorkflowEnvironment.start_local(
+            namespace=namespace,
+            ip="127.0.0.1",
+            port=port,
+            dev_server_existing_path=temporal_cli(),
+            dev_server_database_filename=str(database) if database else None,
+            dev_server_extra_args=[*FAST_FLAGS, *search_attribute_flags()],
+            dev_server_log_level="error",
+            dev_server_startup_timeout=STARTUP_TIMEOUT,
+        )
 
 
 def test_server_path() -> str | None:

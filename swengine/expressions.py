@@ -95,8 +95,8 @@ _FRAMES = {
     ("pool", "path"): ("[first(path(", "))] | tojson"),
 }
 
-IN_PROCESS_BUDGET = 4_000_000
-"""Most work (bytes made or walked, see :mod:`swengine.jq_cost`) an in-process evaluation may do."""
+IN_PROCESS_BUDGET = 10_000_000
+"""Most work an in-process evaluation may do: about 10 ms of holding the GIL (see :mod:`swengine.jq_cost`)."""
 MAX_FAST_PROGRAM = 16_384
 """Longer programs are compiled and run in the evaluator pool."""
 

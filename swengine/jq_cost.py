@@ -1,12 +1,14 @@
 """A static upper bound on the work a fast-path jq program can do, as a polynomial in the input size.
 
 The in-process fast path holds the GIL and cannot be interrupted, so it only runs programs whose cost is
-provably small for the data at hand. Cost here is "bytes made or walked": every value is measured by the
-length of its compact JSON text, and every node of the syntax tree gets three bounds, each a polynomial:
+provably small for the data at hand. Every value is measured by the length of its compact JSON text, and
+every node of the syntax tree gets three bounds, each a polynomial:
 
 - ``cnt``: how many outputs it can produce,
 - ``tot``: the total size of those outputs,
-- ``work``: everything it makes or walks, outputs included (a proxy for both time and memory).
+- ``work``: roughly nanoseconds: a byte made or walked costs one unit, and each step of libjq's interpreter
+  (a node evaluated or an output produced, an element visited by a builtin written in jq) costs
+  :data:`STEP` units, as measured on libjq 1.8 (bench/expressions.py). Work also bounds memory.
 
 A bound is ``s * local + p(V)``: ``local`` is the size of the node's input ``.`` and ``V`` the size of the
 whole evaluation input (data plus variables), so ``local <= V``. Keeping ``local`` separate is what makes
@@ -31,6 +33,7 @@ MAX_DEGREE = 3
 ERROR_MESSAGE_SIZE = 512  # libjq truncates the values it quotes in its own error messages
 NUMBER_SIZE = 24  # the longest a double prints
 SORT = 64  # n log n comparisons, each of which may sort object keys: taken as this many walks of the input
+STEP = 300  # one step of the jq interpreter, in work units (~ns): measured 150-500 ns per element and node
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ def const(k: float) -> Size:
 ZERO, ONE = const(0), const(1)
 LOCAL = Size(1.0)
 WHOLE = Size(0.0, (0.0, 1.0))
+ELEMENTS = Size(0.5, (1.0,))  # elements of the input: each takes two bytes at least ("1," or "[],")
 
 
 def mul(a: Size, b: Size) -> Size:
@@ -141,15 +145,17 @@ class _Analyzer:
         self.program_length = program_length
 
     def cost(self, node: Any, env: dict[str, Size]) -> Cost:
-        return getattr(self, "_" + node[0])(node, env)
+        result: Cost = getattr(self, "_" + node[0])(node, env)
+        steps = (ONE + result.cnt).scale(STEP)  # evaluating the node, and producing each output
+        return Cost(result.cnt, result.tot, result.work + steps)
 
     def nested(self, node: Any, env: dict[str, Size]) -> Cost:
         """``node`` evaluated with a new ``.``: variables bound so far become outer sizes."""
         return self.cost(node, {name: size.outer() for name, size in env.items()})
 
-    def per_element(self, node: Any, env: dict[str, Size]) -> Cost:
-        """``node`` run on every element of ``.`` (``map``, ``any(f)``...)."""
-        return over(self.nested(node, env), Cost(LOCAL, LOCAL, LOCAL))
+    def per_element(self, node: Any, env: dict[str, Size], steps: float) -> Cost:
+        """``node`` run on every element of ``.`` by a builtin spending ``steps`` per element on its own."""
+        return over(self.nested(node, env), Cost(ELEMENTS, LOCAL, LOCAL + ELEMENTS.scale(steps * STEP)))
 
     # -- leaves
     def _dot(self, node: Any, env: dict[str, Size]) -> Cost:
@@ -187,7 +193,8 @@ class _Analyzer:
 
     def _iterate(self, node: Any, env: dict[str, Size]) -> Cost:
         base = self.cost(node[1], env)
-        return Cost(base.tot, base.tot, base.work + base.tot)
+        count = base.tot.scale(0.5) + base.cnt  # at most (size + 1) / 2 elements per value
+        return Cost(count, base.tot, base.work + base.tot)
 
     # -- control
     def _pipe(self, node: Any, env: dict[str, Size]) -> Cost:
@@ -297,52 +304,59 @@ def _sum(sizes: Any) -> Size:
 Rule = Callable[[_Analyzer, list[Any], dict[str, Size]], Cost]
 
 
-def _scalar(out: float) -> Rule:
-    """Walks its input once and returns something of at most ``out`` bytes (length, type, not...)."""
-    return lambda an, args, env: single(const(out), LOCAL + const(out))
+def _loop(steps: float) -> Size:
+    """A builtin written in jq spending ``steps`` interpreter steps on each element of its input."""
+    return ELEMENTS.scale(steps * STEP)
 
 
-def _grows(factor: float, work: float = 1.0) -> Rule:
-    """Returns at most ``factor`` times its input (tojson escapes, explode...), walking it ``work`` times."""
+def _scalar(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
+    """Walks its input (in C) and returns a number, boolean or short string: length, type, not..."""
+    return single(const(NUMBER_SIZE), LOCAL)
+
+
+def _grows(factor: float, walks: float = 1.0, steps: float = 0.0) -> Rule:
+    """Returns at most ``factor`` times its input, walking it ``walks`` times and ``steps`` per element."""
     tot = LOCAL.scale(factor) + const(NUMBER_SIZE)
-    return lambda an, args, env: single(tot, tot + LOCAL.scale(work))
+    work = tot + LOCAL.scale(walks) + _loop(steps)
+    return lambda an, args, env: single(tot, work)
 
 
-def _with_arg(out: Callable[[Cost], Size], search: bool = False) -> Rule:
-    """One argument evaluated on ``.``; ``search`` when the builtin scans its input for the argument."""
+def _with_arg(out: Callable[[Cost], Size], search: bool = False, steps: float = 0.0) -> Rule:
+    """One argument evaluated on ``.``; ``search``: the builtin scans its input for it (string search)."""
 
     def rule(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
         arg = an.cost(args[0], env)
         tot = out(arg)
         scan = mul(LOCAL, arg.tot) if search else mul(arg.cnt, LOCAL) + arg.tot
-        return Cost(arg.cnt, tot, arg.work + tot + scan)
+        return Cost(arg.cnt, tot, arg.work + tot + scan + mul(arg.cnt, _loop(steps)))
 
     return rule
 
 
 def _select(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     cond = an.cost(args[0], env)
-    return Cost(cond.cnt, mul(cond.cnt, LOCAL), cond.work + cond.cnt)
+    return Cost(cond.cnt, mul(cond.cnt, LOCAL), cond.work)
 
 
 def _map(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    each = an.per_element(args[0], env)
+    each = an.per_element(args[0], env, steps=2)
     tot = each.tot + each.cnt + const(2)
-    return single(tot, each.work + tot + LOCAL)
+    return single(tot, each.work + tot)
 
 
 def _quantifier(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     if len(args) == 1:  # any(f): f on each element
-        return single(const(5), an.per_element(args[0], env).work + LOCAL)
+        return single(const(5), an.per_element(args[0], env, steps=4).work)
     generator = an.cost(args[0], env)
-    return single(const(5), over(an.nested(args[1], env), generator).work)
+    checks = over(an.nested(args[1], env), generator)
+    return single(const(5), checks.work + generator.cnt.scale(4 * STEP))
 
 
 def _by(tot_factor: float) -> Rule:
-    """sort_by(f), group_by(f)...: ``[f]`` for each element, then a sort (n log n, taken as 32 n)."""
+    """sort_by(f), group_by(f)...: ``[f]`` for each element (in jq), then a sort."""
 
     def rule(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-        keys = an.per_element(args[0], env)
+        keys = an.per_element(args[0], env, steps=6)
         sortable = LOCAL + keys.tot + keys.cnt
         tot = LOCAL.scale(tot_factor) + const(2)
         return single(tot, keys.work + sortable.scale(SORT) + tot)
@@ -358,131 +372,80 @@ def _first_of(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
 def _add_of(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     inner = an.cost(args[0], env)
     tot = inner.tot + const(NUMBER_SIZE)
-    return single(tot, inner.work + tot)
+    return single(tot, inner.work + tot + inner.cnt.scale(3 * STEP))
 
 
 def _empty(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    return Cost(ZERO, ZERO, ONE)
+    return Cost(ZERO, ZERO, ZERO)
 
 
 def _error(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     # The error value counts as made here, so a catch handler's input is bounded by the body's work.
     if not args:
-        return Cost(ZERO, ZERO, LOCAL + ONE)
+        return Cost(ZERO, ZERO, LOCAL)
     message = an.cost(args[0], env)
     return Cost(ZERO, ZERO, message.work + message.tot)
 
 
 def _join(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    sep = an.cost(args[0], env)
-    tot = mul(sep.cnt, LOCAL) + mul(LOCAL, sep.tot) + const(2)
-    return Cost(sep.cnt, tot, sep.work + tot + LOCAL)
+    separator = an.cost(args[0], env)
+    tot = mul(separator.cnt, LOCAL) + mul(LOCAL, separator.tot) + const(2)
+    return Cost(separator.cnt, tot, separator.work + tot + mul(separator.cnt, _loop(14)))
 
 
 def _nth(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     index = an.cost(args[0], env)
-    return Cost(index.cnt, mul(index.cnt, LOCAL), index.work + index.cnt)
+    return Cost(index.cnt, mul(index.cnt, LOCAL), index.work)
 
 
 def _flatten(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     # Each nesting level copies what lies below it: size times depth, and depth is at most the size.
-    depth = an.cost(args[0], env) if args else Cost(ONE, const(NUMBER_SIZE), ONE)
-    return Cost(depth.cnt, mul(depth.cnt, LOCAL), depth.work + mul(depth.cnt, mul(LOCAL, WHOLE)))
+    depth = an.cost(args[0], env) if args else Cost(ONE, const(NUMBER_SIZE), ZERO)
+    work = depth.work + mul(depth.cnt, mul(LOCAL, WHOLE) + _loop(8))
+    return Cost(depth.cnt, mul(depth.cnt, LOCAL), work)
 
 
 def _with_entries(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    entries = single(LOCAL.scale(16) + const(2), LOCAL.scale(32) + const(4))
-    each = over(an.nested(args[0], env), Cost(entries.tot, entries.tot, entries.tot))
+    entries = _TO_ENTRIES_SIZE
+    each = over(an.nested(args[0], env), Cost(ELEMENTS, entries, entries + _loop(8 + 2)))
     array = each.tot + each.cnt + const(2)
     tot = array.scale(2) + const(2)
-    return single(tot, entries.work + each.work + array + tot.scale(2))
+    return single(tot, each.work + array + tot + array.scale(0.5 * 14 * STEP))
 
 
 def _delete(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     paths = an.cost(args[0], env)
-    listed = mul(paths.cnt, LOCAL + paths.work + const(8 * an.program_length))
+    listed = mul(paths.cnt, LOCAL + paths.work + const(8 * an.program_length + 4 * STEP))
     return single(LOCAL, paths.work + listed.scale(SORT) + LOCAL)
 
 
-def _contains_like(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    return _with_arg(lambda arg: arg.cnt.scale(5), search=True)(an, args, env)
-
-
+# (name, arity) -> rule. Costs of builtins written in C are per byte; those written in jq add steps per
+# element, as measured (join ~14 steps, to_entries ~8, from_entries ~14, any ~4).
+_TO_ENTRIES_SIZE = LOCAL.scale(16) + const(2)
+_SCALARS = "length utf8bytelength not type toboolean isnan isinfinite isnormal infinite nan"
+_SAME_SIZE = (
+    "tonumber floor ceil round abs fabs sqrt ascii_downcase ascii_upcase trim ltrim rtrim first last "
+    "values nulls booleans numbers strings arrays objects iterables scalars"
+)
+_FORMATS = "text json html uri urid csv tsv sh base64 base64d base32 base32d"
 _BUILTINS: dict[str, Rule] = {
-    **{
-        f"{name}/0": _scalar(NUMBER_SIZE)
-        for name in (
-            "length",
-            "utf8bytelength",
-            "not",
-            "type",
-            "toboolean",
-            "isnan",
-            "isinfinite",
-            "isnormal",
-            "infinite",
-            "nan",
-            "any",
-            "all",
-        )
-    },  # fmt: skip
-    **{
-        f"{name}/0": _grows(1)
-        for name in (
-            "tonumber",
-            "floor",
-            "ceil",
-            "round",
-            "abs",
-            "fabs",
-            "sqrt",
-            "ascii_downcase",
-            "ascii_upcase",
-            "trim",
-            "ltrim",
-            "rtrim",
-            "first",
-            "last",
-            "add",
-            "values",
-            "nulls",
-            "booleans",
-            "numbers",
-            "strings",
-            "arrays",
-            "objects",
-            "iterables",
-            "scalars",
-        )
-    },  # fmt: skip
+    **{f"{name}/0": _scalar for name in _SCALARS.split()},
+    **{f"{name}/0": _grows(1) for name in _SAME_SIZE.split()},
     **{f"{name}/0": _grows(6, 2) for name in ("tojson", "tostring", "fromjson", "implode")},
-    **{
-        f"@{name}/0": _grows(6, 2)
-        for name in (
-            "text",
-            "json",
-            "html",
-            "uri",
-            "urid",
-            "csv",
-            "tsv",
-            "sh",
-            "base64",
-            "base64d",
-            "base32",
-            "base32d",
-        )
-    },  # fmt: skip
-    "keys/0": _grows(8, SORT),
-    "keys_unsorted/0": _grows(8),
+    **{f"@{name}/0": _grows(6, 2) for name in _FORMATS.split()},
+    "any/0": _grows(0, 1, steps=4),
+    "all/0": _grows(0, 1, steps=4),
+    "add/0": _grows(1, 2, steps=3),
+    "keys/0": _grows(8, SORT, steps=1),
+    "keys_unsorted/0": _grows(8, 1, steps=1),
     "explode/0": _grows(8),
-    "reverse/0": _grows(1, 16),
-    "min/0": _grows(1, 32),
-    "max/0": _grows(1, 32),
-    "sort/0": _grows(1, SORT),
-    "unique/0": _grows(1, SORT),
-    "to_entries/0": _grows(16, 2),
-    "from_entries/0": _grows(2, 4),
+    "reverse/0": _grows(1, 16, steps=2),
+    "min/0": _grows(1, 32, steps=2),
+    "max/0": _grows(1, 32, steps=2),
+    "sort/0": _grows(1, SORT, steps=2),
+    "unique/0": _grows(1, SORT, steps=6),
+    "to_entries/0": _grows(16, 2, steps=8),
+    "from_entries/0": _grows(2, 4, steps=14),
     "flatten/0": _flatten,
     "flatten/1": _flatten,
     "empty/0": _empty,
@@ -509,18 +472,18 @@ _BUILTINS: dict[str, Rule] = {
     "group_by/1": _by(3),
     "has/1": _with_arg(lambda arg: arg.cnt.scale(5)),
     "in/1": _with_arg(lambda arg: arg.cnt.scale(5)),
-    "IN/1": _with_arg(lambda arg: const(5)),
+    "IN/1": _with_arg(lambda arg: const(5), steps=4),
     "startswith/1": _with_arg(lambda arg: arg.cnt.scale(5)),
     "endswith/1": _with_arg(lambda arg: arg.cnt.scale(5)),
     "ltrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL)),
     "rtrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL)),
     "trimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL)),
-    "contains/1": _contains_like,
-    "inside/1": _contains_like,
-    "index/1": _with_arg(lambda arg: arg.cnt.scale(NUMBER_SIZE) + mul(arg.cnt, LOCAL).scale(8), search=True),
-    "rindex/1": _with_arg(lambda arg: arg.cnt.scale(NUMBER_SIZE) + mul(arg.cnt, LOCAL).scale(8), search=True),
+    "contains/1": _with_arg(lambda arg: arg.cnt.scale(5), search=True),
+    "inside/1": _with_arg(lambda arg: arg.cnt.scale(5), search=True),
+    "index/1": _with_arg(lambda arg: arg.cnt.scale(NUMBER_SIZE) + mul(arg.cnt, LOCAL.scale(8)), search=True),
+    "rindex/1": _with_arg(lambda arg: arg.cnt.scale(NUMBER_SIZE) + mul(arg.cnt, LOCAL.scale(8)), search=True),
     "indices/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(2)), search=True),
-    "split/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(4) + const(4)), search=True),
+    "split/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(4) + const(4)), search=True, steps=2),
 }
 
 FAST_BUILTINS = frozenset(_BUILTINS)

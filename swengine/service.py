@@ -21,7 +21,6 @@ from temporalio.common import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.definitions import Lookup, bundle_subflows
-from swengine.durations import parse_duration
 from swengine.errors import InputError, NotFound, SwengineError
 from swengine.interpreter.input import input_problems
 from swengine.ir import (
@@ -118,8 +117,6 @@ class Service:
         }
         if reuse_existing:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
-        if ir.workflow_exec_timeout:
-            options["execution_timeout"] = parse_duration(ir.workflow_exec_timeout)
         if self.search_attributes:
             options["search_attributes"] = index_of(ir)
         if first_event is not None:

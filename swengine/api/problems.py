@@ -57,7 +57,7 @@ HTTP_CODES = {
 
 
 def problem_body(
-    status: int, code: str, detail: str, *, instance: str | None = None, **extensions: Any
+    status: int, code: str, detail: str, *, instance: str | None = None, extensions: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE.format(code=code),
@@ -68,7 +68,9 @@ def problem_body(
     }
     if instance is not None:
         body["instance"] = instance
-    body.update({key: value for key, value in extensions.items() if key not in RESERVED and value is not None})
+    for key, value in (extensions or {}).items():
+        if key not in RESERVED and value is not None:
+            body[key] = value
     return body
 
 
@@ -121,7 +123,7 @@ def problem_response(request: Request, error: Exception) -> JSONResponse:
     status, code, detail, extensions, headers = describe(error)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, code, exc_info=error)
-    body = problem_body(status, code, detail, instance=request.url.path, **extensions)
+    body = problem_body(status, code, detail, instance=request.url.path, extensions=extensions)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

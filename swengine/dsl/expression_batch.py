@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from swengine import expressions
+from swengine.errors import ExpressionError
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = set(_OPENERS.values())
@@ -24,30 +25,38 @@ def find_problems_many(bodies: Iterable[str]) -> dict[str, Problems]:
     """``expressions.find_problems`` for each distinct expression body (without ``${ }``)."""
     unique = list(dict.fromkeys(bodies))
     results: dict[str, Problems] = {}
-    batchable = [body for body in unique if is_self_contained(body)]
-    _check_batch(batchable, results)
+    _check_batch([body for body in unique if is_self_contained(body)], results)
     for body in unique:
         if body not in results:
-            results[body] = _problems(body)
+            results[body] = problems_of(body)
     return results
 
 
 def _check_batch(bodies: list[str], results: dict[str, Problems]) -> None:
-    if len(bodies) <= 1:
-        for body in bodies:
-            results[body] = _problems(body)
-        return
-    if not _problems(",\n".join(f"(\n{body}\n)" for body in bodies)):
+    if len(bodies) == 1:
+        results[bodies[0]] = problems_of(bodies[0])
+    elif len(bodies) > 1 and _all_fine(bodies):
         results.update((body, ()) for body in bodies)
-        return
-    middle = len(bodies) // 2
-    _check_batch(bodies[:middle], results)
-    _check_batch(bodies[middle:], results)
+    elif len(bodies) > 1:
+        middle = len(bodies) // 2
+        _check_batch(bodies[:middle], results)
+        _check_batch(bodies[middle:], results)
+
+
+def _all_fine(bodies: list[str]) -> bool:
+    try:
+        return not expressions.find_problems(",\n".join(f"(\n{body}\n)" for body in bodies))
+    except ExpressionError:
+        return False  # past the evaluator's limits as a whole: the halves will tell
 
 
 @lru_cache(maxsize=4096)
-def _problems(program: str) -> Problems:
-    return tuple(expressions.find_problems(program))
+def problems_of(body: str) -> Problems:
+    """The problems of one expression (cached: definitions repeat their filters)."""
+    try:
+        return tuple(expressions.find_problems(body))
+    except ExpressionError as error:
+        return (("invalid_expression", f"could not be checked: {error.message}"),)
 
 
 def is_self_contained(body: str) -> bool:

@@ -16,6 +16,7 @@ from swengine.ir import (
     SEARCH_DEFINITION,
     SEARCH_EVENT_TYPES,
     EventDef,
+    EventState,
     ProducedEvent,
     WorkflowIR,
 )
@@ -65,10 +66,31 @@ async def wait_for_event(
     known = dict(ctx.inbox.correlation)
     event = ctx.inbox.take(best[1])
     assert event is not None
+    _index_correlation(ctx, known)
+    return best[1], event
+
+
+def adopt_trigger_correlation(ctx: RunContext, start: EventState) -> None:
+    """An instance an event created is correlated by that event (spec 0.8, Event Definition).
+
+    The trigger is delivered with the start (signal-with-start); learning from it now, before a
+    non-exclusive start state takes it, keeps events of other correlations from being consumed first.
+    """
+    definitions = [ctx.ir.event(ref) for on_event in start.on_events for ref in on_event.event_refs]
+    for event in ctx.inbox.pending():
+        definition = next((d for d in definitions if ctx.inbox.matches(event, d)), None)
+        if definition is not None:
+            known = dict(ctx.inbox.correlation)
+            ctx.inbox.learn(event, definition)
+            _index_correlation(ctx, known)
+            return
+
+
+def _index_correlation(ctx: RunContext, known: dict[str, Any]) -> None:
+    """Publish newly learned correlation keys (``SwCorrelation``) so the router can skip other correlations."""
     if ctx.request.index_correlation and ctx.inbox.correlation != known:
         keys = [f"{name}={value}" for name, value in sorted(ctx.inbox.correlation.items())]
         workflow.upsert_search_attributes([CORRELATION_KEY.value_set(keys)])
-    return best[1], event
 
 
 def build_event(produced: ProducedEvent, data: Any, ctx: RunContext, extra: dict[str, Any] | None) -> dict[str, Any]:

@@ -66,9 +66,13 @@ class Inbox:
         if index is None:
             return None
         event = self._pending.pop(index)
+        self.learn(event, definition)
+        return event
+
+    def learn(self, event: dict[str, Any], definition: EventDef) -> None:
+        """Adopt the event's values for the definition's correlation attributes not known yet."""
         for rule in definition.correlation:
             self.correlation.setdefault(rule.context_attribute_name, event_attribute(event, rule.context_attribute_name))
-        return event
 
     def pending_count(self) -> int:
         return len(self._pending)

@@ -16,12 +16,26 @@ from temporalio.exceptions import ApplicationError
 from swengine.durations import parse_duration
 from swengine.interpreter.compensation import compensate
 from swengine.interpreter.context import RunContext
-from swengine.interpreter.events import indexed_correlation, produce_events, search_index
+from swengine.interpreter.events import (
+    adopt_trigger_correlation,
+    indexed_correlation,
+    produce_events,
+    search_index,
+)
 from swengine.interpreter.failures import StateFailure, find_handler, to_state_failure
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.input import check_input
 from swengine.interpreter.states import executor_for
-from swengine.ir import EVENT_SIGNAL, STATUS_QUERY, WORKFLOW_NAME, ContinueAs, RunRequest, State, Transition
+from swengine.ir import (
+    EVENT_SIGNAL,
+    STATUS_QUERY,
+    WORKFLOW_NAME,
+    ContinueAs,
+    EventState,
+    RunRequest,
+    State,
+    Transition,
+)
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -46,23 +60,42 @@ class Interpreter:
 
     @workflow.run
     async def run(self, request: RunRequest) -> Any:
-        for event in request.events:
+        # Events carried over a continue-as-new come first; signals that arrived with the start follow,
+        # deduplicated against everything the previous run had already received.
+        early = self._inbox
+        self._inbox = Inbox(pending=request.events, seen=request.seen_event_keys)
+        for event in early.pending():
             self._inbox.deliver(event)
-        self._inbox = Inbox(pending=self._inbox.pending(), seen=request.seen_event_keys + self._inbox.seen())
         if request.index_correlation:
             self._inbox.correlation.update(indexed_correlation())
         ctx = self._ctx = RunContext.create(request, self._inbox)
         data = request.input if request.input is not None else {}
         if request.start_state is None:
             check_input(ctx.ir, data)
+            start = ctx.states[ctx.ir.start]
+            if isinstance(start, EventState):
+                adopt_trigger_correlation(ctx, start)
         ctx.data = data
         try:
-            result = await self._walk(ctx, request.start_state or ctx.ir.start, data)
+            result = await self._walk_within_deadline(ctx, request.start_state or ctx.ir.start, data)
         except StateFailure as failure:
             self._status = "failed"
             raise failure.to_application_error() from None
         self._status = "completed"
         return result
+
+    async def _walk_within_deadline(self, ctx: RunContext, name: str, data: Any) -> Any:
+        """``workflowExecTimeout``: on expiry stop the current path and run ``runBefore`` (if any) instead."""
+        if ctx.ir.workflow_exec_timeout is None:
+            return await self._walk(ctx, name, data)
+        seconds = parse_duration(ctx.ir.workflow_exec_timeout).total_seconds()
+        try:
+            return await asyncio.wait_for(self._walk(ctx, name, data), seconds)
+        except TimeoutError:
+            if ctx.ir.run_before_timeout is None:
+                message = f"workflowExecTimeout of {ctx.ir.workflow_exec_timeout} reached"
+                raise StateFailure("workflow_timeout", message) from None
+            return await self._walk(ctx, ctx.ir.run_before_timeout, ctx.data)
 
     async def _walk(self, ctx: RunContext, name: str, data: Any) -> Any:
         while True:

@@ -269,3 +269,39 @@ async def test_example_11_monitor_job(client, examples_dir):
     assert book.calls["submitJob"] == [{"name": "nightly"}]
 
 
+
+
+async def test_workflow_exec_timeout_runs_run_before_state(client):
+    ir = compile_text(
+        """
+id: deadline
+specVersion: "0.8"
+start: Wait
+timeouts:
+  workflowExecTimeout: {duration: PT1S, runBefore: Cleanup}
+states:
+  - {name: Wait, type: sleep, duration: PT1H, end: true}
+  - {name: Cleanup, type: inject, data: {cleaned: true}, end: true}
+"""
+    )
+    async with running(client, [ir]) as (service, _):
+        started = await service.start(ir, {"order": 1})
+        assert await service.result(started.instance_id) == {"order": 1, "cleaned": True}
+        assert (await service.describe(started.instance_id))["visited"] == ["Wait", "Cleanup"]
+
+
+async def test_workflow_exec_timeout_without_run_before_fails(client):
+    ir = compile_text(
+        """
+id: deadline2
+specVersion: "0.8"
+start: Wait
+timeouts: {workflowExecTimeout: PT1S}
+states:
+  - {name: Wait, type: sleep, duration: PT1H, end: true}
+"""
+    )
+    async with running(client, [ir]) as (service, _):
+        with pytest.raises(InstanceFailed) as failed:
+            await service.run(ir, {})
+    assert failed.value.code == "workflow_timeout"

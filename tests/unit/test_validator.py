@@ -14,11 +14,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from bench.generate import generate_document
-from swengine.dsl import expression_batch
+from swengine import expressions
 from swengine.dsl.loader import load_text
 from swengine.dsl.schema_check import load_schema
 from swengine.dsl.validator import load_valid, validate, validate_file, validate_text
-from swengine.errors import DocumentError, Problem
+from swengine.errors import DocumentError, ExpressionLimitExceeded, Problem
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 EXPECT = re.compile(r"^\s*(?:#|//)\s*expect:\s*(\d+):(\d+)\s+(\w+)\s*$")
@@ -350,6 +350,28 @@ class TestValues:
             ("forbidden_builtin", "$.states[31].stateDataFilter.output"),
         ]
 
+    def test_an_expression_past_the_evaluator_limits_is_reported_not_raised(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        real = expressions.find_problems
+
+        def find_problems(program: str) -> list[tuple[str, str]]:
+            if "slow_marker" in program:
+                raise ExpressionLimitExceeded("expression exceeded its 1 s time limit")
+            return real(program)
+
+        monkeypatch.setattr(expressions, "find_problems", find_problems)
+        states = [
+            inject(f"S{i}", transition=f"S{i + 1}", stateDataFilter={"output": f"${{ .w{i} }}"})
+            for i in range(9)
+        ]
+        states[4]["stateDataFilter"]["output"] = "${ .slow_marker }"
+        problems = problems_of(workflow(*states, inject("S9")))
+        assert [(p.code, p.path) for p in problems] == [
+            ("invalid_expression", "$.states[4].stateDataFilter.output")
+        ]
+        assert "could not be checked" in problems[0].message
+
     def test_an_unended_string_cannot_hide_in_a_batch(self) -> None:
         a = inject("A", transition="B", stateDataFilter={"output": '${ "abc }'})
         b = inject("B", stateDataFilter={"output": '${ def" }'})
@@ -414,9 +436,9 @@ class TestApi:
         assert load_valid(path).source == str(path)
 
     def test_a_thousand_states_validate_well_under_half_a_second(self) -> None:
-        document = load_text(generate_document(1000), source="big.yaml")
+        fresh = f"seen{time.time_ns()}"  # expressions no cache has seen
+        document = load_text(generate_document(1000).replace("visited", fresh), source="big.yaml")
         validate(load_text(generate_document(4)))  # compile the schema once, as a running process has
-        expression_batch._problems.cache_clear()
         started = time.perf_counter()
         problems = validate(document)
         elapsed = time.perf_counter() - started

@@ -83,7 +83,7 @@ async def execution_status(service: Service, instance_id: str) -> tuple[str, str
 async def require_running(service: Service, instance_id: str) -> None:
     name, _ = await execution_status(service, instance_id)
     if name != "running":
-        raise Conflict(f"instance '{instance_id}' is {name}", code="instance_not_running", detail={"status": name})
+        raise Conflict(f"instance '{instance_id}' is {name}", code="instance_not_running", detail={"instance_status": name})
 
 
 def visibility_query(definition: str | None, status_name: str | None) -> str:
