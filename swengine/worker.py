@@ -23,6 +23,13 @@ PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "a
 """Deterministic modules handed to the sandbox as-is: re-importing them per run tripled the start cost."""
 
 
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    """The workflow sandbox with our deterministic modules passed through (also used by the replayer)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
 def load_activity_modules(names: Sequence[str]) -> list[Callable[..., Any]]:
     """Activities from importable modules named by the operator: a module's ``ACTIVITIES`` list, or every
     function in it decorated with ``@activity.defn``. A spec can only call what is registered here."""
@@ -68,7 +75,5 @@ def build_worker(
         activities=list(activities.values()),
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-        ),
+        workflow_runner=sandbox_runner(),
     )

@@ -611,7 +611,7 @@ async def test_running_instances_waiting_for_the_type_are_signalled_unless_their
         shipped = cloud_event("order.shipped", "/orders", {"to": "one"}, orderid="O-1")
         result = await router.route(shipped)
         assert result.delivered == [one] and result.started == []
-        assert await service.result(one, timeout=RESULT_TIMEOUT) == {"shipped": {"to": "one"}}
+        assert await service.result(one, timeout=RESULT_TIMEOUT) == {"created": {}, "shipped": {"to": "one"}}
         assert (await service.describe(two))["status"] == "running"
         await service.terminate(two)
 

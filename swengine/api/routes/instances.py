@@ -107,13 +107,20 @@ def instance_summary(execution: WorkflowExecution) -> InstanceSummary:
     )
 
 
+def _bad_page_token() -> InputError:
+    return InputError("page_token is not a token this API handed out", code="invalid_page_token")
+
+
 def _page_token(token: str | None) -> bytes | None:
     if token is None:
         return None
     try:
-        return base64.urlsafe_b64decode(token.encode())
+        decoded = base64.b64decode(token.encode(), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
-        raise InputError("page_token is not a token this API handed out", code="invalid_page_token") from None
+        raise _bad_page_token() from None
+    if not decoded:
+        raise _bad_page_token()
+    return decoded
 
 
 @router.post(
@@ -180,7 +187,12 @@ async def list_instances(
     executions = service.client.list_workflows(
         visibility_query(definition, status_name), page_size=limit, next_page_token=_page_token(page_token)
     )
-    await executions.fetch_next_page()
+    try:
+        await executions.fetch_next_page()
+    except RPCError as err:
+        if page_token is not None and err.status == RPCStatusCode.INVALID_ARGUMENT:
+            raise _bad_page_token() from err
+        raise
     token = executions.next_page_token
     return InstanceList(
         instances=[instance_summary(execution) for execution in executions.current_page or []],

@@ -1,0 +1,28 @@
+"""Recorded histories replay with the current interpreter: a change that alters commands must be patched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from swengine.interpreter.workflow import Interpreter
+from swengine.worker import sandbox_runner
+from tests.replay.scenarios import SCENARIOS
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+
+
+def test_every_scenario_has_a_recorded_history():
+    recorded = {p.stem for p in HISTORIES.glob("*.json")}
+    assert {s.name for s in SCENARIOS} <= recorded
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_history_replays(path: Path):
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=[Interpreter], workflow_runner=sandbox_runner())
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.stem} no longer replays: {result.replay_failure}"
