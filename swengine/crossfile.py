@@ -121,7 +121,9 @@ def _workflows_under(directory: Path, *, recursive: bool) -> Iterator[Path]:
     for pattern in WORKFLOW_PATTERNS:
         candidates.update(directory.rglob(pattern) if recursive else directory.glob(pattern))
     for candidate in sorted(candidates):
-        hidden = any(part.startswith(".") or part in SKIPPED_DIRECTORIES for part in _inner_parts(candidate, directory))
+        hidden = any(
+            part.startswith(".") or part in SKIPPED_DIRECTORIES for part in _inner_parts(candidate, directory)
+        )
         if candidate.is_file() and not hidden and looks_like_workflow(candidate):
             yield candidate
 
@@ -231,6 +233,11 @@ def duplicate_workflows(item: CheckedFile, checked: list[CheckedFile]) -> list[P
     message = f"workflow {label} is also defined by {earlier.path}; deploying both would overwrite one"
     return [
         Problem(
-            code="duplicate_workflow", message=message, path="$.id", line=line, column=column, severity="warning"
+            code="duplicate_workflow",
+            message=message,
+            path="$.id",
+            line=line,
+            column=column,
+            severity="warning",
         )
     ]

@@ -35,11 +35,14 @@ TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 MEDIA_TYPE = re.compile(rf"{TOKEN}/{TOKEN}\s*(;.*)?", re.DOTALL)
 INT32 = (-(2**31), 2**31 - 1)
 LONGEST_READABLE_ID = 200
+START_ID_TAIL = re.compile(r"event-[0-9a-f]{32}|correlation-[0-9a-f]{32}|[^/=&]+=[^/=&]*(&[^/=&]+=[^/=&]*)*")
+"""What follows ``<definition id>/`` in a start id (quoted names and values contain no ``/``, ``=`` or ``&``)."""
 
 __all__ = [
     "correlation_values",
     "dedupe_key",
     "event_attribute",
+    "is_start_instance_id",
     "matches",
     "parse_event",
     "parse_http",
@@ -272,6 +275,12 @@ def matches(event: Mapping[str, Any], event_def: EventDef) -> bool:
     if event_def.source is not None and event.get("source") != event_def.source:
         return False
     return correlation_values(event, event_def) is not None
+
+
+def is_start_instance_id(definition_id: str, instance_id: str) -> bool:
+    """Whether ``instance_id`` has the shape ``start_instance_id`` gives instances of this definition."""
+    prefix = definition_id + "/"
+    return instance_id.startswith(prefix) and START_ID_TAIL.fullmatch(instance_id[len(prefix) :]) is not None
 
 
 def _digest(text: str) -> str:

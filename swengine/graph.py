@@ -54,13 +54,16 @@ def build_graph(ir: WorkflowIR) -> Graph:
     graph = Graph(title=ir.name or ir.id)
     graph.nodes.append(Node(START, ("start",), "start"))
     graph.nodes.extend(
-        Node(ids[s.name], (s.name, s.kind, *details(s, ir)), SHAPES.get(s.kind, "state"), s.name) for s in ir.states
+        Node(ids[s.name], (s.name, s.kind, *details(s, ir)), SHAPES.get(s.kind, "state"), s.name)
+        for s in ir.states
     )
     graph.edges.append(Edge(START, ids[ir.start]))
     for state in ir.states:
         for label, transition, style in ways_out(state):
             target = ids[transition.next_state] if transition.next_state else END
-            graph.edges.append(Edge(ids[state.name], target, _join(label, _transition_note(transition)), style))
+            graph.edges.append(
+                Edge(ids[state.name], target, _join(label, _transition_note(transition)), style)
+            )
     if any(edge.target == END for edge in graph.edges):
         graph.nodes.append(Node(END, ("end",), "end"))
     return graph
@@ -119,7 +122,9 @@ def details(state: Any, ir: WorkflowIR) -> tuple[str, ...]:
     lines: list[str] = []
     if state.kind == "event":
         names = [_event_type(ir, ref) for on_event in state.on_events for ref in on_event.event_refs]
-        lines.append(("waits for: " if state.exclusive or len(names) == 1 else "waits for all: ") + " | ".join(names))
+        lines.append(
+            ("waits for: " if state.exclusive or len(names) == 1 else "waits for all: ") + " | ".join(names)
+        )
     elif state.kind == "callback":
         lines.append(f"waits for: {_event_type(ir, state.event)}")
     elif state.kind == "sleep":

@@ -27,7 +27,9 @@ def state_classes(graph: Graph, progress: Progress | None) -> dict[str, str]:
     if progress is None:
         return {}
     classes = {n.id: "visited" for n in graph.nodes if n.state is not None and n.state in progress.visited}
-    classes.update({n.id: "current" for n in graph.nodes if n.state is not None and n.state == progress.current})
+    classes.update(
+        {n.id: "current" for n in graph.nodes if n.state is not None and n.state == progress.current}
+    )
     return classes
 
 

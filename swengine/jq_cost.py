@@ -33,7 +33,10 @@ MAX_DEGREE = 3
 ERROR_MESSAGE_SIZE = 512  # libjq truncates the values it quotes in its own error messages
 NUMBER_SIZE = 24  # the longest a double prints
 SORT = 64  # n log n comparisons, each of which may sort object keys: taken as this many walks of the input
-STEP = 300  # one step of the jq interpreter, in work units (~ns): measured 150-500 ns per element and node
+STEP = 150  # one step of the jq interpreter, in work units (~ns): measured 50-300 ns per element and node
+PARSE = 150  # libjq parsing the input text, per byte (numbers are slow: it keeps their literal digits)
+CONVERT = 150  # turning outputs into Python values, per byte
+CALL = 5_000  # a call through the binding, however small
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +133,14 @@ def single(tot: Size, work: Size | None = None) -> Cost:
 def bound(tree: Any, program_length: int) -> tuple[float, ...]:
     """Coefficients ``c`` with ``work <= sum(c[i] * V**i)`` for an input of ``V`` bytes of compact JSON."""
     cost = _Analyzer(program_length).cost(tree, {})
-    return cost.work.polynomial()
+    return (cost.work + WHOLE.scale(PARSE) + cost.tot.scale(CONVERT) + const(CALL)).polynomial()
 
 
 def path_bound(tree: Any, program_length: int) -> tuple[float, ...]:
     """As :func:`bound`, for ``path(tree)``: each path is at most the data plus the keys the program names."""
     cost = _Analyzer(program_length).cost(tree, {})
     paths = mul(cost.cnt, WHOLE + cost.work + const(8 * program_length))
-    return (cost.work + paths).polynomial()
+    return (cost.work + paths.scale(CONVERT) + WHOLE.scale(PARSE) + const(CALL)).polynomial()
 
 
 class _Analyzer:
@@ -270,8 +273,8 @@ class _Analyzer:
         numbers = pairs.cnt.scale(NUMBER_SIZE)
         if op == "+":
             tot, extra = pairs.tot, pairs.tot
-        elif op == "-":  # array difference compares every pair of elements
-            tot, extra = mul(right.cnt, left.tot) + numbers, mul(left.tot, right.tot)
+        elif op == "-":  # array difference compares every pair of elements (measured ~16 units a byte pair)
+            tot, extra = mul(right.cnt, left.tot) + numbers, mul(left.tot, right.tot).scale(16)
         elif op == "/":  # string division splits, searching for the separator
             tot = mul(right.cnt, left.tot).scale(4) + numbers
             extra = tot + mul(left.tot, right.tot)

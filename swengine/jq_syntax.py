@@ -221,7 +221,9 @@ def parse(tokens: list[Token]) -> Any:
 
 def _index(node: Any, key: Any) -> Any:
     # A literal key (string or number) is a plain lookup; anything else may search (array keys find indices).
-    return ("index", node, key) if key[0] == "lit" else ("index_by", node, key)
+    if key[0] != "lit":
+        return ("index_by", node, key)
+    return ("index", node, key, key[2] if len(key) > 2 else None)
 
 
 class _Parser:
@@ -330,8 +332,7 @@ class _Parser:
         node = self.term()
         while True:
             if self.at("field"):
-                node = ("index", node, ("lit", 1))
-                self.take()
+                node = ("index", node, ("lit", 1), self.take().text)
             elif self.at_op(".") and self.at("str_start", offset=1):
                 self.take()
                 node = _index(node, self.string(None))
@@ -378,7 +379,7 @@ class _Parser:
                 return _index(("dot",), self.string(None))
             return ("dot",)
         if kind == "field":
-            return ("index", ("dot",), ("lit", 1))
+            return ("index", ("dot",), ("lit", 1), text)
         if kind == "number":  # an integer prints as written; other literals may print longer (1e1000)
             return ("lit", len(text) if text.isdigit() else 24)
         if kind == "str_start":
@@ -423,11 +424,13 @@ class _Parser:
     def string(self, fmt: str | None) -> Any:
         self.expect("str_start")
         literal = 2
+        texts: list[str] = []
         parts: list[Any] = []
         while not self.at("str_end"):
             token = self.take()
             if token.kind == "str_text":
                 literal += len(token.text)
+                texts.append(token.text)
             elif token.kind == "interp_start":
                 self.nest()
                 parts.append(self.pipe())
@@ -437,7 +440,8 @@ class _Parser:
                 raise Unsupported("malformed string")
         self.take()
         if not parts and fmt is None:
-            return ("lit", literal)
+            text = "".join(texts)
+            return ("lit", literal, None if "\\" in text else text)  # the text, when free of escapes
         return ("string", literal, parts, fmt)
 
     def call(self, name: str) -> Any:
@@ -481,7 +485,7 @@ class _Parser:
         while not self.at_op("}"):
             token = self.take()
             if token.kind in ("ident", "keyword"):
-                key, value = ("lit", len(token.text) + 2), ("index", ("dot",), ("lit", 1))
+                key, value = ("lit", len(token.text) + 2), ("index", ("dot",), ("lit", 1), token.text)
             elif token.kind == "var" and token.text not in ("__loc__",):
                 key, value = ("lit", len(token.text) + 2), ("var", token.text)
             elif token.kind == "str_start":
@@ -549,3 +553,42 @@ class _Parser:
         else:
             raise Unsupported("pattern")
         self.depth -= 1
+
+
+def top_fields(tree: Any) -> frozenset[str] | None:
+    """The top-level keys a program reads from its input, when it reads nothing else of it; else None.
+
+    With an object input, evaluating the program on just those keys gives the same result: only named
+    fields of the input are read (``.a``, ``.a.b[0]``, ``{a}``), never the input as a whole (``.``,
+    ``keys``, ``.[]``, a builtin applied to it).
+    """
+    fields: set[str] = set()
+    return frozenset(fields) if _collect_fields(tree, fields) else None
+
+
+def _collect_fields(node: Any, fields: set[str]) -> bool:
+    """Adds the fields ``node`` reads from the top-level input; False when it reads more than fields."""
+    kind = node[0]
+    if kind in ("lit", "var"):
+        return True
+    if kind == "index" and node[1] == ("dot",):
+        if node[3] is None:
+            return False
+        fields.add(node[3])
+        return True
+    if kind in ("dot", "call"):
+        return False  # the whole input (a builtin applied to "." reads all of it)
+    if kind == "pipe":
+        return _collect_fields(node[1], fields)  # the right side reads the left side's outputs
+    if kind == "try":
+        return _collect_fields(node[1], fields)  # the handler reads the error
+    if kind == "as":
+        return _collect_fields(node[1], fields) and _collect_fields(node[3], fields)
+    if kind == "comma":
+        return all(_collect_fields(item, fields) for item in node[1])
+    if kind == "object":
+        return all(_collect_fields(key, fields) and _collect_fields(value, fields) for key, value in node[1])
+    if kind == "string":
+        return all(_collect_fields(part, fields) for part in node[2])
+    children = [child for child in node[1:] if isinstance(child, tuple)]
+    return all(_collect_fields(child, fields) for child in children)

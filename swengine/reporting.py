@@ -128,7 +128,9 @@ def rule_descriptions() -> dict[str, tuple[str, str]]:
     for line in (validator.__doc__ or "").splitlines():
         if match := _CODE_ROW.match(line.strip()):
             table[match[1]] = (match[2], match[3])
-    table.setdefault("unknown_subflow", ("error", "a subFlowRef or continueAs names a workflow no file defines"))
+    table.setdefault(
+        "unknown_subflow", ("error", "a subFlowRef or continueAs names a workflow no file defines")
+    )
     table.setdefault("duplicate_workflow", ("warning", "two files define the same workflow id and version"))
     return table
 

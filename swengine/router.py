@@ -19,7 +19,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.activities.emit import Sink
 from swengine.errors import NotFound
-from swengine.events import correlation_values, dedupe_key, event_attribute, matches, start_instance_id
+from swengine.events import (
+    correlation_values,
+    dedupe_key,
+    event_attribute,
+    is_start_instance_id,
+    matches,
+    start_instance_id,
+)
 from swengine.ir import (
     EVENT_SIGNAL,
     SEARCH_CORRELATION,
@@ -94,8 +101,9 @@ class EventRouter:
     async def route(self, event: dict[str, Any]) -> RouteResult:
         """Start and signal, reaching each instance at most once; an instance started here is not signalled too."""
         result = RouteResult()
+        starters = list(self._starters(event))
         reached: set[str] = set()
-        for ir, definition in self._starters(event):
+        for ir, definition in starters:
             instance_id = start_instance_id(ir.id, event, definition)
             if instance_id in reached:
                 continue
@@ -103,7 +111,12 @@ class EventRouter:
             outcome = await self._start(ir, instance_id, event, bool(correlation_values(event, definition)))
             if outcome is not None:
                 getattr(result, outcome).append(instance_id)
-        waiting = [instance_id async for instance_id in self._waiting(event) if instance_id not in reached]
+        # An instance another event of a starting definition created is not this event's: its own start id says so.
+        waiting = [
+            instance_id
+            async for instance_id in self._waiting(event)
+            if instance_id not in reached and not any(is_start_instance_id(ir.id, instance_id) for ir, _ in starters)
+        ]
         signalled = await asyncio.gather(*(self._signal(instance_id, event) for instance_id in waiting))
         result.delivered.extend(instance_id for instance_id, ok in zip(waiting, signalled, strict=True) if ok)
         return result

@@ -2,6 +2,8 @@
 
 Nothing is submitted when any file has an error. Each file is POSTed to ``/definitions`` with its content type
 (bearer token from ``SWENGINE_TOKEN``); the server answers created, updated or unchanged (by content hash).
+The repository is the source of truth: a changed file replaces the deployed content of its id and version
+(``--no-replace`` makes that a conflict instead).
 A file that names other files (``functions: defs.json``) is sent as its resolved JSON document, because the
 server cannot read files beside it.
 """
@@ -27,9 +29,18 @@ DEFAULT_MEDIA_TYPE = "application/yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, help="workflow files or directories (searched recursively)")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, help="workflow files or directories (searched recursively)"
+    )
     add_server_argument(parser)
     parser.add_argument("--root", type=Path, help="repository root (default: git top-level or cwd)")
+    parser.add_argument(
+        "--no-replace",
+        dest="replace",
+        action="store_false",
+        help="refuse (409) a changed file whose id and version is already deployed, "
+        "instead of replacing its content",
+    )
     parser.add_argument("--json", action="store_true", help="print the outcomes as JSON")
 
 
@@ -54,10 +65,11 @@ def submission(item: CheckedFile) -> tuple[bytes, str]:
     return item.path.read_bytes(), MEDIA_TYPES.get(item.path.suffix.lower(), DEFAULT_MEDIA_TYPE)
 
 
-def submit(client: httpx.Client, item: CheckedFile) -> Outcome:
+def submit(client: httpx.Client, item: CheckedFile, *, replace: bool) -> Outcome:
     body, media_type = submission(item)
     name = display_path(item.path)
-    response = client.post("/definitions", content=body, headers={"content-type": media_type})
+    params = {"replace": "true"} if replace else {}
+    response = client.post("/definitions", content=body, params=params, headers={"content-type": media_type})
     if not response.is_success:
         return Outcome(file=name, status="failed", error=describe_failure(response))
     answer: dict[str, Any] = response.json()
@@ -70,11 +82,11 @@ def submit(client: httpx.Client, item: CheckedFile) -> Outcome:
     )
 
 
-def deploy_all(server: str, checked: list[CheckedFile]) -> list[Outcome]:
+def deploy_all(server: str, checked: list[CheckedFile], *, replace: bool = True) -> list[Outcome]:
     """Submit every file in order; an unreachable server stops the run."""
     try:
         with server_client(server) as client:
-            return [submit(client, item) for item in checked]
+            return [submit(client, item, replace=replace) for item in checked]
     except httpx.HTTPError as error:
         raise unreachable(server, error) from None
 
@@ -86,8 +98,14 @@ def print_outcomes(outcomes: list[Outcome]) -> None:
             continue
         name = f"{o.id}@{o.version}" if o.version else str(o.id)
         print(f"{o.status:<10} {o.file} -> {name} (sha256 {(o.content_hash or '?')[:12]})")
-    tally = {status: sum(o.status == status for o in outcomes) for status in dict.fromkeys(o.status for o in outcomes)}
-    print(", ".join(f"{count} {status}" for status, count in tally.items()) or "nothing to deploy", file=sys.stderr)
+    tally = {
+        status: sum(o.status == status for o in outcomes)
+        for status in dict.fromkeys(o.status for o in outcomes)
+    }
+    print(
+        ", ".join(f"{count} {status}" for status, count in tally.items()) or "nothing to deploy",
+        file=sys.stderr,
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -97,7 +115,7 @@ def main(args: argparse.Namespace) -> int:
         sys.stderr.write(render_text(checked, root))
         print(f"{summary(checked)}; nothing deployed", file=sys.stderr)
         return 1
-    outcomes = deploy_all(args.server, checked)
+    outcomes = deploy_all(args.server, checked, replace=args.replace)
     if args.json:
         print(json.dumps([asdict(o) for o in outcomes], indent=2))
     else:

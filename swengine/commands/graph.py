@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 from swengine.commands.inputs import UsageError
 from swengine.commands.remote import add_server_argument, answer_json, server_client, unreachable
 from swengine.definitions import compile_path
+from swengine.errors import SwengineError
 from swengine.graph import build_graph
 from swengine.graph_render import RENDERERS, Progress
 
@@ -21,7 +23,9 @@ from swengine.graph_render import RENDERERS, Progress
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="workflow definition (YAML or JSON)")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="mermaid", help="default: mermaid")
-    parser.add_argument("--instance", metavar="ID", help="colour the progress of this instance (needs --server)")
+    parser.add_argument(
+        "--instance", metavar="ID", help="colour the progress of this instance (needs --server)"
+    )
     add_server_argument(parser)
 
 
@@ -29,12 +33,12 @@ def fetch_progress(server: str, instance_id: str) -> Progress:
     """GET {server}/instances/{id}: the states it visited and the one it is in."""
     try:
         with server_client(server) as client:
-            view = answer_json(client.get(f"/instances/{instance_id}"))
+            view = answer_json(client.get(f"/instances/{quote(instance_id, safe='')}"))
     except httpx.HTTPError as error:
         raise unreachable(server, error) from None
-    visited = view.get("visited") or [] if isinstance(view, dict) else []
-    current = view.get("current_state") if isinstance(view, dict) else None
-    return Progress(visited=frozenset(visited), current=current)
+    if not isinstance(view, dict):
+        raise SwengineError(f"{server}: unexpected answer for instance {instance_id}", code="server_error")
+    return Progress(visited=frozenset(view.get("visited") or []), current=view.get("current_state"))
 
 
 def main(args: argparse.Namespace) -> int:

@@ -36,8 +36,9 @@ def answer_json(response: httpx.Response) -> Any:
     """The JSON body of a successful answer; a failure becomes a SwengineError carrying the server's words."""
     if response.is_success:
         return response.json()
-    raise SwengineError(f"{response.request.method} {response.request.url}: {describe_failure(response)}",
-                        code="server_error")
+    raise SwengineError(
+        f"{response.request.method} {response.request.url}: {describe_failure(response)}", code="server_error"
+    )
 
 
 def describe_failure(response: httpx.Response) -> str:

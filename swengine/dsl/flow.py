@@ -7,7 +7,7 @@ and ``compensatedBy``. Roots are the start state and the ``runBefore`` state of 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,19 +49,19 @@ def check_flow(data: dict[str, Any]) -> list[Finding]:
     start = start_state(data)
     if start not in nodes:
         return _check_compensation(nodes)  # unknown_state reports it; everything would look unreachable
-    roots = [start, *_run_before(data)]
-    reachable = _closure(
-        roots, lambda n: [t for t, _ in n.normal + n.errors] + [n.compensated_by or ""], nodes
-    )
+    reachable = _closure([start, *_run_before(data)], _every_edge, nodes)
     findings = [
-        Finding(
-            "unreachable_state", f"state '{n.name}' cannot be reached from the start state '{start}'", n.path
-        )
-        for n in nodes.values()
-        if n.name not in reachable
+        Finding("unreachable_state", f"state '{node.name}' cannot be reached from the start state", node.path)
+        for node in nodes.values()
+        if node.name not in reachable
     ]
-    findings += _check_endings([nodes[name] for name in nodes if name in reachable], nodes)
+    findings += _check_endings([node for node in nodes.values() if node.name in reachable], nodes)
     return findings + _check_compensation(nodes)
+
+
+def _every_edge(node: _Node) -> list[str]:
+    compensation = [node.compensated_by] if node.compensated_by else []
+    return [target for target, _ in node.normal + node.errors] + compensation
 
 
 def _build_nodes(states: Any) -> dict[str, _Node]:
@@ -72,7 +72,7 @@ def _build_nodes(states: Any) -> dict[str, _Node]:
     for node in nodes.values():
         # No way on: the end of a compensation chain, or a missing_transition already reported. A dangling
         # target is reported as unknown_state. Neither should be reported again as "cannot end".
-        if not node.normal and not node.ends or any(target not in nodes for target, _ in node.normal):
+        if (not node.normal and not node.ends) or any(target not in nodes for target, _ in node.normal):
             node.ends = True
     return nodes
 
@@ -121,7 +121,9 @@ def _run_before(data: dict[str, Any]) -> list[str]:
     return [run_before] if isinstance(run_before, str) else []
 
 
-def _closure(roots: Iterable[str], successors: Any, nodes: dict[str, _Node]) -> set[str]:
+def _closure(
+    roots: Iterable[str], successors: Callable[[_Node], Iterable[str]], nodes: dict[str, _Node]
+) -> set[str]:
     """Names reachable from ``roots`` following ``successors(node)``."""
     seen = {root for root in roots if root in nodes}
     queue = deque(seen)

@@ -91,6 +91,7 @@ def load_text(
         if isinstance(data.get(key), str)
         for problem in _resolve(document, key, boundary, limits)
     ]
+    problems += _resolve_input_schema(document, boundary, limits)
     if problems:
         raise DocumentError(problems, source)
     return document
@@ -147,6 +148,33 @@ def _resolve(document: Document, key: str, root: Path | None, limits: Limits) ->
         return [_relocate(problem, reference, key, line, column) for problem in error.problems]
     document.data[key] = value
     document.source_map.includes[(key,)] = Include(local, source_map, prefix)
+    return []
+
+
+def _resolve_input_schema(document: Document, root: Path | None, limits: Limits) -> list[Problem]:
+    """``dataInputSchema`` naming a schema file (alone or as ``schema``) is replaced by the schema itself.
+
+    A URI we cannot read is refused rather than ignored: input validation never silently turns off.
+    """
+    value = document.data.get("dataInputSchema")
+    holder: dict[str, Any] = {"schema": value} if isinstance(value, str) else value if isinstance(value, dict) else {}
+    reference = holder.get("schema")
+    if not isinstance(reference, str):
+        return []
+    path: JsonPath = ("dataInputSchema",) if isinstance(value, str) else ("dataInputSchema", "schema")
+    line, column = document.locate(path)
+    try:
+        _, target = _target(reference, document.base_dir, root)
+        raw = _read_bounded(target, limits, missing="file_reference_not_found")
+        _, content, _ = parse(raw, syntax=syntax_of(target.name), limits=limits)
+    except _Refusal as refusal:
+        return [problem_at(refusal.code, f"dataInputSchema: {refusal.message}", line, column, path=path)]
+    except DocumentError as error:
+        return [_relocate(problem, reference, "dataInputSchema", line, column) for problem in error.problems]
+    if not isinstance(content, dict):
+        message = f"dataInputSchema: {reference} does not hold a JSON Schema object"
+        return [problem_at("file_reference_invalid", message, line, column, path=path)]
+    document.data["dataInputSchema"] = {**holder, "schema": content}
     return []
 
 

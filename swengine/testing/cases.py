@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from swengine.durations import parse_duration
+from swengine.mocks import MockSpec
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml", ".test.json")
 WORKFLOW_SUFFIXES = (".sw.yaml", ".sw.yml", ".sw.json", ".yaml", ".yml", ".json")
@@ -131,7 +132,9 @@ def load_test_file(path: Path) -> CaseFile:
 
 def _no_unknown(mapping: dict[str, Any], allowed: set[str], where: str) -> None:
     if unknown := sorted(set(mapping) - allowed):
-        raise CaseFileError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+        raise CaseFileError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _case(item: Any, index: int) -> Case:
@@ -144,6 +147,8 @@ def _case(item: Any, index: int) -> Case:
     if not isinstance(mocks, dict) or not isinstance(expect, dict):
         raise CaseFileError(f"{where}: 'mocks' and 'expect' are mappings")
     _no_unknown(expect, EXPECT_KEYS, f"{where} expect")
+    for name, mock in mocks.items():
+        _check_mock(mock, f"{where} mock {name!r}")
     if "status" in expect and expect["status"] not in STATUSES:
         raise CaseFileError(f"{where}: expect.status is one of {', '.join(sorted(STATUSES))}")
     events = item.get("events") or []
@@ -161,6 +166,16 @@ def _case(item: Any, index: int) -> Case:
         expect=expect,
         timeout=float(timeout),
     )
+
+
+def _check_mock(value: Any, where: str) -> None:
+    """A mocked error needs a string type and message (YAML reads an unquoted ``no`` as false)."""
+    error = MockSpec.parse(value).error
+    if error is None:
+        return
+    for key in ("type", "message"):
+        if key in error and not isinstance(error[key], str):
+            raise CaseFileError(f"{where}: error {key} must be a string, got {error[key]!r} (quote it)")
 
 
 def _event_step(step: Any, where: str) -> EventStep:

@@ -38,7 +38,9 @@ def json_diff(expected: Any, actual: Any) -> str:
 def is_subset(expected: Any, actual: Any) -> bool:
     """Mappings: every expected key matches; lists: same length, item by item; anything else: equal."""
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and is_subset(v, actual[k]) for k, v in expected.items())
+        return isinstance(actual, dict) and all(
+            k in actual and is_subset(v, actual[k]) for k, v in expected.items()
+        )
     if isinstance(expected, list):
         return (
             isinstance(actual, list)
@@ -50,7 +52,10 @@ def is_subset(expected: Any, actual: Any) -> bool:
 
 def _same_number(expected: Any, actual: Any) -> bool:
     numbers = (int, float)
-    return all(isinstance(v, numbers) and not isinstance(v, bool) for v in (expected, actual)) and expected == actual
+    return (
+        all(isinstance(v, numbers) and not isinstance(v, bool) for v in (expected, actual))
+        and expected == actual
+    )
 
 
 def events_match(expected: list[Any], produced: list[dict[str, Any]]) -> bool:
@@ -74,7 +79,11 @@ def _status(expected: Any, observed: Observed) -> str | None:
 
 
 def _output(expected: Any, observed: Observed) -> str | None:
-    if observed.status == "completed" and is_subset(expected, observed.output) and is_subset(observed.output, expected):
+    if (
+        observed.status == "completed"
+        and is_subset(expected, observed.output)
+        and is_subset(observed.output, expected)
+    ):
         return None
     return "output differs:\n" + json_diff(expected, observed.output)
 

@@ -28,7 +28,9 @@ def recorded_expectation(previous: dict[str, Any], observed: Observed) -> dict[s
     if observed.visited is not None:
         expect["visited"] = list(observed.visited)
     if observed.produced_events:
-        expect["produced_events"] = [{"type": e.get("type"), "data": e.get("data")} for e in observed.produced_events]
+        expect["produced_events"] = [
+            {"type": e.get("type"), "data": e.get("data")} for e in observed.produced_events
+        ]
     return {**expect, **kept}
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import AbstractAsyncContextManager, nullcontext
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -84,11 +84,17 @@ def check_mocks(case: Case, definitions: list[WorkflowIR], registered: set[str])
         call = by_name.get(name)
         if call is None:
             known = ", ".join(sorted(by_name)) or "none"
-            raise CaseFileError(f"mock {name!r} names no function the workflow calls (functions called: {known})")
+            raise CaseFileError(
+                f"mock {name!r} names no function the workflow calls (functions called: {known})"
+            )
         if call.activity is None:
-            raise CaseFileError(f"mock {name!r}: {call.type} function runs inside the workflow and cannot be mocked")
+            raise CaseFileError(
+                f"mock {name!r}: {call.type} function runs inside the workflow and cannot be mocked"
+            )
     for name in case.mocks:
-        sharing = sorted({c.function for c in calls if c.activity == by_name[name].activity} - set(case.mocks))
+        sharing = sorted(
+            {c.function for c in calls if c.activity == by_name[name].activity} - set(case.mocks)
+        )
         if sharing and by_name[name].activity != REST_ACTIVITY:
             raise CaseFileError(
                 f"mock {name!r}: {', '.join(sharing)} call(s) the same activity {by_name[name].activity!r}, "
@@ -118,7 +124,11 @@ class Runner:
     """Runs cases one after another (time skipping is global to the test server)."""
 
     def __init__(
-        self, env: WorkflowEnvironment, *, activities: Sequence[Callable[..., Any]] = (), extra_workflows: Sequence[Path] = ()
+        self,
+        env: WorkflowEnvironment,
+        *,
+        activities: Sequence[Callable[..., Any]] = (),
+        extra_workflows: Sequence[Path] = (),
     ) -> None:
         self.env = env
         self.activities = list(activities)
@@ -212,4 +222,3 @@ async def finish(service: Service, instance_id: str, timeout: float) -> Observed
     if observed.status == "unfinished":
         await service.terminate(instance_id, reason="workflow test timed out")
     return observed
-

@@ -1,0 +1,1 @@
+"""Workflow test files: loading cases, running them on a time-skipping server, comparing, recording."""

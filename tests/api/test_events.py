@@ -1,0 +1,86 @@
+"""/events: structured, binary and batch CloudEvents routed to waiting instances and to event-started
+definitions; malformed events refused before any reaches an instance."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.api.conftest import Api, assert_problem, deploy_file, start, unique
+
+DECIDED = {"specversion": "1.0", "source": "/approvals", "type": "com.example.approval.decided"}
+
+
+def decision(approved: bool, request_id: str, **extra: Any) -> dict[str, Any]:
+    return {**DECIDED, "id": unique("evt"), "requestid": request_id, "data": {"approved": approved}, **extra}
+
+
+async def test_structured_event_reaches_the_waiting_instance_and_starts_a_correlated_one(api: Api) -> None:
+    await deploy_file(api, "approval.sw.yaml")
+    waiting = await start(api, "approval")
+    event = decision(True, "req-1")
+    response = await api.http.post(
+        "/events", content=json.dumps(event), headers={"content-type": "application/cloudevents+json"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["delivered"] == [waiting]
+    assert body["started"] == ["approval/requestid=req-1"]
+    assert body["results"] == [
+        {"id": event["id"], "source": "/approvals", "type": DECIDED["type"], "delivered": [waiting],
+         "started": ["approval/requestid=req-1"]},
+    ]  # fmt: skip
+    for instance_id in (waiting, "approval/requestid=req-1"):
+        result = await api.http.get(f"/instances/{instance_id}/result", params={"wait": "true"})
+        assert result.json()["output"]["outcome"] == "approved"
+
+
+async def test_binary_mode(api: Api) -> None:
+    await deploy_file(api, "approval.sw.yaml")
+    waiting = await start(api, "approval")
+    headers = {
+        "ce-specversion": "1.0", "ce-id": unique("bin"), "ce-source": "/approvals", "ce-type": DECIDED["type"],
+        "ce-requestid": "req-2", "content-type": "application/json",
+    }  # fmt: skip
+    response = await api.http.post("/events", content=json.dumps({"approved": False}), headers=headers)
+    assert response.status_code == 200, response.text
+    assert waiting in response.json()["delivered"]
+    result = await api.http.get(f"/instances/{waiting}/result", params={"wait": "true"})
+    assert result.json()["output"]["outcome"] == "rejected"
+
+
+async def test_batch_answers_per_event(api: Api) -> None:
+    await deploy_file(api, "approval.sw.yaml")
+    events = [decision(True, "req-3"), decision(False, "req-4")]
+    response = await api.http.post(
+        "/events", content=json.dumps(events), headers={"content-type": "application/cloudevents-batch+json"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [item["id"] for item in body["results"]] == [events[0]["id"], events[1]["id"]]
+    assert body["started"] == ["approval/requestid=req-3", "approval/requestid=req-4"]
+
+
+async def test_an_event_nobody_consumes_reaches_nobody(api: Api) -> None:
+    event = {**decision(True, "x"), "type": "com.example.unheard"}
+    response = await api.http.post("/events", json=event, headers={"content-type": "application/cloudevents+json"})
+    assert response.json() == {"delivered": [], "started": [], "results": [{
+        "id": event["id"], "source": "/approvals", "type": "com.example.unheard", "delivered": [], "started": []}]}
+
+
+async def test_malformed_events_are_refused_and_reach_no_instance(api: Api) -> None:
+    await deploy_file(api, "approval.sw.yaml")
+    waiting = await start(api, "approval")
+    no_id = {key: value for key, value in decision(True, "req-5").items() if key != "id"}
+    cases = [
+        (json.dumps(no_id), {"content-type": "application/cloudevents+json"}),
+        ("{not json", {"content-type": "application/cloudevents+json"}),
+        (json.dumps([decision(True, "req-6"), no_id]), {"content-type": "application/cloudevents-batch+json"}),
+        (json.dumps({"approved": True}), {"content-type": "application/json"}),  # neither mode
+    ]
+    for body, headers in cases:
+        assert_problem(await api.http.post("/events", content=body, headers=headers), 400, "invalid_event")
+    status = (await api.http.get(f"/instances/{waiting}")).json()
+    assert (status["status"], status["pending_events"], status["current_state"]) == ("running", 0, "Wait")
+    assert_problem(await api.http.get("/instances/approval/requestid=req-6"), 404, "instance_not_found")
+    await api.http.post(f"/instances/{waiting}/terminate")
