@@ -95,7 +95,9 @@ async def wait_all(url: str, ids: list[str], concurrency: int) -> None:
 
         async def one(instance_id: str) -> None:
             async with gate:
-                response = await http.get(f"/instances/{instance_id}/result", params={"wait": "true", "timeout": 100})
+                response = await http.get(
+                    f"/instances/{instance_id}/result", params={"wait": "true", "timeout": 100}
+                )
                 assert response.json()["status"] == "completed", response.text
 
         await asyncio.gather(*(one(i) for i in ids))
@@ -138,7 +140,9 @@ def table(runs: list[dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--concurrency", default="1,32", help="comma-separated requests in flight, one run each")
+    parser.add_argument(
+        "--concurrency", default="1,32", help="comma-separated requests in flight, one run each"
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
     with tempfile.TemporaryDirectory(prefix="swengine-bench-") as workdir:

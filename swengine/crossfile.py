@@ -41,10 +41,6 @@ class CheckedFile:
     document: Document | None = None
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
     def identity(self) -> tuple[str, str | None] | None:
         """(id, version) the file defines, when it loaded and names one."""
         return identity_of(self.document.data) if self.document else None
@@ -116,15 +112,20 @@ def find_workflow_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return list(found), skipped
 
 
-def _workflows_under(directory: Path, *, recursive: bool) -> Iterator[Path]:
-    candidates = set()
+def _workflows_under(
+    directory: Path, *, recursive: bool, known: frozenset[Path] = frozenset()
+) -> Iterator[Path]:
+    """Workflow files under ``directory``; files in ``known`` (resolved) are left out without being read."""
+    candidates: set[Path] = set()
     for pattern in WORKFLOW_PATTERNS:
         candidates.update(directory.rglob(pattern) if recursive else directory.glob(pattern))
     for candidate in sorted(candidates):
         hidden = any(
             part.startswith(".") or part in SKIPPED_DIRECTORIES for part in _inner_parts(candidate, directory)
         )
-        if candidate.is_file() and not hidden and looks_like_workflow(candidate):
+        if hidden or not candidate.is_file() or candidate.resolve() in known:
+            continue
+        if looks_like_workflow(candidate):
             yield candidate
 
 
@@ -132,10 +133,15 @@ def _inner_parts(path: Path, directory: Path) -> tuple[str, ...]:
     return path.relative_to(directory).parts[:-1]
 
 
-def siblings(files: Iterable[Path]) -> list[Path]:
-    """Workflow files in the directories of ``files`` (not recursive): where subflows are looked up."""
+def siblings(files: Iterable[Path], *, besides: bool = False) -> list[Path]:
+    """Workflow files in the directories of ``files`` (not recursive): where subflows are looked up.
+
+    With ``besides``, the given files themselves are left out.
+    """
+    files = list(files)
+    known = frozenset(path.resolve() for path in files) if besides else frozenset()
     directories = sorted({path.resolve().parent for path in files})
-    return [path for directory in directories for path in _workflows_under(directory, recursive=False)]
+    return [p for directory in directories for p in _workflows_under(directory, recursive=False, known=known)]
 
 
 def root_for(path: Path, root: Path) -> Path:
@@ -156,8 +162,7 @@ def check_file(path: Path, *, root: Path) -> CheckedFile:
 def check_files(files: list[Path], *, root: Path) -> list[CheckedFile]:
     """Validate every file, then the checks that need the whole set (subflow ids, duplicate ids)."""
     checked = [check_file(path, root=root) for path in files]
-    checked_paths = {path.resolve() for path in files}
-    beside = [parsed_identity(path) for path in siblings(files) if path.resolve() not in checked_paths]
+    beside = [parsed_identity(path) for path in siblings(files, besides=True)]
     known = [item.identity for item in checked if item.identity] + [found for found in beside if found]
     for item in checked:
         item.problems = sorted(

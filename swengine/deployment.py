@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +38,13 @@ def _has_schedule(ir: WorkflowIR | None) -> bool:
 
 
 async def deploy(
-    service: Service, store: DefinitionStore, ir: WorkflowIR, source: str, media_type: str, *, replace: bool = False
+    service: Service,
+    store: DefinitionStore,
+    ir: WorkflowIR,
+    source: str,
+    media_type: str,
+    *,
+    replace: bool = False,
 ) -> Deployment:
     """Store ``ir``; a schedule that could not start anything is refused before anything is stored."""
     schedule_for(service, ir)
@@ -74,7 +80,13 @@ def compile_file(path: Path) -> tuple[WorkflowIR, str, str]:
     return compile_document(document), document.text, JSON if path.suffix.lower() == ".json" else YAML
 
 
-async def deploy_files(service: Service, store: DefinitionStore, files: Iterable[Path]) -> list[Deployment]:
+async def deploy_files(
+    service: Service,
+    store: DefinitionStore,
+    files: Iterable[Path],
+    *,
+    report: Callable[[str], None] = log.error,
+) -> list[Deployment]:
     """Deploy each file; the files win over what was deployed before under the same id and version.
 
     An invalid file is reported (every problem, with its line) and skipped: one bad file never stops the rest.
@@ -86,7 +98,7 @@ async def deploy_files(service: Service, store: DefinitionStore, files: Iterable
             deployed.append(await deploy(service, store, ir, text, media_type, replace=True))
         except DocumentError as refused:
             for problem in refused.problems:
-                log.error("%s:%s: %s: %s (skipped)", path, problem.location(), problem.code, problem.message)
+                report(f"{path}:{problem.location()}: {problem.code}: {problem.message} (skipped)")
         except (SwengineError, OSError, UnicodeDecodeError) as err:
-            log.error("%s: %s (skipped)", path, err)
+            report(f"{path}: {err} (skipped)")
     return deployed

@@ -35,14 +35,14 @@ TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 MEDIA_TYPE = re.compile(rf"{TOKEN}/{TOKEN}\s*(;.*)?", re.DOTALL)
 INT32 = (-(2**31), 2**31 - 1)
 LONGEST_READABLE_ID = 200
-START_ID_TAIL = re.compile(r"event-[0-9a-f]{32}|correlation-[0-9a-f]{32}|[^/=&]+=[^/=&]*(&[^/=&]+=[^/=&]*)*")
-"""What follows ``<definition id>/`` in a start id (quoted names and values contain no ``/``, ``=`` or ``&``)."""
+CORRELATED_ID_TAIL = re.compile(r"correlation-[0-9a-f]{32}|[^/=&]+=[^/=&]*(&[^/=&]+=[^/=&]*)*")
+"""What follows ``<definition id>/`` in a correlated start id (quoted names and values hold no ``/``, ``=``, ``&``)."""
 
 __all__ = [
     "correlation_values",
     "dedupe_key",
     "event_attribute",
-    "is_start_instance_id",
+    "is_correlated_start_id",
     "matches",
     "parse_event",
     "parse_http",
@@ -277,10 +277,10 @@ def matches(event: Mapping[str, Any], event_def: EventDef) -> bool:
     return correlation_values(event, event_def) is not None
 
 
-def is_start_instance_id(definition_id: str, instance_id: str) -> bool:
-    """Whether ``instance_id`` has the shape ``start_instance_id`` gives instances of this definition."""
+def is_correlated_start_id(definition_id: str, instance_id: str) -> bool:
+    """Whether ``instance_id`` has the shape ``start_instance_id`` gives correlated starts of this definition."""
     prefix = definition_id + "/"
-    return instance_id.startswith(prefix) and START_ID_TAIL.fullmatch(instance_id[len(prefix) :]) is not None
+    return instance_id.startswith(prefix) and CORRELATED_ID_TAIL.fullmatch(instance_id[len(prefix) :]) is not None
 
 
 def _digest(text: str) -> str:

@@ -84,15 +84,15 @@ _PRELUDE = " ".join(
         "{} as $ENV |",
     )
 )
-# (opening, closing) around the user's program; "pool" forms return one JSON text so the child never
-# converts values to Python and back.
+# (opening, closing) around the user's program; "pool" forms collect the outputs in one array. (The child
+# converts it with the same binding as the in-process path: numbers come out identical either way.)
 _FRAMES = {
     ("local", "first"): ("(", ")"),
     ("local", "all"): ("(", ")"),
     ("local", "path"): ("path(", ")"),
-    ("pool", "first"): ("[first(", ")] | tojson"),
-    ("pool", "all"): ("[(", ")] | tojson"),
-    ("pool", "path"): ("[first(path(", "))] | tojson"),
+    ("pool", "first"): ("[first(", ")]"),
+    ("pool", "all"): ("[(", ")]"),
+    ("pool", "path"): ("[first(path(", "))]"),
 }
 
 IN_PROCESS_BUDGET = 10_000_000
@@ -211,7 +211,7 @@ def _compile_error(analysis: _Analysis) -> str | None:
         try:
             _local_program(analysis.text, names, "first")
         except ExpressionError as exc:
-            return exc.message
+            return exc.message.removeprefix("invalid expression: ")
         return None
     program = _program_text(analysis.text, names, "pool", "all")
     try:
@@ -273,7 +273,7 @@ def _evaluate(expr: str, data: Any, variables: Mapping[str, Any] | None, mode: s
             payload = {"d": data, "v": {name: variables[name] for name in names}}
     try:
         text = json.dumps(payload, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ExpressionError(f"expression input is not JSON: {exc}", detail={"expression": expr}) from None
     bound = analysis.path_bound if mode == "path" else analysis.bound
     if bound is not None and _within_budget(bound, len(text)):
@@ -318,22 +318,25 @@ def _program_text(body: str, names: tuple[str, ...], where: str, mode: str) -> s
 
 
 def _clean_compile_error(message: str, body: str) -> str:
-    """jq's compile messages without the prelude's line, the echoed source and the error count."""
+    """jq's compile messages in the user's coordinates, without the echoed source and the error count."""
     last_line = body.count("\n") + 1
-    errors = []
+    inside, after = [], []  # errors located in the user's text, and at the wrapper's closing bracket
     for line in message.splitlines():
         if not line.startswith("jq: error: "):
             continue  # the echoed source line, the caret, the error count
         error = line[len("jq: error: ") :].replace(" (Unix shell quoting issues?)", "").rstrip(":")
         where = _LOCATION.search(error)
-        if where is not None:
-            user_line = int(where.group(1)) - 1  # the prelude is line 1
-            if user_line > last_line:  # the wrapper's closing bracket: the expression ended too early
-                error = _UNEXPECTED.sub("unexpected end of expression", error[: where.start()])
-                error += " at the end of the expression"
-            else:
-                error = f"{error[: where.start()]} at line {max(user_line, 1)}, column {where.group(2)}"
-        errors.append(error)
+        if where is None:
+            inside.append(error)
+            continue
+        user_line = int(where.group(1)) - 1  # the prelude is line 1
+        if user_line > last_line:  # the expression ended too early
+            after.append(_UNEXPECTED.sub("unexpected end of expression", error[: where.start()], count=1))
+        else:
+            inside.append(f"{error[: where.start()]} at line {max(user_line, 1)}, column {where.group(2)}")
+    # After a syntax error jq recovers and goes on; its later syntax errors (about the wrapper) are noise.
+    syntax = [index for index, error in enumerate(inside) if error.startswith("syntax error")]
+    errors = [error for index, error in enumerate(inside) if index not in syntax[1:]] or after[:1]
     return "; ".join(errors) or message.strip()
 
 
@@ -394,7 +397,8 @@ def _pool() -> EvaluatorPool:
 
 
 def _forget_pool_after_fork() -> None:
-    global _current_pool
+    global _current_pool, _pool_lock
+    _pool_lock = threading.Lock()  # another thread may have held it at the fork
     if _current_pool is not None:
         _current_pool.forget()
     _current_pool = None

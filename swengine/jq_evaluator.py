@@ -5,7 +5,7 @@ Started by :mod:`swengine.jq_pool` as ``python -I jq_evaluator.py <memory_bytes>
 a time over stdin/stdout:
 
 - request: a JSON header line ``{"p": program, "c": compile_only}``, then the input as one line of JSON;
-- reply: one line, ``R`` + the program's single output (a JSON text), ``E`` / ``C`` / ``L`` + a JSON string
+- reply: one line, ``R`` + the program's first output as JSON, ``E`` / ``C`` / ``L`` + a JSON string
   (runtime error, compile error, limit), or ``K`` when a compile-only request compiled.
 
 A breach the process cannot survive (jq aborts when malloc fails under ``RLIMIT_AS``) ends it; the parent
@@ -72,9 +72,10 @@ def _serve(
     if compile_only:
         return b"K\n"
     try:
-        output = next(iter(program.input_text(data.decode())), "[]")
+        value = next(iter(program.input_text(data.decode())), [])
     except ValueError as exc:
         return b"E" + json.dumps(str(exc)).encode() + b"\n"
+    output = json.dumps(value, separators=(",", ":"))
     if len(output) > max_output:
         return b"L" + json.dumps(f"output of {len(output)} bytes").encode() + b"\n"
     return b"R" + output.encode() + b"\n"

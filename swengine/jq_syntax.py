@@ -484,6 +484,8 @@ class _Parser:
         entries: list[tuple[Any, Any]] = []  # (key node, value node)
         while not self.at_op("}"):
             token = self.take()
+            key: Any
+            value: Any
             if token.kind in ("ident", "keyword"):
                 key, value = ("lit", len(token.text) + 2), ("index", ("dot",), ("lit", 1), token.text)
             elif token.kind == "var" and token.text not in ("__loc__",):

@@ -23,7 +23,7 @@ from swengine.events import (
     correlation_values,
     dedupe_key,
     event_attribute,
-    is_start_instance_id,
+    is_correlated_start_id,
     matches,
     start_instance_id,
 )
@@ -79,6 +79,17 @@ def conflicts(learned: dict[str, str], event: dict[str, Any]) -> bool:
     return False
 
 
+def _started_by_another_correlation(
+    instance_id: str, event: dict[str, Any], starters: list[tuple[WorkflowIR, EventDef]]
+) -> bool:
+    """An instance a correlated start created carries its correlation in its id: an event of another
+    correlation is not for it, even before visibility shows what the instance learned."""
+    return any(
+        correlation_values(event, definition) and is_correlated_start_id(ir.id, instance_id)
+        for ir, definition in starters
+    )
+
+
 def _quoted(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -111,11 +122,10 @@ class EventRouter:
             outcome = await self._start(ir, instance_id, event, bool(correlation_values(event, definition)))
             if outcome is not None:
                 getattr(result, outcome).append(instance_id)
-        # An instance another event of a starting definition created is not this event's: its own start id says so.
         waiting = [
             instance_id
             async for instance_id in self._waiting(event)
-            if instance_id not in reached and not any(is_start_instance_id(ir.id, instance_id) for ir, _ in starters)
+            if instance_id not in reached and not _started_by_another_correlation(instance_id, event, starters)
         ]
         signalled = await asyncio.gather(*(self._signal(instance_id, event) for instance_id in waiting))
         result.delivered.extend(instance_id for instance_id, ok in zip(waiting, signalled, strict=True) if ok)

@@ -50,8 +50,8 @@ def schedule_for(service: Service, ir: WorkflowIR) -> Schedule | None:
         return None
     intervals, crons, start_at, end_at = [], [], None, None
     if ir.schedule.interval:
-        spec, start_at = interval_spec(ir.schedule.interval)
-        intervals.append(spec)
+        every, start_at = interval_spec(ir.schedule.interval)
+        intervals.append(every)
     if ir.schedule.cron:
         crons.append(ir.schedule.cron)
         if ir.schedule.cron_valid_until:

@@ -47,6 +47,11 @@ class StoredDefinition:
     """When its content last changed (a replace)."""
 
 
+Definitions = list[StoredDefinition]
+IRs = list[WorkflowIR]
+"""(Aliases: the stores' ``list`` method shadows the builtin inside their class bodies.)"""
+
+
 class DefinitionStore(ABC):
     """Definitions by id and version. Implementations are thread-safe."""
 
@@ -61,7 +66,7 @@ class DefinitionStore(ABC):
         """That version, or the latest deployed one; ``NotFound`` when absent."""
 
     @abstractmethod
-    def list(self, definition_id: str | None = None) -> list[StoredDefinition]:
+    def list(self, definition_id: str | None = None) -> Definitions:
         """Every stored version (of one id when given), oldest deployment first."""
 
     @abstractmethod
@@ -69,7 +74,7 @@ class DefinitionStore(ABC):
         """Remove one version, or every version of the id; ``NotFound`` when nothing matched."""
 
     @abstractmethod
-    def latest(self) -> list[WorkflowIR]:
+    def latest(self) -> IRs:
         """The latest version of every definition (what the event router starts)."""
 
     @abstractmethod
@@ -95,7 +100,9 @@ def open_store(url: str) -> DefinitionStore:
         # sqlite:///x.db -> "/x.db" is relative (SQLAlchemy's convention); sqlite:////abs/x.db is absolute
         path = path[1:] if path.startswith("/") else path
         return SqliteDefinitionStore(path or ":memory:")
-    raise SwengineError(f"unsupported store URL {url!r}: only sqlite:/// is available", code="unsupported_store")
+    raise SwengineError(
+        f"unsupported store URL {url!r}: only sqlite:/// is available", code="unsupported_store"
+    )
 
 
 _converter = DataConverter.default.payload_converter
@@ -163,7 +170,17 @@ class SqliteDefinitionStore(DefinitionStore):
                     outcome = "created"
                     self._db.execute(
                         f"INSERT INTO definitions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (ir.id, version, ir.content_hash, media_type, source, encode_ir(ir), IR_VERSION, now, now),
+                        (
+                            ir.id,
+                            version,
+                            ir.content_hash,
+                            media_type,
+                            source,
+                            encode_ir(ir),
+                            IR_VERSION,
+                            now,
+                            now,
+                        ),
                     )
                 elif row[0] == ir.content_hash:
                     outcome = "unchanged"
@@ -199,7 +216,7 @@ class SqliteDefinitionStore(DefinitionStore):
             raise NotFound(f"definition {which} is not deployed", code="definition_not_found")
         return found[0]
 
-    def list(self, definition_id: str | None = None) -> list[StoredDefinition]:
+    def list(self, definition_id: str | None = None) -> Definitions:
         with self._lock:
             if definition_id is None:
                 return self._select("ORDER BY seq", ())
@@ -218,7 +235,7 @@ class SqliteDefinitionStore(DefinitionStore):
             raise NotFound(f"definition {which} is not deployed", code="definition_not_found")
         return cursor.rowcount
 
-    def latest(self) -> list[WorkflowIR]:
+    def latest(self) -> IRs:
         with self._lock:
             found = self._select(
                 "WHERE seq IN (SELECT MAX(seq) FROM definitions GROUP BY id) ORDER BY id", ()
@@ -233,7 +250,7 @@ class SqliteDefinitionStore(DefinitionStore):
         with self._lock:
             self._db.close()
 
-    def _select(self, where: str, parameters: tuple[object, ...]) -> list[StoredDefinition]:
+    def _select(self, where: str, parameters: tuple[object, ...]) -> Definitions:
         """Rows as StoredDefinitions; the caller holds the lock."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM definitions {where}", parameters).fetchall()
         return [self._row(*row) for row in rows]

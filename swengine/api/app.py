@@ -15,6 +15,7 @@ from swengine.api.limits import BodySizeLimit
 from swengine.api.models import ProblemDetails
 from swengine.api.problems import install_problem_handlers
 from swengine.api.routes import definitions, events, health, instances
+from swengine.errors import SwengineError
 from swengine.router import EventRouter
 from swengine.service import Service
 from swengine.settings import Settings
@@ -26,7 +27,14 @@ CloudEvents to them. Every error is `application/problem+json` (RFC 9457) with a
 
 
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(settings.temporal_address or "localhost:7233", namespace=settings.temporal_namespace)
+    """A client for ``TEMPORAL_ADDRESS`` (Temporal's own default, localhost:7233, when unset)."""
+    address = settings.temporal_address or "localhost:7233"
+    try:
+        return await Client.connect(address, namespace=settings.temporal_namespace)
+    except RuntimeError as err:  # the SDK reports a failed connection as a RuntimeError
+        raise SwengineError(
+            f"cannot reach Temporal at {address}: {err}", code="temporal_unavailable"
+        ) from None
 
 
 def create_app(
@@ -64,7 +72,9 @@ def create_app(
 def openapi_schema(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema plus ``ProblemDetails``, which the error responses reference by name."""
     if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
         problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(problem.pop("$defs", {}))

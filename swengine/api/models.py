@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+DEFAULT_TERMINATE_REASON = "terminated through the API"
 InstanceStatusName = Literal["running", "completed", "failed", "cancelled", "terminated", "timed_out"]
 
 
@@ -137,7 +138,7 @@ class InstanceChanged(BaseModel):
 class Terminate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field("terminated through the API", max_length=1000)
+    reason: str = Field(DEFAULT_TERMINATE_REASON, max_length=1000)
 
 
 class EventsSent(BaseModel):
@@ -150,7 +151,9 @@ class EventRouted(BaseModel):
     source: str
     type: str
     delivered: list[str] = Field(description="Waiting instances that received the event.")
-    started: list[str] = Field(description="Instances the event started (definitions whose start consumes it).")
+    started: list[str] = Field(
+        description="Instances the event started (definitions whose start consumes it)."
+    )
 
 
 class EventsRouted(BaseModel):

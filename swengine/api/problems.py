@@ -57,7 +57,12 @@ HTTP_CODES = {
 
 
 def problem_body(
-    status: int, code: str, detail: str, *, instance: str | None = None, extensions: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE.format(code=code),

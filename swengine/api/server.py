@@ -35,7 +35,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as err:
         sock.close()
-        raise SwengineError(f"cannot listen on {host}:{port}: {err.strerror}", code="address_in_use") from None
+        raise SwengineError(
+            f"cannot listen on {host}:{port}: {err.strerror}", code="address_in_use"
+        ) from None
     sock.listen(2048)
     sock.setblocking(False)
     return sock
@@ -49,6 +51,16 @@ def port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def cancel_on_signals() -> None:
+    """While a command starts its parts, SIGINT/SIGTERM cancel it, so the parts already started are stopped
+    (SIGTERM's default would kill the process and leave an embedded Temporal behind); ``serve_api`` then
+    takes the signals over."""
+    task = asyncio.current_task()
+    assert task is not None
+    for sig in STOP_SIGNALS:
+        asyncio.get_running_loop().add_signal_handler(sig, task.cancel)
 
 
 def stop_on_signals(server: uvicorn.Server) -> asyncio.Event:

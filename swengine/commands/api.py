@@ -9,7 +9,7 @@ import sys
 from contextlib import AsyncExitStack
 
 from swengine.api.app import connect, create_app
-from swengine.api.server import bind, serve_api
+from swengine.api.server import bind, cancel_on_signals, serve_api
 from swengine.router import EventRouter
 from swengine.service import Service
 from swengine.settings import Settings
@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def serve(args: argparse.Namespace) -> None:
     settings = Settings.from_env().with_overrides(host=args.host, port=args.port)
     sock = bind(settings.host, settings.port)
+    cancel_on_signals()
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
         store = open_store(settings.store_location)
@@ -36,5 +37,8 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    asyncio.run(serve(args))
+    try:
+        asyncio.run(serve(args))
+    except asyncio.CancelledError:
+        return 130
     return 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from swengine.api.app import connect, create_app
-from swengine.api.server import bind, port_is_free, serve_api
+from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
 from swengine.commands.inputs import UsageError
 from swengine.deployment import deploy_files, workflow_files
 from swengine.devserver import start_dev_server
@@ -25,20 +24,34 @@ from swengine.settings import Settings
 from swengine.store import open_store
 from swengine.worker import build_worker
 
-log = logging.getLogger("swengine.serve")
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--specs", type=Path, metavar="DIR",
-                        help="deploy every workflow under DIR at start (default: ./specs, when it exists)")
-    parser.add_argument("--data-dir", type=Path, metavar="DIR",
-                        help="embedded Temporal database and definition store (default: SWENGINE_DATA_DIR or ./.swengine)")
+    parser.add_argument(
+        "--specs",
+        type=Path,
+        metavar="DIR",
+        help="deploy every workflow under DIR at start (default: ./specs, when it exists)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="embedded Temporal database and definition store (default: SWENGINE_DATA_DIR or ./.swengine)",
+    )
     parser.add_argument("--host", help="API address (default: SWENGINE_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="API port (default: SWENGINE_PORT or 8080)")
-    parser.add_argument("--temporal-port", type=int,
-                        help="embedded Temporal port (default: SWENGINE_TEMPORAL_PORT or 7233)")
-    parser.add_argument("--no-embedded", action="store_true",
-                        help="never start a local Temporal: use TEMPORAL_ADDRESS (default localhost:7233)")
+    parser.add_argument(
+        "--temporal-port", type=int, help="embedded Temporal port (default: SWENGINE_TEMPORAL_PORT or 7233)"
+    )
+    parser.add_argument(
+        "--no-embedded",
+        action="store_true",
+        help="never start a local Temporal: use TEMPORAL_ADDRESS (default localhost:7233)",
+    )
     parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
                         help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")  # fmt: skip
 
@@ -69,7 +82,9 @@ async def open_temporal(settings: Settings, *, embedded: bool, stack: AsyncExitS
             " running? Choose another with --temporal-port or SWENGINE_TEMPORAL_PORT"
         )
     env = await start_dev_server(
-        database=settings.temporal_database, port=settings.temporal_port, namespace=settings.temporal_namespace
+        database=settings.temporal_database,
+        port=settings.temporal_port,
+        namespace=settings.temporal_namespace,
     )
     stack.push_async_callback(env.shutdown)
     return env.client, f"embedded 127.0.0.1:{settings.temporal_port} ({settings.temporal_database})"
@@ -80,6 +95,7 @@ async def serve(args: argparse.Namespace) -> None:
     specs = specs_directory(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sock = bind(settings.host, settings.port)  # a taken port fails now, before Temporal starts
+    cancel_on_signals()
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
         store = open_store(settings.store_location)
@@ -87,24 +103,37 @@ async def serve(args: argparse.Namespace) -> None:
         client, temporal = await open_temporal(settings, embedded=not args.no_embedded, stack=stack)
         service = Service(client, task_queue=settings.task_queue, lookup=store.lookup)
         router = EventRouter(service, store.latest)
-        worker = build_worker(client, task_queue=settings.task_queue, activity_modules=settings.activities,
-                              sinks=[router_sink(router)])  # fmt: skip
+        try:
+            worker = build_worker(
+                client,
+                task_queue=settings.task_queue,
+                activity_modules=settings.activities,
+                sinks=[router_sink(router)],
+            )
+        except ImportError as err:
+            raise UsageError(f"cannot load the activities: {err}") from None
         worker_run = asyncio.ensure_future(worker.run())
         try:
             if specs is not None:
-                deployed = await deploy_files(service, store, workflow_files(specs))
-                print(f"deployed {len(deployed)} definition(s) from {specs}", file=sys.stderr)
+                deployed = await deploy_files(service, store, workflow_files(specs), report=say)
+                say(f"deployed {len(deployed)} definition(s) from {specs}")
             app = create_app(settings, service, store, router)
-            print(f"swengine serving http://{settings.host}:{settings.port} (docs at /docs); Temporal {temporal};"
-                  f" data in {settings.data_dir}", file=sys.stderr)  # fmt: skip
+            say(
+                f"swengine serving http://{settings.host}:{settings.port} (docs at /docs); Temporal {temporal};"
+                f" data in {settings.data_dir}"
+            )
             await serve_api(app, sock, watch=[worker_run], access_log=bool(getattr(args, "verbose", False)))
         finally:
             if not worker_run.done():
                 await worker.shutdown()
             await worker_run
-        print("swengine stopped", file=sys.stderr)
+        say("swengine stopped")
 
 
 def main(args: argparse.Namespace) -> int:
-    asyncio.run(serve(args))
+    try:
+        asyncio.run(serve(args))
+    except asyncio.CancelledError:
+        say("swengine stopped while starting")
+        return 130
     return 0

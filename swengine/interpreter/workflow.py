@@ -36,6 +36,7 @@ from swengine.ir import (
     State,
     Transition,
 )
+from swengine.limits import check_payload
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -129,6 +130,7 @@ class Interpreter:
             else:
                 state_data, transition = await work
             output = ctx.evaluate(state.output_filter, state_data)
+            check_payload(output, f"the data of state '{state.name}'")
             if state.compensated_by:
                 ctx.completed_for_compensation.append(state.name)
             return output, transition

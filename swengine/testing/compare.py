@@ -75,6 +75,7 @@ def _status(expected: Any, observed: Observed) -> str | None:
         found += f" with error {observed.error}: {observed.error_message}"
     elif observed.status == "unfinished":
         found += f" (still in state {observed.current_state})" if observed.current_state else ""
+        found += f"; {observed.error_message}" if observed.error_message else ""
     return f"status: expected {expected}, got {found}"
 
 

@@ -6,12 +6,13 @@ stand-in emit activity (so a test never sends events anywhere); ``after`` delays
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,16 @@ import builtin_activities
 from swengine.crossfile import siblings
 from swengine.definitions import Lookup, compile_path, directory_lookup
 from swengine.errors import DocumentError, NotFound, SwengineError
-from swengine.ir import EMIT_ACTIVITY, REST_ACTIVITY, FunctionCall, WorkflowIR
+from swengine.ir import EMIT_ACTIVITY, REST_ACTIVITY, WorkflowIR
 from swengine.mocks import MockBook, MockSpec, mock_activities
 from swengine.service import InstanceFailed, Service
 from swengine.testing.cases import Case, CaseFile, CaseFileError, EventStep
 from swengine.testing.compare import Observed, mismatches
+from swengine.testing.preflight import activity_names, check_mocks
 from swengine.worker import build_worker
 
 DEFAULT_EVENT_SOURCE = "/swengine/test"
+DESCRIBE_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -44,28 +47,6 @@ class CaseResult:
     observed: Observed | None = None
 
 
-def function_calls(ir: WorkflowIR) -> list[FunctionCall]:
-    """Every function call anywhere in the states (actions of every kind of state, compensation included)."""
-    found: list[FunctionCall] = []
-
-    def visit(value: Any) -> None:
-        if isinstance(value, FunctionCall):
-            found.append(value)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item)
-        elif is_dataclass(value):
-            for name in value.__dataclass_fields__:
-                visit(getattr(value, name))
-
-    visit(ir.states)
-    return found
-
-
-def activity_names(functions: Sequence[Callable[..., Any]]) -> set[str]:
-    return {str(activity._Definition.must_from_callable(fn).name) for fn in functions}
-
-
 def capture_events(sink: list[dict[str, Any]]) -> Callable[..., Any]:
     """A stand-in for the emit activity that keeps produced events for the comparison."""
 
@@ -74,38 +55,6 @@ def capture_events(sink: list[dict[str, Any]]) -> Callable[..., Any]:
         sink.extend(events)
 
     return emit
-
-
-def check_mocks(case: Case, definitions: list[WorkflowIR], registered: set[str]) -> None:
-    """Mocks must name functions that call activities; every activity called must be mocked or registered."""
-    calls = [call for ir in definitions for call in function_calls(ir)]
-    by_name = {call.function: call for call in calls}
-    for name in case.mocks:
-        call = by_name.get(name)
-        if call is None:
-            known = ", ".join(sorted(by_name)) or "none"
-            raise CaseFileError(
-                f"mock {name!r} names no function the workflow calls (functions called: {known})"
-            )
-        if call.activity is None:
-            raise CaseFileError(
-                f"mock {name!r}: {call.type} function runs inside the workflow and cannot be mocked"
-            )
-    for name in case.mocks:
-        sharing = sorted(
-            {c.function for c in calls if c.activity == by_name[name].activity} - set(case.mocks)
-        )
-        if sharing and by_name[name].activity != REST_ACTIVITY:
-            raise CaseFileError(
-                f"mock {name!r}: {', '.join(sharing)} call(s) the same activity {by_name[name].activity!r}, "
-                "which cannot tell the callers apart: mock them too"
-            )
-    missing = sorted(
-        {f"{c.function} ({c.activity})" for c in calls if c.activity not in registered | {None}}
-        - {f"{name} ({by_name[name].activity})" for name in case.mocks}
-    )
-    if missing:
-        raise CaseFileError(f"no activity registered for {', '.join(missing)}: mock it or pass --activities")
 
 
 def complete_event(event: dict[str, Any], ir: WorkflowIR, case: Case, number: int) -> dict[str, Any]:
@@ -142,8 +91,8 @@ class Runner:
         cases = [case for case in case_file.cases if only(case)]
         try:
             ir = compile_path(case_file.workflow)
-        except DocumentError as error:
-            problems = [f"{error.source}:{p.location()}: {p.code}: {p.message}" for p in error.problems]
+        except SwengineError as error:
+            problems = refusal(error, case_file.workflow)
             for case in cases:
                 yield CaseResult(case_file.path, case.name, "error", 0.0, problems)
             return
@@ -195,6 +144,13 @@ class Runner:
                     return
 
 
+def refusal(error: SwengineError, workflow: Path) -> list[str]:
+    """Why a workflow could not be compiled, one line per problem."""
+    if isinstance(error, DocumentError):
+        return [f"{error.source}:{p.location()}: {p.code}: {p.message}" for p in error.problems]
+    return [f"{workflow}: {error.code}: {error.message}"]
+
+
 def skipping_time(env: WorkflowEnvironment) -> AbstractAsyncContextManager[Any]:
     """Let the test server skip time while we wait for the end.
 
@@ -214,11 +170,26 @@ async def finish(service: Service, instance_id: str, timeout: float) -> Observed
     except (TimeoutError, RuntimeError):  # RuntimeError: the history long poll ended without a close event
         observed = Observed(status="unfinished")
     try:
-        view = await service.describe(instance_id)
-    except SwengineError:
+        view = await asyncio.wait_for(service.describe(instance_id), DESCRIBE_SECONDS)
+    except (SwengineError, TimeoutError):  # a stuck instance cannot answer its status query
         view = {}
     observed.visited = view.get("visited")
     observed.current_state = view.get("current_state")
     if observed.status == "unfinished":
+        observed.error_message = await last_task_failure(service, instance_id)
         await service.terminate(instance_id, reason="workflow test timed out")
     return observed
+
+
+async def last_task_failure(service: Service, instance_id: str) -> str | None:
+    """The message of the last failed workflow task: why an instance that never ends is stuck."""
+    try:
+        history = await service.handle(instance_id).fetch_history()
+    except Exception:  # noqa: BLE001 - only a diagnostic
+        return None
+    failures = [
+        e.workflow_task_failed_event_attributes.failure.message
+        for e in history.events
+        if e.HasField("workflow_task_failed_event_attributes")
+    ]
+    return f"workflow task failing: {failures[-1]}" if failures else None

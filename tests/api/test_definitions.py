@@ -27,7 +27,9 @@ states:
 
 async def test_deploy_yaml_then_redeploy_is_unchanged(api: Api) -> None:
     name = unique("hello")
-    response = await api.http.post("/definitions", content=spec(name), headers={"content-type": "application/yaml"})
+    response = await api.http.post(
+        "/definitions", content=spec(name), headers={"content-type": "application/yaml"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "created"
@@ -63,7 +65,9 @@ async def test_multipart_upload_in_field_file(api: Api) -> None:
 
 
 async def test_invalid_document_is_refused_with_every_problem_located(api: Api) -> None:
-    response = await api.http.post("/definitions", content=BROKEN, headers={"content-type": "application/yaml"})
+    response = await api.http.post(
+        "/definitions", content=BROKEN, headers={"content-type": "application/yaml"}
+    )
     body = assert_problem(response, 422, "invalid_document")
     codes = {problem["code"] for problem in body["problems"]}
     assert len(body["problems"]) >= 3, body["problems"]
@@ -73,7 +77,9 @@ async def test_invalid_document_is_refused_with_every_problem_located(api: Api) 
 
 
 async def test_problems_in_an_upload_name_the_file(api: Api) -> None:
-    response = await api.http.post("/definitions", files={"file": ("mine.yaml", BROKEN.encode(), "text/yaml")})
+    response = await api.http.post(
+        "/definitions", files={"file": ("mine.yaml", BROKEN.encode(), "text/yaml")}
+    )
     body = assert_problem(response, 422, "invalid_document")
     assert body["detail"].startswith("mine.yaml:")
 
@@ -82,12 +88,17 @@ async def test_same_version_with_other_content_conflicts_unless_replaced(api: Ap
     name = unique("versioned")
     first = await deploy(api, spec(name, greeting="one"))
     changed = spec(name, greeting="two")
-    conflict = await api.http.post("/definitions", content=changed, headers={"content-type": "application/yaml"})
+    conflict = await api.http.post(
+        "/definitions", content=changed, headers={"content-type": "application/yaml"}
+    )
     body = assert_problem(conflict, 409, "definition_version_conflict")
     assert body["deployed_hash"] == first["content_hash"]
 
     replaced = await api.http.post(
-        "/definitions", params={"replace": "true"}, content=changed, headers={"content-type": "application/yaml"}
+        "/definitions",
+        params={"replace": "true"},
+        content=changed,
+        headers={"content-type": "application/yaml"},
     )
     assert replaced.status_code == 200
     assert replaced.json()["status"] == "updated"
@@ -111,7 +122,9 @@ async def test_get_latest_or_a_version_with_source_and_ir(api: Api) -> None:
     everything = (await api.http.get("/definitions")).json()["definitions"]
     assert {item["id"] for item in everything} >= {name}
 
-    assert_problem(await api.http.get(f"/definitions/{name}", params={"version": "9"}), 404, "definition_not_found")
+    assert_problem(
+        await api.http.get(f"/definitions/{name}", params={"version": "9"}), 404, "definition_not_found"
+    )
     assert_problem(await api.http.get("/definitions/nothing-here"), 404, "definition_not_found")
 
 
@@ -129,21 +142,27 @@ async def test_delete_one_version_then_all(api: Api) -> None:
 
 async def test_validate_is_a_dry_run(api: Api) -> None:
     name = unique("dry")
-    valid = await api.http.post("/definitions/validate", content=spec(name), headers={"content-type": "text/yaml"})
+    valid = await api.http.post(
+        "/definitions/validate", content=spec(name), headers={"content-type": "text/yaml"}
+    )
     assert valid.status_code == 200
     assert valid.json() == {
         "valid": True, "id": name, "version": "1.0", "content_hash": valid.json()["content_hash"], "problems": [],
     }  # fmt: skip
     assert (await api.http.get(f"/definitions/{name}")).status_code == 404
 
-    invalid = await api.http.post("/definitions/validate", content=BROKEN, headers={"content-type": "text/yaml"})
+    invalid = await api.http.post(
+        "/definitions/validate", content=BROKEN, headers={"content-type": "text/yaml"}
+    )
     assert invalid.status_code == 200
     assert invalid.json()["valid"] is False
     assert invalid.json()["problems"] and all(p["line"] for p in invalid.json()["problems"])
 
 
 async def test_refuses_other_media_types_and_non_utf8(api: Api) -> None:
-    xml = await api.http.post("/definitions", content=b"<workflow/>", headers={"content-type": "application/xml"})
+    xml = await api.http.post(
+        "/definitions", content=b"<workflow/>", headers={"content-type": "application/xml"}
+    )
     assert_problem(xml, 415, "unsupported_media_type")
     latin1 = await api.http.post(
         "/definitions", content="id: caf\xe9".encode("latin-1"), headers={"content-type": "text/yaml"}
@@ -160,7 +179,9 @@ async def test_untyped_body_is_sniffed(api: Api) -> None:
 
 async def test_a_scheduled_definition_gets_a_temporal_schedule_that_starts_it(api: Api) -> None:
     name = unique("ticker")
-    text = spec(name).replace("start: Greet\n", 'start:\n  stateName: Greet\n  schedule:\n    interval: "R/PT1S"\n')
+    text = spec(name).replace(
+        "start: Greet\n", 'start:\n  stateName: Greet\n  schedule:\n    interval: "R/PT1S"\n'
+    )
     deployed = await deploy(api, text)
     assert deployed["scheduled"] is True
     assert deployed["schedule_id"] == schedule_id(name)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from temporalio.client import Client
 
+from swengine.api.deps import Engine
 from swengine.service import Service
 from swengine.settings import Settings
 from swengine.store import SqliteDefinitionStore
@@ -33,14 +34,18 @@ async def test_declared_body_over_the_limit_is_413(make_api: ApiFactory) -> None
             assert_problem(response, 413, "payload_too_large")
         files = {"file": ("big.yaml", big.encode(), "text/yaml")}
         assert_problem(await api.http.post("/definitions", files=files), 413, "payload_too_large")
-        small = await api.http.post("/definitions", content=spec(unique("ok")), headers={"content-type": "text/yaml"})
+        small = await api.http.post(
+            "/definitions", content=spec(unique("ok")), headers={"content-type": "text/yaml"}
+        )
         assert small.status_code == 201
 
 
 async def test_streamed_body_over_the_limit_is_413(make_api: ApiFactory) -> None:
     async with make_api(max_body=2000) as api:
         body = (spec(unique("streamed")) + "#" * 5000).encode()
-        response = await api.http.post("/definitions", content=chunks(body), headers={"content-type": "text/yaml"})
+        response = await api.http.post(
+            "/definitions", content=chunks(body), headers={"content-type": "text/yaml"}
+        )
         assert "content-length" not in response.request.headers
         assert_problem(response, 413, "payload_too_large")
         event = json.dumps({"specversion": "1.0", "id": "1", "source": "s", "type": "t", "data": "x" * 5000})
@@ -48,7 +53,9 @@ async def test_streamed_body_over_the_limit_is_413(make_api: ApiFactory) -> None
                                        headers={"content-type": "application/cloudevents+json"})  # fmt: skip
         assert_problem(streamed, 413, "payload_too_large")
         fits = spec(unique("fits")).encode()
-        ok = await api.http.post("/definitions", content=chunks(fits, 50), headers={"content-type": "text/yaml"})
+        ok = await api.http.post(
+            "/definitions", content=chunks(fits, 50), headers={"content-type": "text/yaml"}
+        )
         assert ok.status_code == 201
 
 
@@ -97,9 +104,7 @@ async def test_health_and_readiness(api: Api) -> None:
 async def test_not_ready_when_temporal_is_unreachable(make_api: ApiFactory, tmp_path) -> None:
     async with make_api() as api:
         nowhere = await Client.connect("127.0.0.1:1", lazy=True)
-        api.app.state.engine = type(api.app.state.engine)(
-            Settings(), Service(nowhere), api.store, api.app.state.engine.router
-        )
+        api.app.state.engine = Engine(Settings(), Service(nowhere), api.store, api.app.state.engine.router)
         body = assert_problem(await api.http.get("/readyz"), 503, "not_ready")
         assert body["checks"]["store"] == "ok"
         assert body["checks"]["temporal"].startswith("failed")

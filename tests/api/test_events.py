@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.conftest import Api, assert_problem, deploy_file, start, unique
+from tests.api.conftest import Api, assert_problem, deploy, deploy_file, start, unique
 
 DECIDED = {"specversion": "1.0", "source": "/approvals", "type": "com.example.approval.decided"}
 
@@ -63,9 +63,22 @@ async def test_batch_answers_per_event(api: Api) -> None:
 
 async def test_an_event_nobody_consumes_reaches_nobody(api: Api) -> None:
     event = {**decision(True, "x"), "type": "com.example.unheard"}
-    response = await api.http.post("/events", json=event, headers={"content-type": "application/cloudevents+json"})
-    assert response.json() == {"delivered": [], "started": [], "results": [{
-        "id": event["id"], "source": "/approvals", "type": "com.example.unheard", "delivered": [], "started": []}]}
+    response = await api.http.post(
+        "/events", json=event, headers={"content-type": "application/cloudevents+json"}
+    )
+    assert response.json() == {
+        "delivered": [],
+        "started": [],
+        "results": [
+            {
+                "id": event["id"],
+                "source": "/approvals",
+                "type": "com.example.unheard",
+                "delivered": [],
+                "started": [],
+            }
+        ],
+    }
 
 
 async def test_malformed_events_are_refused_and_reach_no_instance(api: Api) -> None:
@@ -75,7 +88,10 @@ async def test_malformed_events_are_refused_and_reach_no_instance(api: Api) -> N
     cases = [
         (json.dumps(no_id), {"content-type": "application/cloudevents+json"}),
         ("{not json", {"content-type": "application/cloudevents+json"}),
-        (json.dumps([decision(True, "req-6"), no_id]), {"content-type": "application/cloudevents-batch+json"}),
+        (
+            json.dumps([decision(True, "req-6"), no_id]),
+            {"content-type": "application/cloudevents-batch+json"},
+        ),
         (json.dumps({"approved": True}), {"content-type": "application/json"}),  # neither mode
     ]
     for body, headers in cases:
@@ -84,3 +100,36 @@ async def test_malformed_events_are_refused_and_reach_no_instance(api: Api) -> N
     assert (status["status"], status["pending_events"], status["current_state"]) == ("running", 0, "Wait")
     assert_problem(await api.http.get("/instances/approval/requestid=req-6"), 404, "instance_not_found")
     await api.http.post(f"/instances/{waiting}/terminate")
+
+
+PRODUCER = """id: {id}
+specVersion: "0.8"
+start: Decide
+events:
+  - name: decided
+    type: com.example.approval.decided
+    source: /approvals
+    kind: produced
+states:
+  - name: Decide
+    type: inject
+    data: {{approved: true}}
+    end:
+      produceEvents:
+        - eventRef: decided
+          data: "${{ . }}"
+          contextAttributes: {{requestid: r-9}}
+"""
+
+
+async def test_an_event_a_workflow_produces_is_routed_to_the_waiting_instance(api: Api) -> None:
+    await deploy_file(api, "approval.sw.yaml")
+    waiting = await start(api, "approval")
+    producer = unique("approver")
+    await deploy(api, PRODUCER.format(id=producer))
+    produced = await start(api, producer)
+    await api.http.get(f"/instances/{produced}/result", params={"wait": "true"})
+    result = await api.http.get(f"/instances/{waiting}/result", params={"wait": "true", "timeout": 20})
+    assert result.json()["output"]["outcome"] == "approved"
+    detail = (await api.http.get(f"/instances/{produced}")).json()
+    assert [event["type"] for event in detail["produced_events"]] == [DECIDED["type"]]

@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Any
 
 from swengine.definitions import compile_text
-
 from tests.api.conftest import Api, assert_problem, deploy, deploy_file, spec, start, unique
 
 DECIDED = {"specversion": "1.0", "source": "/approvals", "type": "com.example.approval.decided"}
@@ -27,7 +26,6 @@ states:
 """
 
 
-
 async def listed(api: Api, expected: int, **params: str) -> list[dict[str, Any]]:
     """Visibility trails a start by a moment: poll until ``expected`` instances show."""
     for _ in range(50):
@@ -40,7 +38,9 @@ async def listed(api: Api, expected: int, **params: str) -> list[dict[str, Any]]
 
 async def test_start_then_result_and_status(api: Api) -> None:
     await deploy_file(api, "greeting.sw.yaml")
-    response = await api.http.post("/instances", json={"definition": "greeting", "input": {"person": {"name": "Ada"}}})
+    response = await api.http.post(
+        "/instances", json={"definition": "greeting", "input": {"person": {"name": "Ada"}}}
+    )
     assert response.status_code == 201
     started = response.json()
     assert started["definition"] == "greeting" and started["version"] == "1.0" and started["run_id"]
@@ -66,10 +66,14 @@ async def test_start_a_given_version_and_instance_id(api: Api) -> None:
     response = await api.http.post("/instances", params={"version": "1.0"},
                                    json={"definition": name, "instance_id": instance_id})  # fmt: skip
     assert response.json()["instance_id"] == instance_id and response.json()["version"] == "1.0"
-    output = (await api.http.get(f"/instances/{instance_id}/result", params={"wait": "true"})).json()["output"]
+    output = (await api.http.get(f"/instances/{instance_id}/result", params={"wait": "true"})).json()[
+        "output"
+    ]
     assert output == {"greeting": "v1"}
     latest = await start(api, name)
-    assert (await api.http.get(f"/instances/{latest}/result?wait=true")).json()["output"] == {"greeting": "v2"}
+    assert (await api.http.get(f"/instances/{latest}/result?wait=true")).json()["output"] == {
+        "greeting": "v2"
+    }
 
 
 async def test_start_refusals(api: Api) -> None:
@@ -78,12 +82,16 @@ async def test_start_refusals(api: Api) -> None:
     # 0.8 takes dataInputSchema as a URI the loader resolves from a file; an API body has no files beside it
     schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
     api.store.put(replace(compile_text(text), data_input_schema=schema), text, "application/yaml")
-    assert_problem(await api.http.post("/instances", json={"definition": "nope"}), 404, "definition_not_found")
+    assert_problem(
+        await api.http.post("/instances", json={"definition": "nope"}), 404, "definition_not_found"
+    )
     missing_version = await api.http.post("/instances", json={"definition": name, "version": "7"})
     assert_problem(missing_version, 404, "definition_not_found")
     bad_input = await api.http.post("/instances", json={"definition": name, "input": {"name": 42}})
     assert_problem(bad_input, 400, "invalid_input")
-    malformed = await api.http.post("/instances", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = await api.http.post(
+        "/instances", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert_problem(malformed, 400, "malformed_json")
     body = assert_problem(await api.http.post("/instances", json={"input": {}}), 422, "invalid_request")
     assert body["errors"][0]["location"] == "body.definition"
@@ -103,7 +111,9 @@ async def test_idempotency_key_returns_the_same_instance(api: Api) -> None:
     await api.http.get(f"/instances/{first.json()['instance_id']}/result?wait=true")
     after_completion = await api.http.post("/instances", json={"definition": name}, headers=headers)
     assert after_completion.json()["run_id"] == first.json()["run_id"]
-    other_key = await api.http.post("/instances", json={"definition": name}, headers={"Idempotency-Key": "order-43"})
+    other_key = await api.http.post(
+        "/instances", json={"definition": name}, headers={"Idempotency-Key": "order-43"}
+    )
     assert other_key.json()["instance_id"] != first.json()["instance_id"]
     assert len(await listed(api, 3, definition=name)) == 2
 
@@ -135,7 +145,9 @@ async def test_send_an_event_to_one_instance(api: Api) -> None:
     detail = (await api.http.get(f"/instances/{instance_id}")).json()
     assert (detail["status"], detail["current_state"]) == ("running", "Wait")
 
-    malformed = await api.http.post(f"/instances/{instance_id}/events", json={"type": "x"}, headers=STRUCTURED)
+    malformed = await api.http.post(
+        f"/instances/{instance_id}/events", json={"type": "x"}, headers=STRUCTURED
+    )
     assert_problem(malformed, 400, "invalid_event")
     assert (await api.http.get(f"/instances/{instance_id}")).json()["pending_events"] == 0
 
@@ -180,7 +192,9 @@ async def test_a_failed_instance_reports_its_error_code(api: Api) -> None:
     name = unique("failing")
     await deploy(api, FAILING.format(id=name))
     instance_id = await start(api, name)
-    body = assert_problem(await api.http.get(f"/instances/{instance_id}/result?wait=true"), 409, "instance_failed")
+    body = assert_problem(
+        await api.http.get(f"/instances/{instance_id}/result?wait=true"), 409, "instance_failed"
+    )
     assert body["error"]["code"] == "out_of_stock"
     assert (await api.http.get(f"/instances/{instance_id}")).json()["status"] == "failed"
 
@@ -202,13 +216,19 @@ async def test_list_filters_by_definition_and_status_and_pages(api: Api) -> None
 
     page = (await api.http.get("/instances", params={"definition": name, "limit": 2})).json()
     assert len(page["instances"]) == 2 and page["next_page_token"]
-    rest = (await api.http.get("/instances", params={"definition": name, "page_token": page["next_page_token"]})).json()
+    rest = (
+        await api.http.get("/instances", params={"definition": name, "page_token": page["next_page_token"]})
+    ).json()
     assert {i["instance_id"] for i in page["instances"] + rest["instances"]} == set(done)
 
     assert_problem(await api.http.get("/instances", params={"status": "sleeping"}), 422, "invalid_request")
-    assert_problem(await api.http.get("/instances", params={"definition": "x' OR 'a"}), 422, "invalid_request")
+    assert_problem(
+        await api.http.get("/instances", params={"definition": "x' OR 'a"}), 422, "invalid_request"
+    )
     for token in ("%%%", "bm90IGEgdG9rZW4="):
-        assert_problem(await api.http.get("/instances", params={"page_token": token}), 400, "invalid_page_token")
+        assert_problem(
+            await api.http.get("/instances", params={"page_token": token}), 400, "invalid_page_token"
+        )
     await api.http.post(f"/instances/{waiting}/terminate")
 
 

@@ -305,3 +305,35 @@ states:
         with pytest.raises(InstanceFailed) as failed:
             await service.run(ir, {})
     assert failed.value.code == "workflow_timeout"
+
+
+async def test_oversized_results_fail_their_state_catchably(client):
+    ir = compile_text(
+        """
+id: big
+specVersion: "0.8"
+start: Grow
+errors: [{name: Too big, code: payload_too_large}]
+functions:
+  - {name: echo, type: custom, operation: builtin.echo}
+  - {name: blow-up, type: expression, operation: "[range(200000)] | map(tostring)"}
+states:
+  - name: Grow
+    type: operation
+    actions:
+      - functionRef: {refName: echo, arguments: {blob: "${ .blob }"}}
+    onErrors: [{errorRef: Too big, transition: Expr}]
+    transition: Expr
+  - name: Expr
+    type: operation
+    actions: [{functionRef: blow-up, actionDataFilter: {toStateData: "${ .numbers }"}}]
+    end: true
+"""
+    )
+    async with running(client, [ir]) as (service, _):
+        started = await service.start(ir, {"blob": "x" * 1_000_000, "copy": "y" * 700_000})
+        with pytest.raises(InstanceFailed) as failed:
+            await service.result(started.instance_id)
+        status = await service.describe(started.instance_id)
+    assert failed.value.code == "payload_too_large"
+    assert status["visited"] == ["Grow", "Expr"]

@@ -17,7 +17,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 90
-BROKEN = 'id: broken\nspecVersion: "0.8"\nstart: Nowhere\nstates:\n  - name: A\n    type: inject\n    end: true\n'
+BROKEN = (
+    'id: broken\nspecVersion: "0.8"\nstart: Nowhere\nstates:\n  - name: A\n    type: inject\n    end: true\n'
+)
 
 
 def free_port() -> int:
@@ -35,7 +37,9 @@ class Server:
         self.args = [sys.executable, "-m", "swengine.cli", "serve", "--specs", str(workdir / "specs"),
                      "--data-dir", str(workdir / "data"), "--port", str(api_port),
                      "--temporal-port", str(temporal_port)]  # fmt: skip
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "SWENGINE_", "K_SINK"))}
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "SWENGINE_", "K_SINK"))
+        }
         self.env["PYTHONPATH"] = str(REPO)
         self.process: subprocess.Popen[bytes] | None = None
         self.runs = 0

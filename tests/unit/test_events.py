@@ -15,7 +15,7 @@ from swengine.errors import EventError
 from swengine.events import (
     correlation_values,
     dedupe_key,
-    is_start_instance_id,
+    is_correlated_start_id,
     matches,
     parse_event,
     parse_http,
@@ -319,14 +319,14 @@ def test_a_start_id_needs_the_correlation_attributes():
         start_instance_id("vitals", vitals(), PATIENT)
 
 
-def test_start_ids_are_recognised_by_shape():
-    plain = EventDef(name="Greet", type="order.created", source="/orders")
+def test_correlated_start_ids_are_recognised_by_shape():
     for made in (
         start_instance_id("vitals", vitals(patientid="a/b&c=d"), PATIENT),
         start_instance_id("vitals", vitals(patientid="x" * 5000), PATIENT),
-        start_instance_id("vitals", event(), plain),
     ):
-        assert is_start_instance_id("vitals", made)
-        assert not is_start_instance_id("vital", made)
-    assert not is_start_instance_id("vitals", "vitals-8c6f0a2e")  # a plain start
-    assert not is_start_instance_id("vitals", "vitals/patientId=P/vitals/1")  # a child of an event-started one
+        assert is_correlated_start_id("vitals", made)
+        assert not is_correlated_start_id("vital", made)
+    plain = EventDef(name="Greet", type="order.created", source="/orders")
+    assert not is_correlated_start_id("vitals", start_instance_id("vitals", event(), plain))
+    assert not is_correlated_start_id("vitals", "vitals-8c6f0a2e")  # a plain start
+    assert not is_correlated_start_id("vitals", "vitals/patientId=P/vitals/1")  # a child of an event-started one

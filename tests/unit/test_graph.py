@@ -25,7 +25,9 @@ MERMAID_NODE = re.compile(
     r"^    (?P<id>[A-Za-z_][\w]*)"
     r"(?P<shape>\[\"|\{\"|\(\[\"|\(\(\(\"|\(\(\")(?P<label>[^\"]*)(?P<close>\"\]|\"\}|\"\]\)|\"\)\)\)|\"\)\))$"
 )
-MERMAID_EDGE = re.compile(r"^    (?P<source>\w+) (?P<arrow>-->|-\.->)(?:\|\"(?P<label>[^\"|]*)\"\|)? (?P<target>\w+)$")
+MERMAID_EDGE = re.compile(
+    r"^    (?P<source>\w+) (?P<arrow>-->|-\.->)(?:\|\"(?P<label>[^\"|]*)\"\|)? (?P<target>\w+)$"
+)
 MERMAID_CLASSDEF = re.compile(r"^    classDef (?P<name>\w+) [\w-]+:[^,\s]+(,[\w-]+:[^,\s]+)*$")
 MERMAID_CLASS = re.compile(r"^    class (?P<ids>\w+(,\w+)*) (?P<name>\w+)$")
 CLOSING = {'["': '"]', '{"': '"}', '(["': '"])', '((("': '")))', '(("': '"))'}
@@ -69,7 +71,11 @@ def parse_mermaid(text: str) -> Flowchart:
 
 def state_ids(chart: Flowchart) -> dict[str, str]:
     """state name -> node id, read back from the labels (first line is the name)."""
-    return {label.split("<br/>")[0]: node_id for node_id, label in chart.nodes.items() if node_id not in (START, END)}
+    return {
+        label.split("<br/>")[0]: node_id
+        for node_id, label in chart.nodes.items()
+        if node_id not in (START, END)
+    }
 
 
 def expected_edges(ir: WorkflowIR, ids: dict[str, str]) -> set[tuple[str, str]]:
@@ -163,7 +169,9 @@ def test_progress_colours_visited_and_current_states() -> None:
     ids = state_ids(chart)
     assert chart.classes == {ids["Check"]: "visited", ids["Tick"]: "current"}
     dot = render_dot(build_graph(ir), progress)
-    assert re.search(r'\n    s0 \[label="Check\\nswitch", shape=diamond, style="filled", fillcolor="#\w+"\];', dot)
+    assert re.search(
+        r'\n    s0 \[label="Check\\nswitch", shape=diamond, style="filled", fillcolor="#\w+"\];', dot
+    )
 
 
 class InstanceServer(BaseHTTPRequestHandler):
@@ -179,7 +187,9 @@ class InstanceServer(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(json.dumps({"title": "Not Found", "code": "instance_not_found"}).encode())
             return
-        body = json.dumps({"instance_id": "countdown-1", "visited": ["Check", "Tick"], "current_state": "Check"})
+        body = json.dumps(
+            {"instance_id": "countdown-1", "visited": ["Check", "Tick"], "current_state": "Check"}
+        )
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.end_headers()

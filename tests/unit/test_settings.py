@@ -18,7 +18,12 @@ def test_defaults() -> None:
     assert settings.data_dir == Path(".swengine")
     assert settings.store_location == "sqlite:///.swengine/store.db"
     assert settings.temporal_database == Path(".swengine/temporal.db")
-    assert (settings.max_body, settings.tokens, settings.port, settings.temporal_port) == (1048576, (), 8080, 7233)
+    assert (settings.max_body, settings.tokens, settings.port, settings.temporal_port) == (
+        1048576,
+        (),
+        8080,
+        7233,
+    )
 
 
 def test_from_environment() -> None:
@@ -32,7 +37,12 @@ def test_from_environment() -> None:
     assert settings.store_location == "sqlite:////var/lib/swengine/store.db"
     assert settings.tokens == ("one", "two")
     assert settings.activities == ("a.b", "c")
-    assert (settings.max_body, settings.host, settings.port, settings.task_queue) == (2048, "0.0.0.0", 9000, "q")
+    assert (settings.max_body, settings.host, settings.port, settings.task_queue) == (
+        2048,
+        "0.0.0.0",
+        9000,
+        "q",
+    )
     assert settings.with_overrides(port=None, host="127.0.0.1").host == "127.0.0.1"
 
 

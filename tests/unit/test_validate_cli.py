@@ -15,7 +15,9 @@ from swengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = REPO / "specs"
-TEXT_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) (?P<code>\w+): .+$")
+TEXT_LINE = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) (?P<code>\w+): .+$"
+)
 
 CHILD = """id: child
 version: "1.0"

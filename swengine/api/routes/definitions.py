@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
@@ -114,7 +115,8 @@ def summary(stored: StoredDefinition) -> dict[str, Any]:
 
 
 def location(stored: StoredDefinition) -> str:
-    return f"/definitions/{stored.id}" + (f"?version={stored.version}" if stored.version else "")
+    path = f"/definitions/{quote(stored.id, safe='')}"
+    return path + (f"?{urlencode({'version': stored.version})}" if stored.version else "")
 
 
 @router.post(
@@ -141,7 +143,9 @@ async def deploy_definition(
     store: StoreDep,
     service: ServiceDep,
     response: Response,
-    replace: Annotated[bool, Query(description="Replace the content of an already deployed version.")] = False,
+    replace: Annotated[
+        bool, Query(description="Replace the content of an already deployed version.")
+    ] = False,
 ) -> dict[str, Any]:
     ir = await compile_spec(spec)
     deployment = await deploy(service, store, ir, spec.text, spec.media_type, replace=replace)
@@ -202,4 +206,3 @@ async def delete_definition(
 ) -> Response:
     await withdraw(service, store, definition_id, version)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-

@@ -30,7 +30,9 @@ CLOUDEVENTS_BODY = {
     response_model=EventsRouted,
     summary="Publish CloudEvents: every event is validated before any is routed",
     openapi_extra=CLOUDEVENTS_BODY,
-    responses=problem_responses({400: "Not a valid CloudEvent (nothing was routed).", 413: "Body too large."}),
+    responses=problem_responses(
+        {400: "Not a valid CloudEvent (nothing was routed).", 413: "Body too large."}
+    ),
 )
 async def publish_events(request: Request, router: RouterDep) -> EventsRouted:
     events = parse_http(request.headers, await request.body())

@@ -32,7 +32,9 @@ async def readyz(service: ServiceDep, store: StoreDep) -> Readiness:
     checks: dict[str, str] = {}
     try:
         request = DescribeNamespaceRequest(namespace=service.client.namespace)
-        call = service.client.workflow_service.describe_namespace(request, timeout=timedelta(seconds=CHECK_TIMEOUT))
+        call = service.client.workflow_service.describe_namespace(
+            request, timeout=timedelta(seconds=CHECK_TIMEOUT)
+        )
         await asyncio.wait_for(call, CHECK_TIMEOUT + 1)
         checks["temporal"] = "ok"
     except Exception as err:  # noqa: BLE001 - any failure means not ready, and says why
@@ -43,5 +45,7 @@ async def readyz(service: ServiceDep, store: StoreDep) -> Readiness:
     except Exception as err:  # noqa: BLE001
         checks["store"] = f"failed: {err}"
     if any(value != "ok" for value in checks.values()):
-        raise NotReady("not ready: " + ", ".join(f"{k} {v}" for k, v in checks.items()), detail={"checks": checks})
+        raise NotReady(
+            "not ready: " + ", ".join(f"{k} {v}" for k, v in checks.items()), detail={"checks": checks}
+        )
     return Readiness(status="ready", checks=checks)

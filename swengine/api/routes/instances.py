@@ -7,45 +7,34 @@ the suffixed routes declared before the bare one.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
-from temporalio.client import WorkflowExecution
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from swengine.api.deps import ServiceDep, StoreDep
 from swengine.api.models import (
+    DEFAULT_TERMINATE_REASON,
+    EventsSent,
     InstanceChanged,
     InstanceDetail,
     InstanceList,
     InstanceResult,
     InstanceStarted,
     InstanceStatusName,
-    InstanceSummary,
     StartInstance,
     Terminate,
-    EventsSent,
     problem_responses,
 )
-from swengine.api.deps import ServiceDep, StoreDep
-from swengine.errors import Conflict, InputError, NotFound, SwengineError
+from swengine.api.visibility import decode_page_token, encode_page_token, instance_summary, visibility_query
+from swengine.errors import Conflict, NotFound, SwengineError
 from swengine.events import parse_http
-from swengine.ir import SEARCH_DEFINITION, WORKFLOW_NAME
 from swengine.service import STATUS_NAMES, InstanceFailed, Service, Started
 
 router = APIRouter(prefix="/instances", tags=["instances"])
 
-VISIBILITY_STATUS = {
-    "running": "Running",
-    "completed": "Completed",
-    "failed": "Failed",
-    "cancelled": "Canceled",
-    "terminated": "Terminated",
-    "timed_out": "TimedOut",
-}
 NOT_FOUND = {404: "No instance with this id."}
 
 
@@ -83,55 +72,11 @@ async def execution_status(service: Service, instance_id: str) -> tuple[str, str
 async def require_running(service: Service, instance_id: str) -> None:
     name, _ = await execution_status(service, instance_id)
     if name != "running":
-        raise Conflict(f"instance '{instance_id}' is {name}", code="instance_not_running", detail={"instance_status": name})
-
-
-def visibility_query(definition: str | None, status_name: str | None) -> str:
-    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'"]
-    if definition is not None:
-        clauses.append(f"{SEARCH_DEFINITION} = '{definition}'")
-    if status_name is not None:
-        clauses.append(f"ExecutionStatus = '{VISIBILITY_STATUS[status_name]}'")
-    return " AND ".join(clauses)
-
-
-def instance_summary(execution: WorkflowExecution) -> InstanceSummary:
-    definition = execution.search_attributes.get(SEARCH_DEFINITION)
-    return InstanceSummary(
-        instance_id=execution.id,
-        run_id=execution.run_id,
-        definition=str(definition[0]) if definition else None,
-        status=STATUS_NAMES.get(execution.status, "unknown") if execution.status else "unknown",
-        started_at=execution.start_time,
-        closed_at=execution.close_time,
-    )
-
-
-def _bad_page_token() -> InputError:
-    return InputError("page_token is not a token this API handed out", code="invalid_page_token")
-
-
-def _checksum(token: bytes) -> str:
-    return hashlib.sha256(token).hexdigest()[:12]
-
-
-def encode_page_token(token: bytes) -> str:
-    """Temporal's token with a checksum: a garbled token is refused here (Temporal answers one with an
-    internal error, after retries)."""
-    return f"{base64.urlsafe_b64encode(token).decode()}.{_checksum(token)}"
-
-
-def decode_page_token(text: str | None) -> bytes | None:
-    if text is None:
-        return None
-    encoded, _, checksum = text.rpartition(".")
-    try:
-        token = base64.b64decode(encoded.encode(), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
-        raise _bad_page_token() from None
-    if not token or checksum != _checksum(token):
-        raise _bad_page_token()
-    return token
+        raise Conflict(
+            f"instance '{instance_id}' is {name}",
+            code="instance_not_running",
+            detail={"instance_status": name},
+        )
 
 
 @router.post(
@@ -154,7 +99,8 @@ async def start_instance(
     idempotency_key: Annotated[
         str | None,
         Header(
-            alias="Idempotency-Key", max_length=255,
+            alias="Idempotency-Key",
+            max_length=255,
             description="Repeating a start with the same key returns the instance the first one started.",
         ),
     ] = None,  # fmt: skip
@@ -196,7 +142,9 @@ async def list_instances(
     page_token: Annotated[str | None, Query(description="next_page_token of the previous page.")] = None,
 ) -> InstanceList:
     executions = service.client.list_workflows(
-        visibility_query(definition, status_name), page_size=limit, next_page_token=decode_page_token(page_token)
+        visibility_query(definition, status_name),
+        page_size=limit,
+        next_page_token=decode_page_token(page_token),
     )
     await executions.fetch_next_page()
     token = executions.next_page_token
@@ -260,7 +208,7 @@ async def terminate_instance(
     instance_id: str, service: ServiceDep, body: Annotated[Terminate | None, Body()] = None
 ) -> InstanceChanged:
     await require_running(service, instance_id)
-    await service.terminate(instance_id, reason=(body or Terminate()).reason)
+    await service.terminate(instance_id, reason=body.reason if body else DEFAULT_TERMINATE_REASON)
     return InstanceChanged(instance_id=instance_id, status="terminated")
 
 
@@ -268,11 +216,20 @@ async def terminate_instance(
     "/{instance_id:path}/events",
     response_model=EventsSent,
     summary="Send CloudEvents (structured, binary or batch mode) to this instance only",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/cloudevents+json": {"schema": {"type": "object"}},
-        "application/cloudevents-batch+json": {"schema": {"type": "array", "items": {"type": "object"}}},
-    }}},  # fmt: skip
-    responses=problem_responses({400: "Not a valid CloudEvent.", **NOT_FOUND, 409: "The instance is not running."}),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/cloudevents+json": {"schema": {"type": "object"}},
+                "application/cloudevents-batch+json": {
+                    "schema": {"type": "array", "items": {"type": "object"}}
+                },
+            },
+        }
+    },  # fmt: skip
+    responses=problem_responses(
+        {400: "Not a valid CloudEvent.", **NOT_FOUND, 409: "The instance is not running."}
+    ),
 )
 async def send_instance_events(instance_id: str, request: Request, service: ServiceDep) -> EventsSent:
     events = parse_http(request.headers, await request.body())
@@ -290,4 +247,3 @@ async def send_instance_events(instance_id: str, request: Request, service: Serv
 )
 async def get_instance(instance_id: str, service: ServiceDep) -> dict[str, Any]:
     return await service.describe(instance_id)
-

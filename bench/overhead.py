@@ -1,0 +1,105 @@
+"""Overhead: K custom-function actions in sequence, ours against the hand-written workflow, start to result.
+
+Run: ``.venv/bin/python bench/overhead.py [--quick]``. For K = 1, 5 and 20, runs N instances of each side
+one after the other (ours and hand-written alternating, the order flipped every round), each measured from
+the start request to the result. Prints median and p95 latency, the ratio ours / hand-written (target: the
+median ratio at most 1.10), and the CPU one run cost the worker process and the dev server.
+Writes ``bench/overhead.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from common import (
+    SEQUENCE_INPUT,
+    Bench,
+    Side,
+    alternating,
+    arguments,
+    bench_environment,
+    compile_document,
+    measured,
+    ratio,
+    sequence_document,
+    table,
+    write_results,
+)
+
+KS = (1, 5, 20)
+TARGET = 1.10
+WARMUP = 3
+
+
+async def measure_k(bench: Bench, k: int, runs: int) -> dict[str, Any]:
+    ir = compile_document(sequence_document(k))
+
+    def ours_run() -> Any:
+        return bench.run_ours(ir, SEQUENCE_INPUT)
+
+    def hand_run() -> Any:
+        return bench.run_hand("bench.HandSequence", [k, SEQUENCE_INPUT])
+
+    for _ in range(WARMUP):
+        await ours_run()
+        await hand_run()
+
+    async def rounds() -> dict[str, Any]:
+        sides = {"ours": Side(), "hand": Side()}
+        for order in alternating(runs):
+            for name in order:
+                await sides[name].sample(bench, ours_run if name == "ours" else hand_run)
+        ours, hand = sides["ours"].summary(), sides["hand"].summary()
+        return {
+            "k": k,
+            "ours": ours,
+            "hand": hand,
+            "median_ratio": ratio(ours["median_ms"], hand["median_ms"]),
+            "p95_ratio": ratio(ours["p95_ms"], hand["p95_ms"]),
+        }
+
+    return await measured(f"K={k}", rounds, bench.meter())
+
+
+async def main() -> None:
+    options = arguments(__doc__ or "")
+    runs = 10 if options.quick else 50
+    started = time.time()
+    figures = []
+    async with bench_environment() as bench:
+        for k in KS:
+            figure = await measure_k(bench, k, runs)
+            figures.append(figure)
+            print(f"K={k}: median {figure['ours']['median_ms']:.1f} ms vs {figure['hand']['median_ms']:.1f} ms")
+    rows = [
+        [
+            f["k"],
+            f["ours"]["median_ms"],
+            f["hand"]["median_ms"],
+            f["median_ratio"],
+            f["ours"]["p95_ms"],
+            f["hand"]["p95_ms"],
+            f["p95_ratio"],
+            f["ours"]["worker_cpu_ms_per_run"],
+            f["hand"]["worker_cpu_ms_per_run"],
+            f["ours"]["server_cpu_ms_per_run"],
+            f["hand"]["server_cpu_ms_per_run"],
+            "met" if f["median_ratio"] <= TARGET else "NOT met",
+            f"{f['cpu']['other_share']:.0%}" + (" noisy" if f["noisy"] else ""),
+        ]
+        for f in figures
+    ]
+    headers = ["K", "ours med ms", "hand med ms", "ratio", "ours p95", "hand p95", "p95 ratio",
+               "ours wrk cpu ms", "hand wrk cpu ms", "ours srv cpu ms", "hand srv cpu ms",
+               f"<= {TARGET}", "other cpu"]  # fmt: skip
+    print(f"\noverhead: {runs} runs per side and K, sequential, start to result")
+    print(table(headers, rows))
+    results = {"runs_per_side": runs, "warmup_per_side": WARMUP, "target_median_ratio": TARGET, "figures": figures}
+    path = write_results("overhead", results, started=started, options=vars(options))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
