@@ -23,6 +23,12 @@ EMIT_ACTIVITY = "swengine.emit_event"
 REST_ACTIVITY = "swengine.rest"
 """Engine activity that invokes a ``rest`` (OpenAPI) function."""
 
+RETRY_NO_ERRORS = "swengine:retry-no-application-errors"
+"""Retry-policy marker: application errors are final; only infrastructure failures (timeouts) are retried."""
+RETRY_ONLY_PREFIX = "swengine:retry-only:"
+"""Retry-policy marker prefix: only error types given as ``<prefix><type>`` are retried (``retryableErrors``).
+Prefixed so Temporal itself never matches them as non-retryable types."""
+
 SEARCH_DEFINITION = "SwDefinition"
 """Keyword search attribute: the definition id of an instance (lets the event router find instances)."""
 SEARCH_EVENT_TYPES = "SwEventTypes"
@@ -354,8 +360,6 @@ class WorkflowIR:
     states: list[State]
     events: list[EventDef] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    """Every defined error's name and code: the known (checked) errors of spec 0.8."""
     data_input_schema: dict[str, Any] | None = None
     fail_on_invalid_input: bool = True
     workflow_exec_timeout: str | None = None

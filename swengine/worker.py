@@ -14,7 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 import builtin_activities
 from swengine.activities.emit import EventEmitter, Sink
-from swengine.activities.guard import PayloadGuard
+from swengine.activities.guard import ActivityGuard
 from swengine.activities.rest import invoke_rest
 from swengine.interpreter.workflow import Interpreter
 
@@ -77,5 +77,5 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
         workflow_runner=sandbox_runner(),
-        interceptors=[PayloadGuard()],
+        interceptors=[ActivityGuard()],
     )

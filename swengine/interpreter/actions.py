@@ -67,7 +67,7 @@ async def _invoke_function(action: Action, action_input: Any, ctx: RunContext, e
     if call.activity == REST_ACTIVITY:
         payload = {"function": call.function, "operation": call.operation, "arguments": arguments}
     assert call.activity is not None
-    policy = retry_policy(action, ctx.ir.errors)
+    policy = retry_policy(action)
     timeout = action_timeout(action)
     summary = call.function
     if call.invoke == "async":

@@ -337,3 +337,67 @@ states:
         status = await service.describe(started.instance_id)
     assert failed.value.code == "payload_too_large"
     assert status["visited"] == ["Grow", "Expr"]
+
+
+async def test_retryable_errors_limit_which_errors_are_retried(client):
+    ir = compile_text(
+        """
+id: picky
+specVersion: "0.8"
+start: Call
+errors: [{name: Busy, code: busy}, {name: Broken, code: broken}]
+retries: [{name: thrice, delay: PT0.05S, maxAttempts: 3}]
+functions: [{name: flaky, type: custom, operation: test.flaky}]
+states:
+  - name: Call
+    type: operation
+    actions:
+      - functionRef: {refName: flaky, arguments: {}}
+        retryRef: thrice
+        retryableErrors: [Busy]
+    onErrors: [{errorRef: Broken, transition: Gave up}]
+    end: true
+  - {name: Gave up, type: inject, data: {gave_up: true}, end: true}
+"""
+    )
+    raised: list[str] = []
+
+    @activity.defn(name="test.flaky")
+    async def flaky(arguments: dict) -> dict:
+        from temporalio.exceptions import ApplicationError
+
+        error = "busy" if not raised else "broken"
+        raised.append(error)
+        raise ApplicationError(f"service {error}", type=error)
+
+    async with running(client, [ir], activities=[flaky]) as (service, _):
+        assert await service.run(ir, {}) == {"gave_up": True}
+    assert raised == ["busy", "broken"]  # busy is retried; broken is not, and onErrors handles it
+
+
+async def test_action_without_retry_strategy_is_not_retried(client):
+    ir = compile_text(
+        """
+id: once
+specVersion: "0.8"
+start: Call
+functions: [{name: flaky, type: custom, operation: test.once}]
+states:
+  - name: Call
+    type: operation
+    actions: [{functionRef: {refName: flaky, arguments: {}}}]
+    end: true
+"""
+    )
+    calls: list[int] = []
+
+    @activity.defn(name="test.once")
+    async def once(arguments: dict) -> dict:
+        calls.append(1)
+        raise ValueError("plain python error")
+
+    async with running(client, [ir], activities=[once]) as (service, _):
+        with pytest.raises(InstanceFailed) as failed:
+            await service.run(ir, {})
+    assert failed.value.code == "ValueError"
+    assert calls == [1]
