@@ -74,7 +74,9 @@ def _check_time(name: str, value: Any) -> None:
 
 def _check_media_type(name: str, value: Any) -> None:
     if not isinstance(value, str) or not MEDIA_TYPE.fullmatch(value):
-        raise EventError(f"CloudEvent attribute 'datacontenttype' must be a media type (RFC 2046), got {value!r}")
+        raise EventError(
+            f"CloudEvent attribute 'datacontenttype' must be a media type (RFC 2046), got {value!r}"
+        )
 
 
 def _check_extension(name: str, value: Any) -> None:
@@ -146,7 +148,9 @@ def _decode_data(event: dict[str, Any]) -> None:
     try:
         event["data"] = _strict_json_loads(raw)
     except ValueError as err:
-        raise EventError(f"CloudEvent 'data_base64' is declared JSON but does not decode to JSON: {err}") from None
+        raise EventError(
+            f"CloudEvent 'data_base64' is declared JSON but does not decode to JSON: {err}"
+        ) from None
     del event["data_base64"]
 
 
@@ -157,7 +161,11 @@ def parse_event(obj: Any) -> dict[str, Any]:
     event = {name: value for name, value in obj.items() if value is not None or name in REQUIRED}
     for name in REQUIRED:
         if name not in event:
-            detail = " (it is never generated: source + id is how a duplicate is recognised)" if name == "id" else ""
+            detail = (
+                " (it is never generated: source + id is how a duplicate is recognised)"
+                if name == "id"
+                else ""
+            )
             raise EventError(f"CloudEvent is missing the required attribute '{name}'{detail}")
     for name, value in event.items():
         if name not in DATA_MEMBERS:
@@ -280,7 +288,10 @@ def matches(event: Mapping[str, Any], event_def: EventDef) -> bool:
 def is_correlated_start_id(definition_id: str, instance_id: str) -> bool:
     """Whether ``instance_id`` has the shape ``start_instance_id`` gives correlated starts of this definition."""
     prefix = definition_id + "/"
-    return instance_id.startswith(prefix) and CORRELATED_ID_TAIL.fullmatch(instance_id[len(prefix) :]) is not None
+    return (
+        instance_id.startswith(prefix)
+        and CORRELATED_ID_TAIL.fullmatch(instance_id[len(prefix) :]) is not None
+    )
 
 
 def _digest(text: str) -> str:
@@ -298,7 +309,9 @@ def start_instance_id(definition_id: str, event: Mapping[str, Any], event_def: E
         raise EventError(f"event lacks the correlation attributes of event definition '{event_def.name}'")
     if not values:
         return f"{definition_id}/event-{_digest(dedupe_key(dict(event)))}"
-    basis = "&".join(f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in sorted(values.items()))
+    basis = "&".join(
+        f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in sorted(values.items())
+    )
     if len(definition_id) + len(basis) > LONGEST_READABLE_ID:
         basis = f"correlation-{_digest(basis)}"
     return f"{definition_id}/{basis}"

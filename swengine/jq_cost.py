@@ -35,7 +35,8 @@ NUMBER_SIZE = 24  # the longest a double prints
 SORT = 64  # n log n comparisons, each of which may sort object keys: taken as this many walks of the input
 STEP = 150  # one step of the jq interpreter, in work units (~ns): measured 50-300 ns per element and node
 PARSE = 150  # libjq parsing the input text, per byte (numbers are slow: it keeps their literal digits)
-CONVERT = 150  # turning outputs into Python values, per byte
+CONVERT = 250  # turning outputs into Python values, per byte
+DUMP = 100  # an error message quoting a value: libjq dumps it whole before truncating, per byte
 CALL = 15_000  # a call through the binding, however small (measured 5-15 µs)
 
 
@@ -122,7 +123,9 @@ def combine(a: Cost, b: Cost) -> Cost:
     """Every pairing of an output of ``a`` with one of ``b`` (binary operators, object construction)."""
     cnt = mul(a.cnt, b.cnt)
     tot = mul(b.cnt, a.tot) + mul(a.cnt, b.tot)
-    work = mul(b.cnt, a.work) + mul(a.cnt, b.work)
+    # Either side may be evaluated first and the other once per output of it: even with no outputs at all
+    # on one side, the side evaluated first has done its work.
+    work = mul(b.cnt + ONE, a.work) + mul(a.cnt + ONE, b.work)
     return Cost(cnt, tot, work)
 
 
@@ -183,7 +186,8 @@ class _Analyzer:
         base, key = self.cost(node[1], env), self.cost(node[2], env)
         pairs = combine(base, key)
         tot = mul(key.cnt, base.tot).scale(8)
-        return Cost(pairs.cnt, tot, pairs.work + tot + mul(base.tot, key.tot))
+        errors = pairs.tot.scale(DUMP)  # "Cannot index object with <the key>"
+        return Cost(pairs.cnt, tot, pairs.work + tot + mul(base.tot, key.tot) + errors)
 
     def _slice(self, node: Any, env: dict[str, Size]) -> Cost:
         result = self.cost(node[1], env)
@@ -197,7 +201,7 @@ class _Analyzer:
     def _iterate(self, node: Any, env: dict[str, Size]) -> Cost:
         base = self.cost(node[1], env)
         count = base.tot.scale(0.5) + base.cnt  # at most (size + 1) / 2 elements per value
-        return Cost(count, base.tot, base.work + base.tot)
+        return Cost(count, base.tot, base.work + base.tot.scale(1 + DUMP))  # "Cannot iterate over <it>"
 
     # -- control
     def _pipe(self, node: Any, env: dict[str, Size]) -> Cost:
@@ -264,7 +268,7 @@ class _Analyzer:
 
     def _neg(self, node: Any, env: dict[str, Size]) -> Cost:
         inner = self.cost(node[1], env)
-        return Cost(inner.cnt, inner.tot + inner.cnt.scale(NUMBER_SIZE), inner.work + inner.cnt)
+        return Cost(inner.cnt, inner.tot + inner.cnt.scale(NUMBER_SIZE), inner.work + inner.tot.scale(DUMP))
 
     def _binop(self, node: Any, env: dict[str, Size]) -> Cost:
         _, op, left_node, right_node = node
@@ -284,6 +288,7 @@ class _Analyzer:
             tot, extra = pairs.cnt.scale(5), pairs.tot.scale(4)
         else:  # ==, !=, and, or: a boolean, after walking at most both operands
             tot, extra = pairs.cnt.scale(5), pairs.tot
+        extra = extra + pairs.tot.scale(DUMP)  # "object ({...}) and number (1) cannot be added"
         if op in ("and", "or"):  # short-circuit: the left output alone may decide
             return Cost(pairs.cnt + left.cnt, tot + left.cnt.scale(5), left.work + pairs.work + extra)
         return Cost(pairs.cnt, tot, pairs.work + extra)
@@ -294,7 +299,9 @@ class _Analyzer:
         rule = _BUILTINS.get(f"{name}/{len(args)}")
         if rule is None:
             raise Unsupported(f"{name}/{len(args)} is outside the fast-path subset")
-        return rule(self, args, env)
+        result = rule(self, args, env)
+        # A type error quotes the input: "array ([1,2,...]) cannot be parsed as a number".
+        return Cost(result.cnt, result.tot, result.work + LOCAL.scale(DUMP))
 
 
 def _sum(sizes: Any) -> Size:
@@ -307,75 +314,81 @@ def _sum(sizes: Any) -> Size:
 Rule = Callable[[_Analyzer, list[Any], dict[str, Size]], Cost]
 
 
-def _loop(steps: float) -> Size:
-    """A builtin written in jq spending ``steps`` interpreter steps on each element of its input."""
-    return ELEMENTS.scale(steps * STEP)
+def _loop(steps: float, per: Size = ELEMENTS) -> Size:
+    """A builtin written in jq spending ``steps`` interpreter steps on each element (or character) of ``.``."""
+    return per.scale(steps * STEP)
 
 
-def _scalar(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    """Walks its input (in C) and returns a number, boolean or short string: length, type, not..."""
-    return single(const(NUMBER_SIZE), LOCAL)
-
-
-def _grows(factor: float, walks: float = 1.0, steps: float = 0.0) -> Rule:
-    """Returns at most ``factor`` times its input, walking it ``walks`` times and ``steps`` per element."""
+def _grows(factor: float, walks: float = 1.0, steps: float = 0.0, per: Size = ELEMENTS) -> Rule:
+    """Returns at most ``factor`` times its input (plus a number's worth), walking it ``walks`` times (in C)
+    and spending ``steps`` on each element (in jq)."""
     tot = LOCAL.scale(factor) + const(NUMBER_SIZE)
-    work = tot + LOCAL.scale(walks) + _loop(steps)
+    work = tot + LOCAL.scale(walks) + _loop(steps, per)
+    return lambda an, args, env: single(tot, work)
+
+
+def _fixed(steps: float, out: float = NUMBER_SIZE, factor: float = 0.0) -> Rule:
+    """A few jq steps whatever the input (``first``, ``abs``, ``strings``...)."""
+    tot = LOCAL.scale(factor) + const(out)
+    work = tot + const(steps * STEP)
     return lambda an, args, env: single(tot, work)
 
 
 def _with_arg(out: Callable[[Cost], Size], search: bool = False, steps: float = 0.0) -> Rule:
-    """One argument evaluated on ``.``; ``search``: the builtin scans its input for it (string search)."""
+    """One argument evaluated on ``.``, then ``steps`` jq steps for each of its outputs; ``search``: the
+    builtin scans its input for the argument (a naive substring search: input size times argument size)."""
 
     def rule(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
         arg = an.cost(args[0], env)
         tot = out(arg)
         scan = mul(LOCAL, arg.tot) if search else mul(arg.cnt, LOCAL) + arg.tot
-        return Cost(arg.cnt, tot, arg.work + tot + scan + mul(arg.cnt, _loop(steps)))
+        return Cost(arg.cnt, tot, arg.work + tot + scan + arg.cnt.scale(steps * STEP))
 
     return rule
 
 
 def _select(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     cond = an.cost(args[0], env)
-    return Cost(cond.cnt, mul(cond.cnt, LOCAL), cond.work)
+    return Cost(cond.cnt, mul(cond.cnt, LOCAL), cond.work + cond.cnt.scale(3 * STEP))
 
 
 def _map(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    each = an.per_element(args[0], env, steps=2)
+    each = an.per_element(args[0], env, steps=3)
     tot = each.tot + each.cnt + const(2)
     return single(tot, each.work + tot)
 
 
 def _quantifier(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
+    """any/all: isempty(generator | condition or empty), about a dozen steps per generated value."""
     if len(args) == 1:  # any(f): f on each element
-        return single(const(5), an.per_element(args[0], env, steps=4).work)
+        return single(const(5), an.per_element(args[0], env, steps=12).work + const(12 * STEP))
     generator = an.cost(args[0], env)
     checks = over(an.nested(args[1], env), generator)
-    return single(const(5), checks.work + generator.cnt.scale(4 * STEP))
+    return single(const(5), checks.work + generator.cnt.scale(12 * STEP) + const(12 * STEP))
 
 
 def _by(tot_factor: float) -> Rule:
-    """sort_by(f), group_by(f)...: ``[f]`` for each element (in jq), then a sort."""
+    """sort_by(f), group_by(f), unique_by(f)...: ``map([f])`` in jq, then a sort in C."""
 
     def rule(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-        keys = an.per_element(args[0], env, steps=6)
+        keys = an.per_element(args[0], env, steps=5)
         sortable = LOCAL + keys.tot + keys.cnt
         tot = LOCAL.scale(tot_factor) + const(2)
-        return single(tot, keys.work + sortable.scale(SORT) + tot)
+        return single(tot, keys.work + sortable.scale(SORT) + tot + _loop(5))
 
     return rule
 
 
 def _first_of(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
+    """first(f) (a label and a break), isempty(f) (first of more), last(f) (a reduce)."""
     inner = an.cost(args[0], env)
-    return single(inner.tot, inner.work)
+    return single(inner.tot, inner.work + inner.cnt.scale(4 * STEP) + const(10 * STEP))
 
 
 def _add_of(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     inner = an.cost(args[0], env)
     tot = inner.tot + const(NUMBER_SIZE)
-    return single(tot, inner.work + tot + inner.cnt.scale(3 * STEP))
+    return single(tot, inner.work + tot + inner.cnt.scale(5 * STEP))
 
 
 def _empty(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
@@ -393,62 +406,72 @@ def _error(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
 def _join(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     separator = an.cost(args[0], env)
     tot = mul(separator.cnt, LOCAL) + mul(LOCAL, separator.tot) + const(2)
-    return Cost(separator.cnt, tot, separator.work + tot + mul(separator.cnt, _loop(14)))
+    return Cost(separator.cnt, tot, separator.work + tot + mul(separator.cnt, _loop(16)))
 
 
 def _nth(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
     index = an.cost(args[0], env)
-    return Cost(index.cnt, mul(index.cnt, LOCAL), index.work)
+    return Cost(index.cnt, mul(index.cnt, LOCAL), index.work + index.cnt.scale(2 * STEP))
 
 
 def _flatten(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    # Each nesting level copies what lies below it: size times depth, and depth is at most the size.
+    # A reduce over the elements of every level, each level copying what lies below it: size times depth.
     depth = an.cost(args[0], env) if args else Cost(ONE, const(NUMBER_SIZE), ZERO)
-    work = depth.work + mul(depth.cnt, mul(LOCAL, WHOLE) + _loop(8))
+    copies = mul(LOCAL, WHOLE).scale(16)  # measured ~150 ns an element copied, an element per ~8 bytes
+    work = depth.work + mul(depth.cnt, copies + _loop(14) + const(4 * STEP))
     return Cost(depth.cnt, mul(depth.cnt, LOCAL), work)
 
 
 def _with_entries(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
+    """to_entries | map(f) | from_entries."""
     entries = _TO_ENTRIES_SIZE
-    each = over(an.nested(args[0], env), Cost(ELEMENTS, entries, entries + _loop(8 + 2)))
+    each = over(an.nested(args[0], env), Cost(ELEMENTS, entries, entries + _loop(_TO_ENTRIES_STEPS + 3)))
     array = each.tot + each.cnt + const(2)
     tot = array.scale(2) + const(2)
-    return single(tot, each.work + array + tot + array.scale(0.5 * 14 * STEP))
+    return single(tot, each.work + array + tot + array.scale(0.5 * _FROM_ENTRIES_STEPS * STEP))
 
 
 def _delete(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
+    """delpaths([path(f)]): every path listed, then sorted and deleted in C."""
     paths = an.cost(args[0], env)
     listed = mul(paths.cnt, LOCAL + paths.work + const(8 * an.program_length + 4 * STEP))
     return single(LOCAL, paths.work + listed.scale(SORT) + LOCAL)
 
 
-# (name, arity) -> rule. Costs of builtins written in C are per byte; those written in jq add steps per
-# element, as measured (join ~14 steps, to_entries ~8, from_entries ~14, any ~4).
+# name/arity -> rule. Builtins written in C cost per byte; those libjq 1.8 defines in jq itself (map,
+# select, join, to_entries, ascii_downcase: explode | map(...) | implode...) cost interpreter steps per
+# element or character, counted from their definitions.
 _TO_ENTRIES_SIZE = LOCAL.scale(16) + const(2)
-_SCALARS = "length utf8bytelength not type toboolean isnan isinfinite isnormal infinite nan"
-_SAME_SIZE = (
-    "tonumber floor ceil round abs fabs sqrt ascii_downcase ascii_upcase trim ltrim rtrim first last "
-    "values nulls booleans numbers strings arrays objects iterables scalars"
-)
+_TO_ENTRIES_STEPS = 10
+_FROM_ENTRIES_STEPS = 25
+_C_SCALARS = "length utf8bytelength not type toboolean isnan isinfinite isnormal infinite nan"
+_C_SAME_SIZE = "tonumber floor ceil round fabs sqrt trim ltrim rtrim"
+_SELECTS = "values nulls booleans numbers strings arrays objects iterables scalars"
 _FORMATS = "text json html uri urid csv tsv sh base64 base64d base32 base32d"
 _BUILTINS: dict[str, Rule] = {
-    **{f"{name}/0": _scalar for name in _SCALARS.split()},
-    **{f"{name}/0": _grows(1) for name in _SAME_SIZE.split()},
+    **{f"{name}/0": _grows(0) for name in _C_SCALARS.split()},
+    **{f"{name}/0": _grows(1) for name in _C_SAME_SIZE.split()},
+    **{f"{name}/0": _fixed(8, factor=1) for name in _SELECTS.split()},
     **{f"{name}/0": _grows(6, 2) for name in ("tojson", "tostring", "fromjson", "implode")},
     **{f"@{name}/0": _grows(6, 2) for name in _FORMATS.split()},
-    "any/0": _grows(0, 1, steps=4),
-    "all/0": _grows(0, 1, steps=4),
-    "add/0": _grows(1, 2, steps=3),
-    "keys/0": _grows(8, SORT, steps=1),
-    "keys_unsorted/0": _grows(8, 1, steps=1),
+    "abs/0": _fixed(6, factor=1),
+    "first/0": _fixed(3, factor=1),
+    "last/0": _fixed(3, factor=1),
+    "ascii_downcase/0": _grows(1, 8, steps=16, per=LOCAL),
+    "ascii_upcase/0": _grows(1, 8, steps=16, per=LOCAL),
     "explode/0": _grows(8),
-    "reverse/0": _grows(1, 16, steps=2),
-    "min/0": _grows(1, 32, steps=2),
-    "max/0": _grows(1, 32, steps=2),
-    "sort/0": _grows(1, SORT, steps=2),
-    "unique/0": _grows(1, SORT, steps=6),
-    "to_entries/0": _grows(16, 2, steps=8),
-    "from_entries/0": _grows(2, 4, steps=14),
+    "keys/0": _grows(8, SORT),
+    "keys_unsorted/0": _grows(8),
+    "sort/0": _grows(1, SORT),
+    "min/0": _grows(1, 32),
+    "max/0": _grows(1, 32),
+    "unique/0": _grows(1, SORT, steps=10),
+    "reverse/0": _grows(8, 8, steps=16, per=LOCAL),  # strings: explode | reverse | implode
+    "add/0": _grows(1, 2, steps=6),
+    "any/0": _grows(0, 1, steps=12),
+    "all/0": _grows(0, 1, steps=12),
+    "to_entries/0": _grows(16, 2, steps=_TO_ENTRIES_STEPS),
+    "from_entries/0": _grows(2, 4, steps=_FROM_ENTRIES_STEPS),
     "flatten/0": _flatten,
     "flatten/1": _flatten,
     "empty/0": _empty,
@@ -462,7 +485,7 @@ _BUILTINS: dict[str, Rule] = {
     "all/1": _quantifier,
     "any/2": _quantifier,
     "all/2": _quantifier,
-    "isempty/1": lambda an, args, env: single(const(5), an.cost(args[0], env).work),
+    "isempty/1": lambda an, args, env: single(const(5), _first_of(an, args, env).work),
     "first/1": _first_of,
     "last/1": _first_of,
     "add/1": _add_of,
@@ -474,19 +497,19 @@ _BUILTINS: dict[str, Rule] = {
     "max_by/1": _by(1),
     "group_by/1": _by(3),
     "has/1": _with_arg(lambda arg: arg.cnt.scale(5)),
-    "in/1": _with_arg(lambda arg: arg.cnt.scale(5)),
-    "IN/1": _with_arg(lambda arg: const(5), steps=4),
+    "in/1": _with_arg(lambda arg: arg.cnt.scale(5), steps=4),
+    "IN/1": _with_arg(lambda arg: const(5), steps=14),
     "startswith/1": _with_arg(lambda arg: arg.cnt.scale(5)),
     "endswith/1": _with_arg(lambda arg: arg.cnt.scale(5)),
-    "ltrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL)),
-    "rtrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL)),
-    "trimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL)),
+    "ltrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL), steps=8),
+    "rtrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL), steps=8),
+    "trimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL), steps=16),
     "contains/1": _with_arg(lambda arg: arg.cnt.scale(5), search=True),
-    "inside/1": _with_arg(lambda arg: arg.cnt.scale(5), search=True),
-    "index/1": _with_arg(lambda arg: arg.cnt.scale(NUMBER_SIZE) + mul(arg.cnt, LOCAL.scale(8)), search=True),
-    "rindex/1": _with_arg(lambda arg: arg.cnt.scale(NUMBER_SIZE) + mul(arg.cnt, LOCAL.scale(8)), search=True),
-    "indices/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(2)), search=True),
-    "split/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(4) + const(4)), search=True, steps=2),
+    "inside/1": _with_arg(lambda arg: arg.cnt.scale(5), search=True, steps=4),
+    "indices/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(2)), search=True, steps=12),
+    "index/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(32)), search=True, steps=16),
+    "rindex/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(32)), search=True, steps=16),
+    "split/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(4) + const(4)), search=True, steps=1),
 }
 
 FAST_BUILTINS = frozenset(_BUILTINS)

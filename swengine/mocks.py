@@ -56,7 +56,7 @@ class MockBook:
             count = len(made)
         if spec.error is not None:
             raise ApplicationError(
-                spec.error.get("message", f"mocked error from {function}"),
+                str(spec.error.get("message", f"mocked error from {function}")),
                 type=str(spec.error.get("type", "mock_error")),
                 non_retryable=not spec.error.get("retryable", False),
             )

@@ -9,6 +9,7 @@ that need the event to reach it should retry, which is safe because instances co
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.activities.emit import Sink
-from swengine.errors import NotFound
+from swengine.errors import NotFound, SwengineError
 from swengine.events import (
     correlation_values,
     dedupe_key,
@@ -39,6 +40,7 @@ from swengine.ir import (
 from swengine.service import Service
 
 CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -119,13 +121,22 @@ class EventRouter:
             if instance_id in reached:
                 continue
             reached.add(instance_id)
-            outcome = await self._start(ir, instance_id, event, bool(correlation_values(event, definition)))
+            try:
+                outcome = await self._start(
+                    ir, instance_id, event, bool(correlation_values(event, definition))
+                )
+            except SwengineError as err:  # e.g. a dataInputSchema refusing the empty input of an event start
+                logger.warning(
+                    "event %s from %s cannot start '%s': %s", event["id"], event["source"], ir.id, err
+                )
+                continue
             if outcome is not None:
                 getattr(result, outcome).append(instance_id)
         waiting = [
             instance_id
             async for instance_id in self._waiting(event)
-            if instance_id not in reached and not _started_by_another_correlation(instance_id, event, starters)
+            if instance_id not in reached
+            and not _started_by_another_correlation(instance_id, event, starters)
         ]
         signalled = await asyncio.gather(*(self._signal(instance_id, event) for instance_id in waiting))
         result.delivered.extend(instance_id for instance_id, ok in zip(waiting, signalled, strict=True) if ok)
@@ -137,8 +148,13 @@ class EventRouter:
             if definition is not None:
                 yield ir, definition
 
-    async def _start(self, ir: WorkflowIR, instance_id: str, event: dict[str, Any], correlated: bool) -> str | None:
-        """Signal-with-start; "started" or "delivered", or None when a closed instance already took this event."""
+    async def _start(
+        self, ir: WorkflowIR, instance_id: str, event: dict[str, Any], correlated: bool
+    ) -> str | None:
+        """Signal-with-start; "started" or "delivered", or None when a closed instance already took this event.
+
+        Two routers starting the same id at once both say "started"; Temporal still runs one instance.
+        """
         status = await self._status(instance_id)
         if status is not None and status != WorkflowExecutionStatus.RUNNING:
             # An id made from source + id belongs to this very event; a correlated id may start a new
@@ -165,7 +181,9 @@ class EventRouter:
                 started = history_event.workflow_execution_started_event_attributes
                 values = await converter.decode(started.input.payloads)
                 request = values[0] if values and isinstance(values[0], dict) else {}
-                carried = [dedupe_key(e) for e in request.get("events", [])] + request.get("seen_event_keys", [])
+                carried = [dedupe_key(e) for e in request.get("events", [])] + request.get(
+                    "seen_event_keys", []
+                )
                 if key in carried:
                     return True
             elif history_event.HasField("workflow_execution_signaled_event_attributes"):

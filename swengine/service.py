@@ -18,6 +18,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
+from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError, TimeoutError
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.definitions import Lookup, bundle_subflows
@@ -54,6 +55,24 @@ def index_of(ir: WorkflowIR) -> TypedSearchAttributes:
             SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
         ]
     )
+
+
+ENDINGS: dict[type, str] = {CancelledError: "cancelled", TerminatedError: "terminated", TimeoutError: "timed_out"}
+
+
+def failure_of(err: WorkflowFailureError) -> tuple[str, str]:
+    """(error code, message) of a failed instance: the interpreter's ApplicationError type, or how it ended."""
+    cause: Any = err.cause
+    while cause is not None:
+        if isinstance(cause, ApplicationError) and cause.type:
+            return cause.type, cause.message
+        for kind, code in ENDINGS.items():
+            if isinstance(cause, kind):
+                return code, str(cause) or code
+        if getattr(cause, "cause", None) is None:
+            break
+        cause = cause.cause
+    return "instance_failed", str(cause or err)
 
 
 class InstanceFailed(SwengineError):
@@ -161,11 +180,7 @@ class Service:
                 return await handle.result()
             return await asyncio.wait_for(handle.result(), timeout)
         except WorkflowFailureError as err:
-            cause = err.cause
-            while getattr(cause, "cause", None) is not None and not getattr(cause, "type", None):
-                cause = cause.cause
-            code = getattr(cause, "type", None) or "instance_failed"
-            message = getattr(cause, "message", None) or str(cause)
+            code, message = failure_of(err)
             raise InstanceFailed(message, code=code) from err
         except RPCError as err:
             raise self._translate(err, instance_id) from err

@@ -29,7 +29,9 @@ class ApiServer(uvicorn.Server):
 def bind(host: str, port: int) -> socket.socket:
     """Listen now, so a taken port fails the command before anything else starts."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio sets TCP_NODELAY on accepted connections only then, and without it
+    # every keep-alive response waits ~40 ms for a delayed ACK between its headers and its body
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

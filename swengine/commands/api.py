@@ -34,6 +34,7 @@ async def serve(args: argparse.Namespace) -> None:
         print(f"swengine API on http://{settings.host}:{settings.port} (docs at /docs); Temporal"
               f" {settings.temporal_address or 'localhost:7233'}", file=sys.stderr)  # fmt: skip
         await serve_api(app, sock, access_log=bool(getattr(args, "verbose", False)))
+    print("swengine API stopped", file=sys.stderr)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -16,7 +16,9 @@ from swengine.events import STRUCTURED, parse_event
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("event", nargs="?", metavar="FILE_OR_JSON", help="the whole CloudEvent (JSON or a file)")
+    parser.add_argument(
+        "event", nargs="?", metavar="FILE_OR_JSON", help="the whole CloudEvent (JSON or a file)"
+    )
     add_server_argument(parser)
     parser.add_argument("--type", help="event type (builds the event from options instead of FILE_OR_JSON)")
     parser.add_argument("--source", help="event source")

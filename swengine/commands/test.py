@@ -10,9 +10,10 @@ import argparse
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
@@ -108,8 +109,17 @@ def load_all(paths: list[Path]) -> tuple[list[CaseFile], int]:
     return loaded, broken
 
 
-async def run_all(args: argparse.Namespace, files: list[CaseFile]) -> list[CaseResult]:
-    activities = load_activity_modules(args.activities)
+def user_activities(modules: list[str]) -> list[Callable[..., Any]]:
+    """The activities of ``--activities`` modules; a module that does not import is a usage error."""
+    try:
+        return load_activity_modules(modules)
+    except ImportError as error:
+        raise UsageError(f"--activities: {error}") from None
+
+
+async def run_all(
+    args: argparse.Namespace, files: list[CaseFile], activities: list[Callable[..., Any]]
+) -> list[CaseResult]:
     workflows, _ = find_workflow_files([p for p in args.paths if p.is_dir()])
     results: list[CaseResult] = []
     async with time_skipping_server() as env:
@@ -153,7 +163,8 @@ def exit_code(results: list[CaseResult], broken: int, *, recording: bool) -> int
 def main(args: argparse.Namespace) -> int:
     began = time.monotonic()
     files, broken = load_all(args.paths)
+    activities = user_activities(args.activities)
     with quiet_temporal_logs(getattr(args, "verbose", False)):
-        results = asyncio.run(run_all(args, files)) if any(f.cases for f in files) else []
+        results = asyncio.run(run_all(args, files, activities)) if any(f.cases for f in files) else []
     print_summary(results, broken, time.monotonic() - began)
     return exit_code(results, broken, recording=args.record)

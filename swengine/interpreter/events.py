@@ -93,7 +93,9 @@ def _index_correlation(ctx: RunContext, known: dict[str, Any]) -> None:
         workflow.upsert_search_attributes([CORRELATION_KEY.value_set(keys)])
 
 
-def build_event(produced: ProducedEvent, data: Any, ctx: RunContext, extra: dict[str, Any] | None) -> dict[str, Any]:
+def build_event(
+    produced: ProducedEvent, data: Any, ctx: RunContext, extra: dict[str, Any] | None
+) -> dict[str, Any]:
     """A CloudEvent (structured, as a dict) with a deterministic id, so replays produce the same event."""
     info = workflow.info()
     payload = produced.data if produced.data_expr is None else ctx.evaluate(produced.data_expr, data, extra)

@@ -72,7 +72,9 @@ class Inbox:
     def learn(self, event: dict[str, Any], definition: EventDef) -> None:
         """Adopt the event's values for the definition's correlation attributes not known yet."""
         for rule in definition.correlation:
-            self.correlation.setdefault(rule.context_attribute_name, event_attribute(event, rule.context_attribute_name))
+            self.correlation.setdefault(
+                rule.context_attribute_name, event_attribute(event, rule.context_attribute_name)
+            )
 
     def pending_count(self) -> int:
         return len(self._pending)

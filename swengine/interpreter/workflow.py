@@ -157,7 +157,9 @@ class Interpreter:
         if target.data is None and target.data_expr is None:
             new_input = data
         timeout = parse_duration(target.workflow_exec_timeout) if target.workflow_exec_timeout else None
-        # Events already received stay with the instance (its workflow id does not change).
+        # Events already received stay with the instance (its workflow id does not change); another
+        # definition is indexed as itself.
+        index = search_index(ir) if ctx.request.index_correlation and ir is not ctx.ir else None
         workflow.continue_as_new(
             RunRequest(
                 ir=ir,
@@ -169,7 +171,7 @@ class Interpreter:
                 index_correlation=ctx.request.index_correlation,
             ),
             run_timeout=timeout,
-            search_attributes=search_index(ir) if ctx.request.index_correlation and ir is not ctx.ir else None,
+            search_attributes=index,
         )
 
     def _continue_as_same(self, ctx: RunContext, next_state: str, data: Any) -> None:

@@ -316,25 +316,26 @@ start: Grow
 errors: [{name: Too big, code: payload_too_large}]
 functions:
   - {name: echo, type: custom, operation: builtin.echo}
-  - {name: blow-up, type: expression, operation: "[range(200000)] | map(tostring)"}
+  - {name: double, type: expression, operation: ".blob + .blob"}
 states:
   - name: Grow
     type: operation
     actions:
-      - functionRef: {refName: echo, arguments: {blob: "${ .blob }"}}
+      - functionRef: {refName: echo, arguments: {blob: "${ .blob }", again: "${ .blob }"}}
     onErrors: [{errorRef: Too big, transition: Expr}]
     transition: Expr
   - name: Expr
     type: operation
-    actions: [{functionRef: blow-up, actionDataFilter: {toStateData: "${ .numbers }"}}]
+    actions: [{functionRef: double, actionDataFilter: {toStateData: "${ .doubled }"}}]
     end: true
 """
     )
     async with running(client, [ir]) as (service, _):
-        started = await service.start(ir, {"blob": "x" * 1_000_000, "copy": "y" * 700_000})
+        started = await service.start(ir, {"blob": "x" * 800_000})
         with pytest.raises(InstanceFailed) as failed:
             await service.result(started.instance_id)
         status = await service.describe(started.instance_id)
+    # the activity's 1.6 MB result is refused (and handled); the expression's 2.4 MB state data is not handled
     assert failed.value.code == "payload_too_large"
     assert status["visited"] == ["Grow", "Expr"]
 

@@ -18,12 +18,12 @@ import yaml
 from temporalio.common import SearchAttributeKey
 
 from swengine.definitions import compile_path, compile_text
-from swengine.errors import EventError
+from swengine.errors import EventError, NotFound
 from swengine.events import parse_event, parse_http, start_instance_id
 from swengine.ir import SEARCH_CORRELATION, WorkflowIR
 from swengine.mocks import MockBook, MockSpec, mock_activities
 from swengine.router import EventRouter, RouteResult, router_sink
-from swengine.service import InstanceFailed, Service
+from swengine.service import Service
 from swengine.worker import build_worker
 from tests.integration.conftest import running
 
@@ -37,15 +37,25 @@ def workflow(text: str) -> WorkflowIR:
     return compile_text(textwrap.dedent(text))
 
 
-def cloud_event(type_: str, source: str, data: Any = None, *, id: str | None = None, **attributes: Any) -> dict:
+def cloud_event(
+    type_: str, source: str, data: Any = None, *, id: str | None = None, **attributes: Any
+) -> dict:
     """A valid CloudEvent (checked by parse_event, as the REST API would)."""
-    event = {"specversion": "1.0", "id": id or str(uuid.uuid4()), "source": source, "type": type_, **attributes}
+    event = {
+        "specversion": "1.0",
+        "id": id or str(uuid.uuid4()),
+        "source": source,
+        "type": type_,
+        **attributes,
+    }
     if data is not None:
         event.update(datacontenttype="application/json", data=data)
     return parse_event(event)
 
 
-async def eventually(probe: Callable[[], Awaitable[Any]], *, timeout: float = 15.0, what: str = "condition") -> Any:
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], *, timeout: float = 15.0, what: str = "condition"
+) -> Any:
     """Poll until ``probe`` gives something truthy (visibility and state changes trail by a moment)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -57,11 +67,20 @@ async def eventually(probe: Callable[[], Awaitable[Any]], *, timeout: float = 15
         await asyncio.sleep(0.05)
 
 
+async def finish(service: Service, ir: WorkflowIR, data: Any) -> Any:
+    """Start an instance and wait (boundedly) for its output."""
+    started = await service.start(ir, data)
+    return await service.result(started.instance_id, timeout=RESULT_TIMEOUT)
+
+
 async def waiting_in(service: Service, instance_id: str, state: str) -> dict:
     """Wait until the instance is in ``state`` (it is then waiting there, for these workflows)."""
 
     async def probe() -> dict | None:
-        status = await service.describe(instance_id)
+        try:
+            status = await service.describe(instance_id)
+        except NotFound:  # a child workflow not started yet
+            return None
         return status if status.get("current_state") == state else None
 
     return await eventually(probe, what=f"{instance_id} to reach {state}")
@@ -145,7 +164,12 @@ async def test_non_exclusive_event_state_waits_for_every_event_in_any_order(clie
         assert (await service.describe(started.instance_id))["status"] == "running"
         await service.send_event(started.instance_id, cloud_event("shop.paid", "/shop", {"amount": 5}))
         result = await service.result(started.instance_id, timeout=RESULT_TIMEOUT)
-    assert result == {"payment": {"amount": 5}, "cancellation": {"why": "late"}, "shipped": True, "refunded": True}
+    assert result == {
+        "payment": {"amount": 5},
+        "cancellation": {"why": "late"},
+        "shipped": True,
+        "refunded": True,
+    }
     assert len(book.calls["ship"]) == len(book.calls["refund"]) == 1
 
 
@@ -177,7 +201,9 @@ states:
 )  # fmt: skip
 async def test_event_data_filters_and_data_only(client, data_only, data_filter, expected):
     ir = workflow(FILTERS.replace("DATA_ONLY", data_only).replace("FILTER", data_filter))
-    event = cloud_event("customer.arrived", "/door", {"customer": {"name": "Ada"}, "extra": True}, roomid="R1")
+    event = cloud_event(
+        "customer.arrived", "/door", {"customer": {"name": "Ada"}, "extra": True}, roomid="R1"
+    )
     async with running(client, [ir]) as (service, _):
         started = await service.start(ir, {"kept": 1})
         await service.send_event(started.instance_id, event)
@@ -274,7 +300,12 @@ async def test_a_duplicate_delivery_is_consumed_once(client):
     first = cloud_event("test.tick", "/t", {"n": 1})
     async with running(client, [ir]) as (service, _):
         started = await service.start(ir, {"count": 0})
-        for event in (first, first, {**first, "data": {"n": "changed, same id"}}, cloud_event("test.tick", "/t", {"n": 2})):
+        for event in (
+            first,
+            first,
+            {**first, "data": {"n": "changed, same id"}},
+            cloud_event("test.tick", "/t", {"n": 2}),
+        ):
             await service.send_event(started.instance_id, event)
         result = await service.result(started.instance_id, timeout=RESULT_TIMEOUT)
         status = await service.describe(started.instance_id)
@@ -314,7 +345,9 @@ async def test_correlation_learned_from_the_first_event_filters_the_later_ones(c
         instance = started.instance_id
         await service.send_event(instance, cloud_event("order.created", "/orders", {"n": 1}, orderid="O-1"))
         await waiting_in(service, instance, "Shipped")
-        await service.send_event(instance, cloud_event("order.shipped", "/orders", {"n": "other"}, orderid="O-2"))
+        await service.send_event(
+            instance, cloud_event("order.shipped", "/orders", {"n": "other"}, orderid="O-2")
+        )
         await service.send_event(instance, cloud_event("order.shipped", "/orders", {"n": "no id"}))
         await service.send_event(instance, cloud_event("order.shipped", "/orders", {"n": 2}, orderid="O-1"))
         result = await service.result(instance, timeout=RESULT_TIMEOUT)
@@ -404,7 +437,7 @@ async def test_callback_state_runs_its_action_then_merges_the_callback_event(cli
 async def test_callback_event_timeout_moves_on_with_the_actions_results(client):
     ir = workflow(CALLBACK)
     async with running(client, [ir], mocks={"requestCheck": {"ticket": 7}}) as (service, _):
-        result = await service.run(ir, {"customer": "C-1"})
+        result = await finish(service, ir, {"customer": "C-1"})
     assert result == {"customer": "C-1", "request": {"ticket": 7}, "done": True}
 
 
@@ -461,7 +494,7 @@ async def test_event_ref_produces_the_trigger_then_merges_the_result_event(clien
 async def test_a_missing_result_event_is_an_error_on_errors_can_handle(client):
     ir = vet(timeout="PT1S")
     async with running(client, [ir]) as (service, _):
-        result = await service.run(ir, {"patient": {"name": "Mia"}})
+        result = await finish(service, ir, {"patient": {"name": "Mia"}})
     assert result == {"patient": {"name": "Mia"}, "appointment": "none"}
 
 
@@ -594,7 +627,9 @@ async def test_correlated_start_events_gather_in_the_instance_the_first_one_star
     assert again.started == again.delivered == [], "a closed instance already consumed this very event"
 
 
-async def test_running_instances_waiting_for_the_type_are_signalled_unless_their_correlation_conflicts(client):
+async def test_running_instances_waiting_for_the_type_are_signalled_unless_their_correlation_conflicts(
+    client,
+):
     ir = workflow(ORDER_STEPS)
     async with running(client, [ir]) as (service, _):
         router = EventRouter(service, lambda: [])  # not startable by events here: only (b) applies
@@ -642,7 +677,9 @@ async def test_a_malformed_cloud_event_is_refused_before_it_reaches_an_instance(
 
 async def test_produced_events_start_and_wake_other_workflows_through_the_router_sink(client):
     producer = workflow(PRODUCER)
-    greeter = workflow(GREETER.replace("greet.hello", "job.finished").replace("/people", "/swengine/producer"))
+    greeter = workflow(
+        GREETER.replace("greet.hello", "job.finished").replace("/people", "/swengine/producer")
+    )
     forward = RouteLater()
     async with running(client, [producer, greeter], sinks=[forward]) as (service, _):
         forward.router = EventRouter(service, lambda: [greeter])
@@ -664,19 +701,26 @@ async def test_a_long_event_timeout_passes_under_time_skipping(time_skipping_env
         # Service.result uses a handle from get_workflow_handle, which the test server does not skip time
         # for on its own: skip past the timeout explicitly.
         await time_skipping_env.sleep(timedelta(days=1, minutes=1))
-        assert await service.result(started.instance_id, timeout=RESULT_TIMEOUT) == {"begun": True, "after": True}
+        assert await service.result(started.instance_id, timeout=RESULT_TIMEOUT) == {
+            "begun": True,
+            "after": True,
+        }
 
 
 # --- the published 0.8 examples ------------------------------------------------------------------------
 
 
-def example(examples_dir: Path, name: str, tmp_path: Path, patch: Callable[[dict], None] | None = None) -> WorkflowIR:
+def example(
+    examples_dir: Path, name: str, tmp_path: Path, patch: Callable[[dict], None] | None = None
+) -> WorkflowIR:
     """Compile an example staged with the files it references (under the names it uses), after ``patch``."""
     prefix = name.split(".", 1)[0]
     for path in examples_dir.glob(prefix + ".*"):
         shutil.copy(path, tmp_path / path.name[len(prefix) + 1 :])
     source = examples_dir / name
-    document = yaml.safe_load(source.read_text()) if source.suffix == ".yaml" else json.loads(source.read_text())
+    document = (
+        yaml.safe_load(source.read_text()) if source.suffix == ".yaml" else json.loads(source.read_text())
+    )
     if patch is not None:
         patch(document)
     target = tmp_path / (source.stem + ".json")
@@ -707,11 +751,13 @@ async def test_example_12_produces_the_completion_event(client, examples_dir, tm
     orders = expected["data"]["provisionedOrders"]
     sink = Collected()
     data = example_json(examples_dir, "12-send-cloudevent-on-workflow-completion.input.json")
-    async with running(client, [ir], mocks={"provisionOrderFunction": {"sequence": orders}}, sinks=[sink]) as (
+    async with running(
+        client, [ir], mocks={"provisionOrderFunction": {"sequence": orders}}, sinks=[sink]
+    ) as (
         service,
         _,
     ):
-        await service.run(ir, data)
+        await finish(service, ir, data)
     [event] = sink.events
     assert {k: event[k] for k in ("specversion", "type", "datacontenttype")} == {
         k: expected[k] for k in ("specversion", "type", "datacontenttype")
@@ -726,7 +772,9 @@ async def test_example_13_calls_the_function_for_the_vital_sign_received(client,
     published = example_json(examples_dir, "13-monitor-patient-vital-signs.event.json")
     with pytest.raises(EventError, match="use 'patientid'"):
         parse_event(published)  # CloudEvents attribute names are lowercase
-    event = parse_event({**{k: v for k, v in published.items() if k != "patientId"}, "patientid": "PID-12345"})
+    event = parse_event(
+        {**{k: v for k, v in published.items() if k != "patientId"}, "patientid": "PID-12345"}
+    )
     mocks = {"sendTylenolOrder": {"ordered": True}, "callNurse": {}, "callPulmonologist": {}}
     async with running(client, [ir], mocks=mocks) as (service, book):
         router = EventRouter(service, lambda: [ir])
@@ -739,11 +787,20 @@ async def test_example_13_calls_the_function_for_the_vital_sign_received(client,
 
 async def test_example_14_finalizes_once_all_three_correlated_events_arrived(client, examples_dir, tmp_path):
     ir = example(examples_dir, "14-finalize-college-application.json", tmp_path)
-    async with running(client, [ir], mocks={"finalizeApplicationFunction": {"final": True}}) as (service, book):
+    async with running(client, [ir], mocks={"finalizeApplicationFunction": {"final": True}}) as (
+        service,
+        book,
+    ):
         router = EventRouter(service, lambda: [ir])
-        kinds = ["org.application.recommendationLetter", "org.application.satscores", "org.application.submitted"]
+        kinds = [
+            "org.application.recommendationLetter",
+            "org.application.satscores",
+            "org.application.submitted",
+        ]
         results = [
-            await router.route(cloud_event(kind, "applicationsource", {kind.rsplit(".", 1)[1]: True}, applicantid="S1"))
+            await router.route(
+                cloud_event(kind, "applicationsource", {kind.rsplit(".", 1)[1]: True}, applicantid="S1")
+            )
             for kind in kinds
         ]
         instance = results[0].started[0]
@@ -758,7 +815,9 @@ def _fix_15(document: dict) -> None:
     document["states"][0]["action"]["functionRef"]["refName"] = "creditCheckFunction"
 
 
-@pytest.mark.parametrize(("suffix", "path"), [("event-approved", "StartApplication"), ("event-denied", "RejectApplication")])
+@pytest.mark.parametrize(
+    ("suffix", "path"), [("event-approved", "StartApplication"), ("event-denied", "RejectApplication")]
+)
 async def test_example_15_decides_on_the_credit_check_callback(client, examples_dir, tmp_path, suffix, path):
     ir = example(examples_dir, "15-perform-customer-credit-check.json", tmp_path, _fix_15)
     start_application = workflow("""
@@ -809,7 +868,9 @@ async def test_example_18_calls_the_vet_service_through_events(client, examples_
         started = await service.start(ir, data)
         await eventually(lambda: asyncio.sleep(0, result=sink.events), what="the appointment request")
         [request] = sink.events
-        answer = cloud_event("events.vet.appointments", "VetServiceSource", {"appointmentInfo": {"at": "10:00"}})
+        answer = cloud_event(
+            "events.vet.appointments", "VetServiceSource", {"appointmentInfo": {"at": "10:00"}}
+        )
         await route_until(EventRouter(service, lambda: [ir]), answer, started.instance_id)
         output = await service.result(started.instance_id, timeout=RESULT_TIMEOUT)
     assert request["type"] == "events.vet.appointments" and request["data"] == data["patientInfo"]
@@ -817,15 +878,22 @@ async def test_example_18_calls_the_vet_service_through_events(client, examples_
     assert output == {**data, "at": "10:00"}
 
 
-@pytest.mark.parametrize(("available", "path"), [("true", "SendPaymentSuccess"), ("false", "SendInsufficientResults")])
-async def test_example_19_confirms_a_payment_with_reused_definitions(client, examples_dir, tmp_path, available, path):
+@pytest.mark.parametrize(
+    ("available", "path"), [("true", "SendPaymentSuccess"), ("false", "SendInsufficientResults")]
+)
+async def test_example_19_confirms_a_payment_with_reused_definitions(
+    client, examples_dir, tmp_path, available, path
+):
     ir = example(examples_dir, "19-reusing-function-and-event-definitions.json", tmp_path)
     mocks = {"checkFundsAvailability": {"funds": {"available": available}}, "sendSuccessEmail": {},
              "sendInsufficientFundsEmail": {}}  # fmt: skip
     sink = Collected()
     async with running(client, [ir], mocks=mocks, sinks=[sink]) as (service, book):
         payment = cloud_event(
-            "payment.receive", "paymentEventSource", {"payment": {"amount": 30}, "customer": "C"}, accountid="AC-1"
+            "payment.receive",
+            "paymentEventSource",
+            {"payment": {"amount": 30}, "customer": "C"},
+            accountid="AC-1",
         )
         [instance] = (await EventRouter(service, lambda: [ir]).route(payment)).started
         await service.result(instance, timeout=RESULT_TIMEOUT)
@@ -845,7 +913,11 @@ def _fix_20(document: dict) -> None:
 async def test_example_20_onboards_a_new_patient(client, examples_dir, tmp_path):
     ir = example(examples_dir, "20-new-patient-onboarding.json", tmp_path, _fix_20)
     data = example_json(examples_dir, "20-new-patient-onboarding.event-data.json")
-    mocks = {"StorePatient": {"stored": True}, "AssignDoctor": {"doctor": "Dr. Who"}, "ScheduleAppt": {"at": "9:00"}}
+    mocks = {
+        "StorePatient": {"stored": True},
+        "AssignDoctor": {"doctor": "Dr. Who"},
+        "ScheduleAppt": {"at": "9:00"},
+    }
     async with running(client, [ir], mocks=mocks) as (service, book):
         # The definition's source "newpatient/+" reads like a wildcard; 0.8 defines none: sources match exactly.
         event = cloud_event("new.patients.event", "newpatient/+", data)
@@ -862,14 +934,22 @@ def _fix_21(document: dict) -> None:
 
 async def test_example_21_follows_an_order_through_its_events(client, examples_dir, tmp_path):
     ir = example(examples_dir, "21-purchase-order-deadline.json", tmp_path, _fix_21)
-    mocks = {name: {} for name in ("LogNewOrderCreated", "LogOrderConfirmed", "LogOrderShipped", "CancelOrder")}
+    mocks = {
+        name: {} for name in ("LogNewOrderCreated", "LogOrderConfirmed", "LogOrderShipped", "CancelOrder")
+    }
     sink = Collected()
     async with running(client, [ir], mocks=mocks, sinks=[sink]) as (service, book):
         router = EventRouter(service, lambda: [ir])
-        [instance] = (await router.route(cloud_event("my.company.orders", "/orders/new", {}, orderid="O-9"))).started
+        [instance] = (
+            await router.route(cloud_event("my.company.orders", "/orders/new", {}, orderid="O-9"))
+        ).started
         # Shipped before confirmed: buffered until the instance waits for it.
-        await route_until(router, cloud_event("my.company.orders", "/orders/shipped", {}, orderid="O-9"), instance)
-        await route_until(router, cloud_event("my.company.orders", "/orders/confirmed", {}, orderid="O-9"), instance)
+        await route_until(
+            router, cloud_event("my.company.orders", "/orders/shipped", {}, orderid="O-9"), instance
+        )
+        await route_until(
+            router, cloud_event("my.company.orders", "/orders/confirmed", {}, orderid="O-9"), instance
+        )
         await service.result(instance, timeout=RESULT_TIMEOUT)
         visited = (await service.describe(instance))["visited"]
     assert visited == ["StartNewOrder", "WaitForOrderConfirmation", "WaitOrderShipped"]
@@ -878,9 +958,13 @@ async def test_example_21_follows_an_order_through_its_events(client, examples_d
 
 
 @pytest.mark.xfail(strict=True, reason="keepActive and workflowExecTimeout.runBefore are not implemented")
-async def test_example_22_accumulates_readings_until_the_deadline_then_reports(time_skipping_env, examples_dir, tmp_path):
+async def test_example_22_accumulates_readings_until_the_deadline_then_reports(
+    time_skipping_env, examples_dir, tmp_path
+):
     ir = example(examples_dir, "22-accumulate-room-readings.json", tmp_path)
-    book = MockBook({"LogReading": MockSpec(returns={}), "ProduceReport": MockSpec(returns={"report": "done"})})
+    book = MockBook(
+        {"LogReading": MockSpec(returns={}), "ProduceReport": MockSpec(returns={"report": "done"})}
+    )
     task_queue = f"test-{uuid.uuid4()}"
     mocks = mock_activities(book, [ir])
     async with build_worker(time_skipping_env.client, task_queue=task_queue, extra_activities=mocks):
@@ -888,7 +972,9 @@ async def test_example_22_accumulates_readings_until_the_deadline_then_reports(t
         reading = cloud_event("my.home.sensors", "/home/rooms/+", {"temperature": 21}, roomid="kitchen")
         started = await service.start(ir, {}, first_event=reading)
         await time_skipping_env.sleep(timedelta(minutes=10))
-        assert (await service.describe(started.instance_id))["status"] == "running", "keepActive: stays active"
+        assert (await service.describe(started.instance_id))["status"] == "running", (
+            "keepActive: stays active"
+        )
         await time_skipping_env.sleep(timedelta(hours=1))
         await service.result(started.instance_id, timeout=RESULT_TIMEOUT)
     assert book.calls["ProduceReport"] == [{"data": {"temperature": 21}}]

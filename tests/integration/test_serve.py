@@ -124,3 +124,30 @@ def test_serve_from_nothing_survives_a_restart_with_a_waiting_instance(server: S
                       "output": {"decision": {"approved": True}, "outcome": "approved"}}  # fmt: skip
     assert server.stop(signal.SIGTERM) == 0
     assert "swengine stopped" in server.log()
+
+
+def test_api_alone_against_an_external_temporal(tmp_path: Path, temporal_env) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "SWENGINE_"))}
+    env.update(PYTHONPATH=str(REPO), TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
+               SWENGINE_DATA_DIR=str(tmp_path), SWENGINE_TOKENS="t0ken")  # fmt: skip
+    log = (tmp_path / "api.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "swengine.cli", "api", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.25)
+        assert httpx.get(f"{url}/definitions").status_code == 401
+        listed = httpx.get(f"{url}/definitions", headers={"authorization": "Bearer t0ken"})
+        assert listed.json() == {"definitions": []}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -400,3 +400,4 @@ def test_the_command_reports_failures_like_pytest(tmp_path: Path) -> None:
     assert lines[2:5] == ["    output differs:", "    --- expected", "    +++ actual"]
     assert lines[-1].startswith("1 failed, 1 error in ")
     assert swengine("test", "no/such/dir").returncode == 2
+    assert swengine("test", str(tmp_path), "--activities", "no.such.module").returncode == 2

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cloudevents.core.bindings.http import to_binary, to_structured
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from swengine import cli
 from swengine.errors import EventError
 from swengine.events import (
     correlation_values,
@@ -76,7 +79,8 @@ def test_rfc3339_times_are_accepted(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["2020-01-05 17:31:00Z", "2020-01-05T17:31:00", "2020-13-01T00:00:00Z", "2021-02-29T00:00:00Z", 1700]
+    "value",
+    ["2020-01-05 17:31:00Z", "2020-01-05T17:31:00", "2020-13-01T00:00:00Z", "2021-02-29T00:00:00Z", 1700],
 )
 def test_malformed_times_are_refused(value):
     assert "'time'" in refused(event(time=value))
@@ -175,13 +179,24 @@ def test_a_batch_must_be_an_array():
 
 
 def binary_headers(**extra: str) -> dict[str, str]:
-    return {"ce-specversion": "1.0", "ce-id": "A-1", "ce-source": "/orders", "ce-type": "order.created", **extra}
+    return {
+        "ce-specversion": "1.0",
+        "ce-id": "A-1",
+        "ce-source": "/orders",
+        "ce-type": "order.created",
+        **extra,
+    }
 
 
 def test_binary_mode_takes_attributes_from_headers_and_json_data_from_the_body():
     headers = binary_headers(**{"Content-Type": "application/json", "ce-patientid": "PID%2012"})
     [parsed] = parse_http(headers, b'{"amount": 5}')
-    assert parsed == {**BASE, "datacontenttype": "application/json", "patientid": "PID 12", "data": {"amount": 5}}
+    assert parsed == {
+        **BASE,
+        "datacontenttype": "application/json",
+        "patientid": "PID 12",
+        "data": {"amount": 5},
+    }
 
 
 def test_binary_mode_with_text_content_gives_a_string():
@@ -301,7 +316,9 @@ def test_correlated_events_share_one_start_id_whatever_their_own_ids():
 
 def test_without_correlation_the_start_id_is_the_events_source_and_id():
     plain = EventDef(name="Greet", type="order.created", source="/orders")
-    assert start_instance_id("greet", event(data=1), plain) == start_instance_id("greet", event(data=2), plain)
+    assert start_instance_id("greet", event(data=1), plain) == start_instance_id(
+        "greet", event(data=2), plain
+    )
     assert start_instance_id("greet", event(), plain) != start_instance_id("greet", event(id="A-2"), plain)
     assert start_instance_id("greet", event(), plain).startswith("greet/event-")
 
@@ -329,4 +346,83 @@ def test_correlated_start_ids_are_recognised_by_shape():
     plain = EventDef(name="Greet", type="order.created", source="/orders")
     assert not is_correlated_start_id("vitals", start_instance_id("vitals", event(), plain))
     assert not is_correlated_start_id("vitals", "vitals-8c6f0a2e")  # a plain start
-    assert not is_correlated_start_id("vitals", "vitals/patientId=P/vitals/1")  # a child of an event-started one
+    assert not is_correlated_start_id(
+        "vitals", "vitals/patientId=P/vitals/1"
+    )  # a child of an event-started one
+
+
+# --- swengine send-event -------------------------------------------------------------------------------
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """A stand-in for ``POST /events`` of a deployment: remembers the request, answers like the API."""
+
+    requests: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+        body = self.rfile.read(int(self.headers["content-length"]))
+        Recorder.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+        answer = json.dumps({"delivered": ["waiting-1"], "started": ["started-1"]}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def deployment():
+    Recorder.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_send_event_posts_a_structured_event_with_the_token_and_prints_who_got_it(
+    deployment, monkeypatch, capsys
+):
+    monkeypatch.setenv("SWENGINE_TOKEN", "s3cret")
+    argv = ["send-event", "--server", deployment, "--type", "order.created", "--source", "/orders",
+            "--id", "O-1", "--data", '{"total": 3}', "--attr", "orderid=O-1"]  # fmt: skip
+    assert cli.main(argv) == 0
+    [request] = Recorder.requests
+    assert request["path"] == "/events"
+    assert request["headers"]["content-type"] == "application/cloudevents+json"
+    assert request["headers"]["authorization"] == "Bearer s3cret"
+    assert request["body"] == {
+        **BASE,
+        "orderid": "O-1",
+        "datacontenttype": "application/json",
+        "data": {"total": 3},
+    }
+    assert capsys.readouterr().out.split() == ["started", "started-1", "delivered", "waiting-1"]
+
+
+def test_send_event_reads_a_whole_event_from_a_file(deployment, tmp_path, monkeypatch):
+    monkeypatch.delenv("SWENGINE_TOKEN", raising=False)
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event(data={"n": 1})))
+    assert cli.main(["send-event", "--server", deployment, str(path)]) == 0
+    [request] = Recorder.requests
+    assert request["body"] == event(data={"n": 1}) and "authorization" not in request["headers"]
+
+
+def test_send_event_refuses_an_invalid_event_before_sending(deployment, capsys):
+    assert cli.main(["send-event", "--server", deployment, json.dumps(event(id=...))]) == 1
+    assert "'id'" in capsys.readouterr().err
+    assert Recorder.requests == []
+
+
+def test_send_event_generates_an_id_only_for_an_event_built_from_options(deployment, capsys):
+    assert cli.main(["send-event", "--server", deployment, "--type", "t", "--source", "/s"]) == 0
+    [request] = Recorder.requests
+    assert request["body"]["id"] in capsys.readouterr().err
+    assert cli.main(["send-event", "--server", deployment, "--type", "t"]) == 2

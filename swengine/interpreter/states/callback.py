@@ -20,7 +20,9 @@ from swengine.ir import CallbackState, Transition
 async def execute_callback(state: CallbackState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:
     data = await run_actions([state.action], "sequential", data, ctx)
     try:
-        definition, event = await wait_for_event(ctx, [ctx.ir.event(state.event)], state.timeouts.event_timeout)
+        definition, event = await wait_for_event(
+            ctx, [ctx.ir.event(state.event)], state.timeouts.event_timeout
+        )
     except TimeoutError:
         workflow.logger.info("state %s: no callback event within eventTimeout, moving on", state.name)
         return data, state.transition
