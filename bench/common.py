@@ -26,7 +26,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,13 @@ def transforms_document(states: int = 20) -> str:
         lines += [f"  - name: s{index}"]
         kind = index % 3
         if kind == 0:
-            lines += ["    type: inject", "    data:", f"      stage: {index}", "      flags:", f"        s{index}: true"]
+            lines += [
+                "    type: inject",
+                "    data:",
+                f"      stage: {index}",
+                "      flags:",
+                f"        s{index}: true",
+            ]
         elif kind == 1:
             name, _, target = functions[(index // 3) % 3]
             lines += [
@@ -268,7 +274,9 @@ def _version(package: str) -> str | None:
 
 def _git(*args: str) -> str | None:
     try:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -374,7 +382,9 @@ class CpuMeter:
         ours = set(process_tree(os.getpid()))
         sample = {"wall": time.monotonic(), "machine": _machine_busy_seconds()}
         sample["starter"] = cpu_seconds(os.getpid())
-        sample["worker"] = sum(cpu_seconds(p) for p in process_tree(self.worker_pid)) if self.worker_pid else 0.0
+        sample["worker"] = (
+            sum(cpu_seconds(p) for p in process_tree(self.worker_pid)) if self.worker_pid else 0.0
+        )
         sample["server"] = cpu_seconds(self.server_pid) if self.server_pid else 0.0
         sample["ours"] = sum(cpu_seconds(p) for p in ours)
         return sample
@@ -412,7 +422,11 @@ async def wait_for_quiet(limit_seconds: float = 90.0, share: float = NOISY_SHARE
 
 
 async def measured(
-    label: str, run: Callable[[], Awaitable[dict[str, Any]]], meter: CpuMeter, *, rerun_when_noisy: bool = True
+    label: str,
+    run: Callable[[], Awaitable[dict[str, Any]]],
+    meter: CpuMeter,
+    *,
+    rerun_when_noisy: bool = True,
 ) -> dict[str, Any]:
     """Run one figure's measurement with the CPU meter; when other processes were busy, wait for quiet and run
     it again, keeping the quieter attempt (every attempt's noise is kept in ``attempts``)."""
@@ -427,7 +441,9 @@ async def measured(
         outcome = await run()
         outcome["cpu"] = meter.stop()
         outcome["cpu"]["load_start"] = load_start
-        attempts.append({"load_start": load_start, **{k: outcome["cpu"][k] for k in ("other_share", "load_end")}})
+        attempts.append(
+            {"load_start": load_start, **{k: outcome["cpu"][k] for k in ("other_share", "load_end")}}
+        )
         if best is None or outcome["cpu"]["other_share"] < best["cpu"]["other_share"]:
             best = outcome
         if best["cpu"]["other_share"] < NOISY_SHARE:
@@ -445,7 +461,7 @@ def write_results(name: str, results: Any, *, started: float, options: dict[str,
         "benchmark": name,
         "command": " ".join(getattr(sys, "orig_argv", sys.argv)),
         "options": options,
-        "started_at": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.time() - started, 1),
         "machine": machine_info(),
         "load_average_end": os.getloadavg(),
@@ -457,7 +473,9 @@ def write_results(name: str, results: Any, *, started: float, options: dict[str,
 
 def arguments(description: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="fewer runs: a rough figure in a fraction of the time")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs: a rough figure in a fraction of the time"
+    )
     parser.add_argument("--no-rerun", action="store_true", help="do not re-run a figure that was noisy")
     return parser.parse_args(argv)
 
@@ -512,10 +530,10 @@ class WorkerProcess:
 async def _serve(options: argparse.Namespace) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
+    import handwritten
     from temporalio.client import Client
     from temporalio.worker import Worker
 
-    import handwritten
     from swengine import expressions
     from swengine.worker import build_worker
 
@@ -574,7 +592,9 @@ class Bench:
 
     async def spawn_worker(self, *, pyspy: Path | None = None) -> WorkerProcess:
         """Another worker process on fresh task queues (for figures that need a pristine worker)."""
-        worker = WorkerProcess(self.address, self.client.namespace, f"bench-{uuid.uuid4().hex[:8]}", pyspy=pyspy)
+        worker = WorkerProcess(
+            self.address, self.client.namespace, f"bench-{uuid.uuid4().hex[:8]}", pyspy=pyspy
+        )
         await worker.start()
         return worker
 
@@ -586,10 +606,16 @@ class Bench:
         await _within_limit(service.result(started.instance_id), started.instance_id)
         return time.perf_counter() - began
 
-    async def run_hand(self, workflow: str, args: Sequence[Any], *, queue: str | None = None, **options: Any) -> float:
+    async def run_hand(
+        self, workflow: str, args: Sequence[Any], *, queue: str | None = None, **options: Any
+    ) -> float:
         began = time.perf_counter()
         handle = await self.client.start_workflow(
-            workflow, args=list(args), id=f"{workflow}-{uuid.uuid4()}", task_queue=queue or self.hand_queue, **options
+            workflow,
+            args=list(args),
+            id=f"{workflow}-{uuid.uuid4()}",
+            task_queue=queue or self.hand_queue,
+            **options,
         )
         await _within_limit(handle.result(), handle.id)
         return time.perf_counter() - began
@@ -661,4 +687,6 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
         worker_main(sys.argv[2:])
     else:
-        sys.exit("usage: python bench/common.py worker --address HOST:PORT --prefix NAME (used by the benchmarks)")
+        sys.exit(
+            "usage: python bench/common.py worker --address HOST:PORT --prefix NAME (used by the benchmarks)"
+        )

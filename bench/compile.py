@@ -27,7 +27,12 @@ from swengine.dsl.validator import validate
 
 SIZES = (10, 100, 1_000, 10_000)
 TARGET_1000_S = 0.5
-CACHED_MODULES = ("swengine.expressions", "swengine.dsl.expression_batch", "swengine.jq_syntax", "swengine.jq_cost")
+CACHED_MODULES = (
+    "swengine.expressions",
+    "swengine.dsl.expression_batch",
+    "swengine.jq_syntax",
+    "swengine.jq_cost",
+)
 
 
 def clear_expression_caches() -> int:
@@ -101,7 +106,11 @@ def measure(sizes: tuple[int, ...], repeats: dict[int, int]) -> list[dict[str, A
             for key, value in times.items():
                 samples.setdefault(key, []).append(value)
         warm, _ = stages(text)  # same document again: what the expression caches save
-        figure: dict[str, Any] = {"states": size, "document_bytes": len(text.encode()), "repeats": repeats[size]}
+        figure: dict[str, Any] = {
+            "states": size,
+            "document_bytes": len(text.encode()),
+            "repeats": repeats[size],
+        }
         figure.update({key: statistics.median(values) for key, values in samples.items()})
         figure["total_min_s"] = min(samples["total_s"])
         figure["per_state_us"] = figure["total_s"] / size * 1e6
@@ -131,7 +140,9 @@ def verdict(figures: list[dict[str, Any]]) -> dict[str, Any]:
 def main() -> None:
     options = arguments(__doc__ or "")
     started = time.time()
-    repeats = {10: 20, 100: 10, 1_000: 5, 10_000: 2} if not options.quick else {10: 5, 100: 3, 1_000: 2, 10_000: 1}
+    repeats = (
+        {10: 20, 100: 10, 1_000: 5, 10_000: 2} if not options.quick else {10: 5, 100: 3, 1_000: 2, 10_000: 1}
+    )
     figures = measure(SIZES, repeats)
     rows = [
         [f["states"], f["load_s"] * 1000, f["validate_s"] * 1000, f["compile_s"] * 1000, f["total_s"] * 1000,

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from common import (
     Bench,
     arguments,
@@ -76,7 +75,9 @@ class Api:
         self.port = free_port()
         self.store = open_store("sqlite:///:memory:")
         settings = Settings(data_dir=data_dir, host="127.0.0.1", port=self.port)
-        app = create_app(settings, service=bench.ours, store=self.store, router=EventRouter(bench.ours, lambda: [ir]))
+        app = create_app(
+            settings, service=bench.ours, store=self.store, router=EventRouter(bench.ours, lambda: [ir])
+        )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
@@ -160,7 +161,10 @@ async def rate_once(bench: Bench, api: Api, ir: Any, way: str, count: int) -> di
     run = uuid.uuid4().hex[:8]
     if way == "hand_signal":
         handle = await bench.client.start_workflow(
-            "bench.HandWaiter", args=[{"target": count, "count": 0}], id=f"hand-rate-{run}", task_queue=bench.hand_queue
+            "bench.HandWaiter",
+            args=[{"target": count, "count": 0}],
+            id=f"hand-rate-{run}",
+            task_queue=bench.hand_queue,
         )
         instance_id, queue = handle.id, bench.hand_queue
     else:
@@ -209,14 +213,19 @@ async def main() -> None:
                     for way in ways[shift:] + ways[:shift]:
                         samples[way].append(await latency_once(bench, api, ir, way, str(index)))
                 return {
-                    way: {key: summarize([s[key] for s in rows]) for key in ("consumed_s", "answered_s", "result_s")}
+                    way: {
+                        key: summarize([s[key] for s in rows])
+                        for key in ("consumed_s", "answered_s", "result_s")
+                    }
                     for way, rows in samples.items()
                 }
 
             async def rates() -> dict[str, Any]:
                 return {way: await rate_once(bench, api, ir, way, count) for way in ways}
 
-            latency = await measured("latency", latencies, bench.meter(), rerun_when_noisy=not options.no_rerun)
+            latency = await measured(
+                "latency", latencies, bench.meter(), rerun_when_noisy=not options.no_rerun
+            )
             rate = await measured("rate", rates, bench.meter(), rerun_when_noisy=not options.no_rerun)
     rows = [
         [way, latency[way]["consumed_s"]["median_ms"], latency[way]["consumed_s"]["p95_ms"],

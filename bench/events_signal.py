@@ -23,7 +23,16 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from common import Bench, arguments, bench_environment, compile_document, summarize, table, write_results
+from common import (
+    Bench,
+    arguments,
+    bench_environment,
+    compile_document,
+    measured,
+    summarize,
+    table,
+    write_results,
+)
 
 from swengine.ir import EVENT_SIGNAL
 from swengine.router import EventRouter
@@ -72,6 +81,7 @@ states:
 """Counts instead of reading a sequence number: with many in flight, events arrive in any order."""
 WARMUP = 5
 IN_FLIGHT = (1, 16)
+WAYS = ("signal", "router")
 
 
 def ping(seq: int, run: str) -> dict[str, Any]:
@@ -162,31 +172,53 @@ async def rate(bench: Bench, count: int, in_flight: int) -> dict[str, Any]:
             "sends_per_s": count / sent}  # fmt: skip
 
 
+def latency_table(latencies: list[dict[str, Any]]) -> str:
+    rows = []
+    for r in latencies:
+        other = f"{r['cpu']['other_share']:.0%}"
+        for leg in ("consumed", "send_to_recorded", "recorded_to_consumed"):
+            rows.append(
+                [
+                    f"{r['way']}: {leg.replace('_', ' ')}",
+                    r[leg]["n"],
+                    r[leg]["median_ms"],
+                    r[leg]["p95_ms"],
+                    other,
+                ]
+            )
+    return table(["send ->", "n", "median ms", "p95 ms", "other CPU"], rows)
+
+
+def rate_table(rates: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            r["in_flight"],
+            r["events"],
+            r["seconds"],
+            r["events_per_s"],
+            r["sends_per_s"],
+            f"{r['cpu']['other_share']:.0%}",
+        ]
+        for r in rates
+    ]
+    return table(["in flight", "events", "seconds", "consumed/s", "sent/s", "other CPU"], rows)
+
+
 async def main() -> None:
     options = arguments(__doc__.splitlines()[0])
     began = time.time()
     n, m = (40, 200) if options.quick else (200, 1000)
     async with bench_environment() as bench:
-        latencies = [await latency(bench, n, way) for way in ("signal", "router")]
-        rates = [await rate(bench, m, k) for k in IN_FLIGHT]
-    rows = [
-        [
-            f"{r['way']}: send -> consumed",
-            r["consumed"]["n"],
-            r["consumed"]["median_ms"],
-            r["consumed"]["p95_ms"],
-        ]
-        for r in latencies
-    ]
-    rows += [
-        [f"{r['way']}: send -> recorded", r["send_to_recorded"]["n"], r["send_to_recorded"]["median_ms"],
-         r["send_to_recorded"]["p95_ms"]]
-        for r in latencies
-    ]  # fmt: skip
-    print(table(["latency", "n", "median ms", "p95 ms"], rows))
+        rerun = not options.no_rerun
+
+        def figure(label: str, run: Any) -> Any:
+            return measured(label, run, bench.meter(), rerun_when_noisy=rerun)
+
+        latencies = [await figure(f"latency {way}", lambda way=way: latency(bench, n, way)) for way in WAYS]
+        rates = [await figure(f"rate {k} in flight", lambda k=k: rate(bench, m, k)) for k in IN_FLIGHT]
+    print(latency_table(latencies))
     print()
-    print(table(["in flight", "events", "seconds", "consumed/s", "sent/s"],
-                [[r["in_flight"], r["events"], r["seconds"], r["events_per_s"], r["sends_per_s"]] for r in rates]))  # fmt: skip
+    print(rate_table(rates))
     path = write_results(
         "events_signal", {"latency": latencies, "rate": rates}, started=began, options={"n": n, "m": m}
     )

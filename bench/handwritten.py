@@ -33,7 +33,8 @@ class HandSequence:
     """``k`` sequential calls of ``bench.work``; each result lands at ``step<i>`` (the document's toStateData)."""
 
     @workflow.run
-    async def run(self, k: int, data: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, k: int, data: dict[str, Any], summary: str | None = None) -> dict[str, Any]:
+        """``summary`` (off in the benchmarks) labels each activity as our interpreter does, to price that."""
         data = dict(data)
         for step in range(k):
             data[f"step{step}"] = await workflow.execute_activity(
@@ -41,6 +42,7 @@ class HandSequence:
                 {"step": step, "value": data["value"]},
                 start_to_close_timeout=ACTION_TIMEOUT,
                 retry_policy=ONE_ATTEMPT,
+                summary=summary,
             )
         return data
 
@@ -77,7 +79,9 @@ class HandTransforms:
             elif kind == 1:  # operation with one expression function
                 function = (index // 3) % 3
                 if function == 0:
-                    data = _merge(data, {"subtotal": sum(i["price"] * i["qty"] for i in data["order"]["items"])})
+                    data = _merge(
+                        data, {"subtotal": sum(i["price"] * i["qty"] for i in data["order"]["items"])}
+                    )
                 elif function == 1:
                     data = _merge(data, {"count": data["count"] + 1})
                 else:

@@ -72,7 +72,9 @@ async def main() -> None:
         for k in KS:
             figure = await measure_k(bench, k, runs)
             figures.append(figure)
-            print(f"K={k}: median {figure['ours']['median_ms']:.1f} ms vs {figure['hand']['median_ms']:.1f} ms")
+            print(
+                f"K={k}: median {figure['ours']['median_ms']:.1f} ms vs {figure['hand']['median_ms']:.1f} ms"
+            )
     rows = [
         [
             f["k"],
@@ -96,7 +98,12 @@ async def main() -> None:
                f"<= {TARGET}", "other cpu"]  # fmt: skip
     print(f"\noverhead: {runs} runs per side and K, sequential, start to result")
     print(table(headers, rows))
-    results = {"runs_per_side": runs, "warmup_per_side": WARMUP, "target_median_ratio": TARGET, "figures": figures}
+    results = {
+        "runs_per_side": runs,
+        "warmup_per_side": WARMUP,
+        "target_median_ratio": TARGET,
+        "figures": figures,
+    }
     path = write_results("overhead", results, started=started, options=vars(options))
     print(f"wrote {path}")
 

@@ -16,8 +16,8 @@ import uuid
 from typing import Any
 
 from common import (
-    SEQUENCE_INPUT,
     RUN_TIMEOUT,
+    SEQUENCE_INPUT,
     Bench,
     alternating,
     arguments,
@@ -45,7 +45,10 @@ async def burst(bench: Bench, side: str, ir: Any, count: int) -> dict[str, Any]:
         handles = await asyncio.gather(
             *(
                 bench.client.start_workflow(
-                    "bench.HandSequence", args=[K, SEQUENCE_INPUT], id=f"hand-{uuid.uuid4()}", task_queue=bench.hand_queue
+                    "bench.HandSequence",
+                    args=[K, SEQUENCE_INPUT],
+                    id=f"hand-{uuid.uuid4()}",
+                    task_queue=bench.hand_queue,
                 )
                 for _ in range(count)
             )

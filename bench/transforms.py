@@ -16,7 +16,6 @@ from typing import Any
 
 from common import (
     TRANSFORMS_INPUT,
-    Bench,
     Side,
     arguments,
     bench_environment,
@@ -88,7 +87,9 @@ async def main() -> None:
     print(f"\ntransforms: {runs} runs per variant, rotated, start to result")
     print(table(["variant", "median ms", "p95 ms", "/ floor", "worker cpu ms", "server cpu ms"], rows))
     verdict = "met" if figure["ratio_to_floor"] <= TARGET else "NOT met"
-    noise = f"{figure['cpu']['other_share']:.0%} of the CPU used by others" + (" (noisy)" if figure["noisy"] else "")
+    noise = f"{figure['cpu']['other_share']:.0%} of the CPU used by others" + (
+        " (noisy)" if figure["noisy"] else ""
+    )
     print(f"20 states / floor: {figure['ratio_to_floor']:.2f} (target <= {TARGET}: {verdict}); {noise}")
     results = {"runs_per_variant": runs, "target_ratio_to_floor": TARGET, **figure}
     path = write_results("transforms", results, started=started, options=vars(options))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -65,8 +67,9 @@ async def start_dev_server(
     """Start a dev server on 127.0.0.1 (persisting to ``database`` when given); stop it with ``shutdown()``."""
     if database is not None:
         database.parent.mkdir(parents=True, exist_ok=True)
+        stop_orphan(database)
     with stdout_to_stderr():
-        return await WorkflowEnvironment.start_local(
+        env = await WorkflowEnvironment.start_local(
             namespace=namespace,
             ip="127.0.0.1",
             port=port,
@@ -76,6 +79,49 @@ async def start_dev_server(
             dev_server_log_level="error",
             dev_server_startup_timeout=STARTUP_TIMEOUT,
         )
+    if database is not None:
+        remember_server(database)
+    return env
+
+
+def _pid_file(database: Path) -> Path:
+    return database.with_name(database.name + ".pid")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def remember_server(database: Path) -> None:
+    """Record the dev server serving ``database``, so a later start can stop it if we die without cleanup."""
+    for entry in Path("/proc").glob("[0-9]*"):
+        command = _cmdline(int(entry.name))
+        if "start-dev" in command and str(database) in command:
+            _pid_file(database).write_text(entry.name)
+            return
+
+
+def stop_orphan(database: Path) -> bool:
+    """A dev server left behind by a killed parent still holds the port and the database: stop it.
+
+    True when one was found and stopped.
+    """
+    pid_file = _pid_file(database)
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text() or 0)
+    pid_file.unlink(missing_ok=True)
+    if not (pid and "start-dev" in _cmdline(pid) and str(database) in _cmdline(pid)):
+        return False
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        if not _cmdline(pid):
+            break
+        time.sleep(0.05)
+    return True
 
 
 def test_server_path() -> str | None:

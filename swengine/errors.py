@@ -98,3 +98,10 @@ class EventError(SwengineError):
 
     code = "invalid_event"
     http_status = 400
+
+
+class Unavailable(SwengineError):
+    """A service we depend on (Temporal, the store) cannot be reached right now."""
+
+    code = "unavailable"
+    http_status = 503

@@ -167,8 +167,8 @@ def _analyse(expr: str) -> _Analysis:
             fields = jq_syntax.top_fields(tree)
             bound = _affordable(jq_cost.bound(tree, len(text)))
             path_bound = _affordable(jq_cost.path_bound(tree, len(text)))
-        except jq_syntax.Unsupported:
-            pass
+        except (jq_syntax.Unsupported, RecursionError):
+            fields = bound = path_bound = None
     imports = bool(calls & {"import", "include"})
     return _Analysis(text, bindable, findings, imports, None, fields, bound, path_bound)
 

@@ -125,8 +125,13 @@ def combine(a: Cost, b: Cost) -> Cost:
     tot = mul(b.cnt, a.tot) + mul(a.cnt, b.tot)
     # Either side may be evaluated first and the other once per output of it: even with no outputs at all
     # on one side, the side evaluated first has done its work.
-    work = mul(b.cnt + ONE, a.work) + mul(a.cnt + ONE, b.work)
+    work = mul(_at_least_one(b.cnt), a.work) + mul(_at_least_one(a.cnt), b.work)
     return Cost(cnt, tot, work)
+
+
+def _at_least_one(count: Size) -> Size:
+    fixed = count.constant
+    return const(max(fixed, 1.0)) if fixed is not None else count + ONE
 
 
 def single(tot: Size, work: Size | None = None) -> Cost:
@@ -195,7 +200,8 @@ class _Analyzer:
             if end is not None:
                 bound_ = self.cost(end, env)
                 pairs = combine(result, bound_)
-                result = Cost(pairs.cnt, mul(bound_.cnt, result.tot), pairs.work + pairs.cnt)
+                tot = mul(bound_.cnt, result.tot)  # a slice copies what it keeps
+                result = Cost(pairs.cnt, tot, pairs.work + tot)
         return result
 
     def _iterate(self, node: Any, env: dict[str, Size]) -> Cost:

@@ -72,7 +72,7 @@ def _serve(
     if compile_only:
         return b"K\n"
     try:
-        value = next(iter(program.input_text(data.decode())), [])
+        value: Any = next(iter(program.input_text(data.decode())), [])
     except ValueError as exc:
         return b"E" + json.dumps(str(exc)).encode() + b"\n"
     output = json.dumps(value, separators=(",", ":"))

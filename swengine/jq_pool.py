@@ -152,7 +152,10 @@ class _Evaluator:
                     raise ExpressionLimitExceeded("expression evaluator did not start in time")
                 raise ExpressionLimitExceeded(f"expression exceeded its {self.pool.timeout:g} s time limit")
             for fd, _event in poller.poll(remaining * 1000):
-                chunk = os.read(fd, 1 << 16)
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    chunk = b""  # the pipe broke: as good as the end of it
                 if fd == err_fd:
                     if not chunk:
                         poller.unregister(err_fd)

@@ -211,7 +211,15 @@ _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
 
 
 def parse(tokens: list[Token]) -> Any:
-    """The syntax tree of a fast-path program; raises :class:`Unsupported` for anything else."""
+    """The syntax tree of a fast-path program; raises :class:`Unsupported` for anything else.
+
+    The subset: ``.``, fields, indices, slices, ``[]``, ``?``, literals, ``$variables``, arrays, objects,
+    strings with interpolation and ``@formats``, ``|``, ``,``, ``//``, ``and``, ``or``, comparisons, ``+``,
+    ``-``, ``/``, ``%``, unary ``-``, ``if``/``elif``/``else``, ``try``/``catch``, ``... as $x | ...`` with
+    destructuring, and calls (which :mod:`swengine.jq_cost` restricts to its allowlist). Not: ``*`` (string
+    repetition), assignments, ``def``, ``reduce``, ``foreach``, ``label``, ``..``, ``?//``, ``$__loc__``,
+    modules; nesting deeper than :data:`MAX_DEPTH`.
+    """
     parser = _Parser(tokens)
     tree = parser.pipe()
     if parser.peek() is not None:
@@ -283,7 +291,10 @@ class _Parser:
         left = self.logical("or")
         if self.at_op("//"):
             self.take()
-            return ("alt", left, self.alternative())
+            self.nest()
+            node = ("alt", left, self.alternative())
+            self.depth -= 1
+            return node
         if self.at_op("=", "|=", "+=", "-=", "*=", "/=", "%=", "//=", "?//"):
             raise Unsupported("assignment")
         return left
@@ -372,6 +383,12 @@ class _Parser:
         return _index(node, inner)
 
     def term(self) -> Any:
+        self.nest()
+        node = self._term()
+        self.depth -= 1
+        return node
+
+    def _term(self) -> Any:
         token = self.take()
         kind, text = token.kind, token.text
         if kind == "op" and text == ".":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
@@ -22,7 +23,7 @@ from temporalio.exceptions import ApplicationError, CancelledError, TerminatedEr
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.definitions import Lookup, bundle_subflows
-from swengine.errors import InputError, NotFound, SwengineError
+from swengine.errors import InputError, NotFound, SwengineError, Unavailable
 from swengine.interpreter.input import input_problems
 from swengine.ir import (
     EVENT_SIGNAL,
@@ -73,6 +74,10 @@ def failure_of(err: WorkflowFailureError) -> tuple[str, str]:
             break
         cause = cause.cause
     return "instance_failed", str(cause or err)
+
+
+QUERY_TIMEOUT = timedelta(seconds=2)
+"""A status query needs a live worker; without one, answer from Temporal's own view instead of hanging."""
 
 
 class InstanceFailed(SwengineError):
@@ -161,7 +166,7 @@ class Service:
         status = STATUS_NAMES.get(description.status, "unknown") if description.status else "unknown"
         view: dict[str, Any] = {}
         try:
-            view = await handle.query(STATUS_QUERY)
+            view = await handle.query(STATUS_QUERY, rpc_timeout=QUERY_TIMEOUT)
         except Exception:  # noqa: BLE001 - a closed instance whose worker is gone can still be described
             view = {}
         view.update(
@@ -207,5 +212,7 @@ class Service:
     def _translate(err: RPCError, instance_id: str) -> SwengineError:
         if err.status == RPCStatusCode.NOT_FOUND:
             return NotFound(f"instance '{instance_id}' not found", code="instance_not_found")
+        if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return Unavailable(f"Temporal is not reachable: {err.message}", code="temporal_unavailable")
         return SwengineError(f"temporal: {err.message}", code="temporal_error")
 

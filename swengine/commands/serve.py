@@ -17,7 +17,7 @@ from swengine.api.app import connect, create_app
 from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
 from swengine.commands.inputs import UsageError
 from swengine.deployment import deploy_files, workflow_files
-from swengine.devserver import start_dev_server
+from swengine.devserver import start_dev_server, stop_orphan
 from swengine.router import EventRouter, router_sink
 from swengine.service import Service
 from swengine.settings import Settings
@@ -72,10 +72,20 @@ def specs_directory(args: argparse.Namespace) -> Path | None:
     return default if default.is_dir() else None
 
 
+async def wait_for_port(port: int, seconds: float = 10.0) -> None:
+    """The kernel frees a killed server's port a moment after the process is gone."""
+    for _ in range(int(seconds / 0.1)):
+        if port_is_free("127.0.0.1", port):
+            return
+        await asyncio.sleep(0.1)
+
+
 async def open_temporal(settings: Settings, *, embedded: bool, stack: AsyncExitStack) -> tuple[Client, str]:
     """A client, and where it points; the embedded dev server is shut down when ``stack`` closes."""
     if settings.temporal_address or not embedded:
         return await connect(settings), settings.temporal_address or "localhost:7233"
+    if stop_orphan(settings.temporal_database):  # left behind by a previous serve that was killed
+        await wait_for_port(settings.temporal_port)
     if not port_is_free("127.0.0.1", settings.temporal_port):
         raise UsageError(
             f"port {settings.temporal_port} (embedded Temporal) is taken: is another swengine serve or dev server"

@@ -1,4 +1,8 @@
-"""``swengine worker``: run a worker against any Temporal (``TEMPORAL_ADDRESS``) until interrupted."""
+"""``swengine worker``: run a worker against a Temporal cluster until interrupted.
+
+It connects to ``TEMPORAL_ADDRESS`` (default ``127.0.0.1:7233``, where ``swengine serve`` runs its embedded
+Temporal) and never starts a server of its own: a worker is useless on a private, throwaway server.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,30 @@ import argparse
 import asyncio
 import sys
 
-from swengine.connection import temporal_client
-from swengine.worker import DEFAULT_TASK_QUEUE, build_worker
+from temporalio.client import Client
+
+from swengine.connection import temporal_namespace
+from swengine.settings import Settings
+from swengine.worker import build_worker
+
+DEFAULT_ADDRESS = "127.0.0.1:7233"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task-queue", default=DEFAULT_TASK_QUEUE)
+    parser.add_argument("--task-queue", help="task queue to poll (default: SWENGINE_TASK_QUEUE or 'swengine')")
     parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
-                        help="importable Python module with activities for custom functions")
+                        help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")
 
 
 async def serve_worker(args: argparse.Namespace) -> None:
-    async with temporal_client() as client:
-        worker = build_worker(client, task_queue=args.task_queue, activity_modules=args.activities)
-        print(f"worker polling task queue {args.task_queue!r}", file=sys.stderr)
-        await worker.run()
+    settings = Settings.from_env()
+    task_queue = args.task_queue or settings.task_queue
+    address = settings.temporal_address or DEFAULT_ADDRESS
+    client = await Client.connect(address, namespace=temporal_namespace())
+    modules = [*settings.activities, *args.activities]
+    worker = build_worker(client, task_queue=task_queue, activity_modules=modules)
+    print(f"worker polling task queue {task_queue!r} on {address}", file=sys.stderr)
+    await worker.run()
 
 
 def main(args: argparse.Namespace) -> int:

@@ -103,9 +103,9 @@ class Interpreter:
             state = ctx.states[name]
             data, transition = await self._run_state(ctx, state, data)
             ctx.data = data
-            await produce_events(transition.produce_events, data, ctx)
-            if transition.compensate:
+            if transition.compensate:  # spec: compensation runs before events are produced
                 data = await compensate(ctx, data)
+            await produce_events(transition.produce_events, data, ctx)
             if transition.is_end:
                 if transition.continue_as is not None:
                     self._continue_as(ctx, transition.continue_as, data)

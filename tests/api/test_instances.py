@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any
 
-from swengine.definitions import compile_text
 from tests.api.conftest import Api, assert_problem, deploy, deploy_file, spec, start, unique
 
 DECIDED = {"specversion": "1.0", "source": "/approvals", "type": "com.example.approval.decided"}
@@ -78,10 +76,8 @@ async def test_start_a_given_version_and_instance_id(api: Api) -> None:
 
 async def test_start_refusals(api: Api) -> None:
     name = unique("typed")
-    text = spec(name)
-    # 0.8 takes dataInputSchema as a URI the loader resolves from a file; an API body has no files beside it
-    schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
-    api.store.put(replace(compile_text(text), data_input_schema=schema), text, "application/yaml")
+    schema = "dataInputSchema:\n  schema:\n    type: object\n    properties: {name: {type: string}}\n"
+    await deploy(api, spec(name, extra=schema))
     assert_problem(
         await api.http.post("/instances", json={"definition": "nope"}), 404, "definition_not_found"
     )

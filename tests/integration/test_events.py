@@ -659,7 +659,9 @@ async def test_an_event_nothing_consumes_reaches_nothing(client):
         router = EventRouter(service, lambda: [ir])
         result = await router.route(cloud_event("nobody.cares", "/void", {"x": 1}))
         wrong_source = await router.route(cloud_event("greet.hello", "/robots", {"x": 1}))
+        quoted = await router.route(cloud_event("o'brien\\type", "/void", {"x": 1}))  # quoted in the query
     assert (result.delivered, result.started) == ([], [])
+    assert (quoted.delivered, quoted.started) == ([], [])
     assert (wrong_source.delivered, wrong_source.started) == ([], [])
 
 

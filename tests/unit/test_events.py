@@ -391,7 +391,7 @@ def test_send_event_posts_a_structured_event_with_the_token_and_prints_who_got_i
 ):
     monkeypatch.setenv("SWENGINE_TOKEN", "s3cret")
     argv = ["send-event", "--server", deployment, "--type", "order.created", "--source", "/orders",
-            "--id", "O-1", "--data", '{"total": 3}', "--attr", "orderid=O-1"]  # fmt: skip
+            "--id", "A-1", "--data", '{"total": 3}', "--attr", "orderid=O-1"]  # fmt: skip
     assert cli.main(argv) == 0
     [request] = Recorder.requests
     assert request["path"] == "/events"

@@ -613,6 +613,23 @@ def test_cost_bounds_follow_the_shape_of_the_program() -> None:
     assert analyse(doubling[1])[1] > 2**4 * analyse(doubling[0])[1]  # grows exponentially with the stages
 
 
+@pytest.mark.parametrize(
+    "expr", ["try " * 3000 + ".a", ".a // " * 3000 + ".b", "-" * 3000 + "1", "(" * 2000 + "1" + ")" * 2000]
+)
+def test_deeply_nested_programs_are_analysed_without_recursion_errors(expr: str) -> None:
+    analysis = expressions._analyse(expr)
+    assert analysis.bound is None  # deeper than the fast path allows: compiled and run in a child only
+    assert analysis.lex_error is None
+
+
+def test_deeply_nested_data_is_an_expression_error() -> None:
+    data: Any = []
+    for _ in range(5000):
+        data = [data]
+    with pytest.raises(ExpressionError, match="not JSON"):
+        expressions.evaluate(".", data)
+
+
 def test_tokens_and_names_used() -> None:
     tokens = jq_syntax.tokenize('{env: 1, a: now, "b": $ENV, (input): 1, c: "\\(inputs)"} | .env | {halt}')
     calls, variables = jq_syntax.names_used(tokens)

@@ -1,0 +1,324 @@
+"""Where the interpreter's time goes: worker CPU per instance, ours against hand-written, and what it is spent on.
+
+Run: ``.venv/bin/python bench/hotspots.py [--quick]``. Three parts:
+
+1. Histories: on a dev server, runs the benchmark workflows once per side (K = 1, 5, 20 sequences, the
+   20-state transforms chain and the floors) and fetches their histories.
+2. Replay: replays each history many times in this process with Temporal's ``Replayer`` (activations inline,
+   so nothing but the worker-side work is timed: decoding the input, the sandbox, the workflow code, the
+   commands). That is the worker CPU one instance costs, without the server. Variants attribute it:
+   our worker's sandbox vs no sandbox, and the SDK's decoder with its type-hint lookups cached (what a
+   faster ``RunRequest`` decoder would save). Then cProfile of our replays, top functions.
+3. Micro costs of the pieces an instance uses per run, per state and per action (IR decode, ``Service``
+   request building, expression evaluation, merging, payload checks, retry policies).
+
+Prints tables and writes ``bench/hotspots.json`` (and ``bench/hotspots-<name>.pstats`` for a closer look).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import functools
+import pstats
+import statistics
+import time
+import typing
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from common import (
+    BENCH,
+    SEQUENCE_INPUT,
+    TRANSFORMS_INPUT,
+    Bench,
+    arguments,
+    bench_environment,
+    compile_document,
+    sequence_document,
+    table,
+    transforms_document,
+    write_results,
+)
+from transforms import ONE_STATE
+
+WATCHED = {
+    "IR decode (SDK value_to_type)": ("temporalio/converter/_payload_converter.py", "value_to_type"),
+    "  of which typing.get_type_hints": ("typing.py", "get_type_hints"),
+    "sandbox: new instance": ("workflow_sandbox/_runner.py", "_create_instance"),
+    "sandbox: restricted imports": ("workflow_sandbox/_importer.py", "_import"),
+    "interpreter: RunContext.create": ("swengine/interpreter/context.py", "create"),
+    "interpreter: _run_state": ("swengine/interpreter/workflow.py", "_run_state"),
+    "expressions.evaluate (all modes)": ("swengine/expressions.py", "_evaluate"),
+    "expressions.merge_at": ("swengine/expressions.py", "merge_at"),
+    "limits.check_payload": ("swengine/limits.py", "check_payload"),
+    "retries.retry_policy": ("swengine/interpreter/retries.py", "retry_policy"),
+    "json.dumps": ("json/__init__.py", "dumps"),
+    "workflow.execute_activity": ("temporalio/workflow.py", "execute_activity"),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. Histories
+
+
+async def histories(bench: Bench) -> dict[str, Any]:
+    """One history per workload and side."""
+    found: dict[str, Any] = {}
+    for k in (1, 5, 20):
+        ir = compile_document(sequence_document(k))
+        found[f"ours_k{k}"] = await _ours_history(bench, ir, SEQUENCE_INPUT)
+        found[f"hand_k{k}"] = await _hand_history(bench, "bench.HandSequence", [k, SEQUENCE_INPUT])
+    # the hand-written K = 20 with an activity summary on each call, as the interpreter sets one
+    found["hand_k20_summary"] = await _hand_history(bench, "bench.HandSequence", [20, SEQUENCE_INPUT, "work"])
+    found["ours_transforms"] = await _ours_history(
+        bench, compile_document(transforms_document()), TRANSFORMS_INPUT
+    )
+    found["hand_transforms"] = await _hand_history(bench, "bench.HandTransforms", [TRANSFORMS_INPUT])
+    found["ours_1_state"] = await _ours_history(bench, compile_document(ONE_STATE), TRANSFORMS_INPUT)
+    found["hand_floor"] = await _hand_history(bench, "bench.HandFloor", [TRANSFORMS_INPUT])
+    return found
+
+
+async def _ours_history(bench: Bench, ir: Any, data: Any) -> Any:
+    started = await bench.ours.start(ir, data)
+    await bench.ours.result(started.instance_id)
+    return await bench.client.get_workflow_handle(started.instance_id).fetch_history()
+
+
+async def _hand_history(bench: Bench, workflow: str, args: list[Any]) -> Any:
+    handle = await bench.client.start_workflow(
+        workflow, args=args, id=f"{workflow}-{uuid.uuid4()}", task_queue=bench.hand_queue
+    )
+    await handle.result()
+    return await handle.fetch_history()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. Replay
+
+
+def replayer(side: str, runner: str = "sandbox") -> Any:
+    import handwritten
+    from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+    from swengine.interpreter.workflow import Interpreter
+    from swengine.worker import sandbox_runner
+
+    workflows = [Interpreter] if side == "ours" else handwritten.WORKFLOWS
+    if runner == "none":
+        chosen: Any = UnsandboxedWorkflowRunner()
+    else:
+        chosen = sandbox_runner() if side == "ours" else SandboxedWorkflowRunner()
+    interceptors: list[Any] = []
+    if side == "ours":
+        try:  # the interpreter's own workflow interceptors, when the worker registers some
+            from swengine import worker as engine_worker
+
+            interceptors = list(getattr(engine_worker, "WORKFLOW_INTERCEPTORS", []))
+        except ImportError:
+            pass
+    return Replayer(workflows=workflows, workflow_runner=chosen, debug_mode=True, interceptors=interceptors)
+
+
+async def _replay_many(replay: Any, history: Any, count: int) -> float:
+    async def stream() -> AsyncIterator[Any]:
+        for _ in range(count):
+            yield history
+
+    began = time.process_time()
+    results = await replay.replay_workflows(stream(), raise_on_replay_failure=True)
+    spent = time.process_time() - began
+    assert not results.replay_failures
+    return spent / count
+
+
+@contextmanager
+def cached_type_hints() -> Iterator[None]:
+    """The SDK's converter with ``get_type_hints`` memoised: what a decoder that resolves hints once saves."""
+    import temporalio.converter._payload_converter as payload_converter
+
+    original = payload_converter.get_type_hints
+    payload_converter.get_type_hints = functools.lru_cache(maxsize=None)(typing.get_type_hints)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        payload_converter.get_type_hints = original
+
+
+async def replay_costs(found: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    rows = []
+    for name, history in found.items():
+        side = "ours" if name.startswith("ours") else "hand"
+        await _replay_many(replayer(side), history, 3)  # warm: imports, sandbox module cache
+        row: dict[str, Any] = {"history": name, "events": len(history.events)}
+        row["sandbox_ms"] = await _replay_many(replayer(side), history, count) * 1000
+        row["no_sandbox_ms"] = await _replay_many(replayer(side, "none"), history, count) * 1000
+        with cached_type_hints():
+            row["cached_hints_ms"] = await _replay_many(replayer(side), history, count) * 1000
+            row["no_sandbox_cached_hints_ms"] = (
+                await _replay_many(replayer(side, "none"), history, count) * 1000
+            )
+        rows.append(row)
+        print(f"  replay {name}: {row['sandbox_ms']:.2f} ms CPU per instance")
+    return rows
+
+
+async def profiled(found: dict[str, Any], name: str, count: int) -> dict[str, Any]:
+    """cProfile of ``count`` replays of one history: watched functions and the top of the profile."""
+    side = "ours" if name.startswith("ours") else "hand"
+    replay = replayer(side)
+    await _replay_many(replay, found[name], 3)
+    profile = cProfile.Profile()
+    profile.enable()
+    await _replay_many(replay, found[name], count)
+    profile.disable()
+    path = BENCH / f"hotspots-{name}.pstats"
+    profile.dump_stats(path)
+    stats = pstats.Stats(profile)
+    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+    watched = {}
+    for label, (file_part, function) in WATCHED.items():
+        cumulative = sum(
+            value[3]
+            for (filename, _line, func), value in stats.stats.items()  # type: ignore[attr-defined]
+            if func == function and filename.endswith(file_part)
+        )
+        watched[label] = {"ms_per_instance": cumulative / count * 1000, "share": cumulative / total}
+    round_trips = {
+        func: value[1] / count
+        for (filename, _line, func), value in stats.stats.items()  # type: ignore[attr-defined]
+        if filename.endswith("workflow_sandbox/_runner.py")
+        and func in ("_run_code", "activate", "get_serialization_context", "get_external_store_context")
+    }
+    top = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:15]  # type: ignore[attr-defined]
+    top_rows = [
+        {"function": f"{_short(filename)}:{line}({func})", "tottime_ms_per_instance": value[2] / count * 1000,
+         "cumtime_ms_per_instance": value[3] / count * 1000}
+        for (filename, line, func), value in top
+    ]  # fmt: skip
+    return {"history": name, "replays": count, "total_ms_per_instance": total / count * 1000,
+            "watched": watched, "sandbox_calls_per_instance": round_trips, "top_tottime": top_rows, "pstats": str(path)}  # fmt: skip
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", "/work/main/", "python3.11/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. Micro costs
+
+
+def per_call_us(action: Callable[[], Any], seconds: float = 0.2) -> float:
+    rounds = []
+    for _ in range(5):
+        count, began = 0, time.perf_counter()
+        while count < 20 or time.perf_counter() - began < seconds / 5:
+            action()
+            count += 1
+        rounds.append((time.perf_counter() - began) / count)
+    return statistics.median(rounds) * 1e6
+
+
+def micro_costs() -> list[dict[str, Any]]:
+    from temporalio.converter import DataConverter
+
+    from swengine import expressions
+    from swengine.interpreter.retries import action_timeout, retry_policy
+    from swengine.ir import RunRequest
+    from swengine.service import Service
+
+    try:
+        from swengine.limits import check_payload
+    except ImportError:
+        check_payload = None
+
+    converter = DataConverter.default.payload_converter
+    rows = []
+    documents = {"K=1": sequence_document(1), "K=5": sequence_document(5), "K=20": sequence_document(20),
+                 "transforms (20 states)": transforms_document()}  # fmt: skip
+    service = Service(client=None, task_queue="unused")  # type: ignore[arg-type]
+    for label, text in documents.items():
+        ir = compile_document(text)
+        request = RunRequest(ir=ir, input={})
+        payloads = converter.to_payloads([request])
+        rows.append({"what": f"RunRequest decode, {label} ({len(payloads[0].data)} B)", "per": "run",
+                     "us": per_call_us(lambda p=payloads: converter.from_payloads(p, [RunRequest]))})  # fmt: skip
+        with cached_type_hints():
+            rows.append({"what": "  same, type hints cached", "per": "run",
+                         "us": per_call_us(lambda p=payloads: converter.from_payloads(p, [RunRequest]))})  # fmt: skip
+        rows.append({"what": f"RunRequest encode, {label}", "per": "start (client)",
+                     "us": per_call_us(lambda r=request: converter.to_payloads([r]))})  # fmt: skip
+        rows.append({"what": f"Service.request_for, {label}", "per": "start (client)",
+                     "us": per_call_us(lambda i=ir: service.request_for(i, dict(SEQUENCE_INPUT)))})  # fmt: skip
+    ir5 = compile_document(sequence_document(5))
+    action = ir5.states[0].actions[0]  # type: ignore[attr-defined]
+    data = dict(SEQUENCE_INPUT)
+    arguments_expr = action.call.arguments_expr
+    if arguments_expr:
+        rows.append({"what": f"evaluate arguments {arguments_expr!r}", "per": "action",
+                     "us": per_call_us(lambda: expressions.evaluate(arguments_expr, data, {"CONST": {}}))})  # fmt: skip
+    if action.to_state_data:
+        rows.append({"what": f"evaluate_path {action.to_state_data!r} + merge_at", "per": "action",
+                     "us": per_call_us(lambda: expressions.merge_at(
+                         data, expressions.evaluate_path(action.to_state_data, data, {"CONST": {}}), {"step": 0}))})  # fmt: skip
+    import inspect
+
+    extra_args = [getattr(ir5, "errors", [])] if len(inspect.signature(retry_policy).parameters) > 1 else []
+    rows.append({"what": "retry_policy + action_timeout", "per": "action",
+                 "us": per_call_us(lambda: (retry_policy(action, *extra_args), action_timeout(action)))})  # fmt: skip
+    if check_payload is not None:
+        rows.append({"what": "check_payload(transforms data)", "per": "state",
+                     "us": per_call_us(lambda: check_payload(TRANSFORMS_INPUT, "data"))})  # fmt: skip
+    rows.append({"what": "evaluate '.count + 1' (transforms data)", "per": "expression",
+                 "us": per_call_us(lambda: expressions.evaluate(".count + 1", TRANSFORMS_INPUT))})  # fmt: skip
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def main() -> None:
+    options = arguments(__doc__ or "")
+    count = 20 if options.quick else 100
+    started = time.time()
+    async with bench_environment() as bench:
+        found = await histories(bench)
+    print("replaying histories (worker CPU per instance, no server)")
+    replays = await replay_costs(found, count)
+    profiles = [
+        await profiled(found, name, count)
+        for name in ("ours_k5", "ours_transforms", "hand_k5", "ours_k20", "hand_k20", "hand_k20_summary")
+    ]
+    micro = micro_costs()
+
+    print("\nworker CPU per instance, replayed in-process (ms)")
+    print(table(["history", "events", "sandboxed", "no sandbox", "hints cached", "neither"],
+                [[r["history"], r["events"], r["sandbox_ms"], r["no_sandbox_ms"], r["cached_hints_ms"],
+                  r["no_sandbox_cached_hints_ms"]] for r in replays]))  # fmt: skip
+    for profile in profiles:
+        print(
+            f"\ncProfile of {profile['history']} replays: {profile['total_ms_per_instance']:.2f} ms per instance"
+        )
+        calls = ", ".join(f"{k} {v:.0f}" for k, v in profile["sandbox_calls_per_instance"].items())
+        print(f"sandbox entries per instance: {calls}")
+        print(table(["function", "ms/instance", "share"],
+                    [[label, w["ms_per_instance"], f"{w['share']:.0%}"] for label, w in profile["watched"].items()]))  # fmt: skip
+        print(table(["top by own time", "own ms", "cum ms"],
+                    [[t["function"][:90], t["tottime_ms_per_instance"], t["cumtime_ms_per_instance"]]
+                     for t in profile["top_tottime"][:10]]))  # fmt: skip
+    print("\nmicro costs")
+    print(table(["what", "per", "us"], [[m["what"], m["per"], m["us"]] for m in micro]))
+    results = {"replays_per_history": count, "replay": replays, "profiles": profiles, "micro": micro}
+    path = write_results("hotspots", results, started=started, options=vars(options))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
