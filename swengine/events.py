@@ -22,7 +22,6 @@ from swengine.ir import EventDef
 
 SPEC_VERSION = "1.0"
 REQUIRED = ("specversion", "id", "source", "type")
-OPTIONAL = ("datacontenttype", "dataschema", "subject", "time")
 DATA_MEMBERS = ("data", "data_base64")
 
 STRUCTURED = "application/cloudevents+json"
@@ -308,7 +307,7 @@ def start_instance_id(definition_id: str, event: Mapping[str, Any], event_def: E
     if values is None:
         raise EventError(f"event lacks the correlation attributes of event definition '{event_def.name}'")
     if not values:
-        return f"{definition_id}/event-{_digest(dedupe_key(dict(event)))}"
+        return f"{definition_id}/event-{_digest(dedupe_key(event))}"
     basis = "&".join(
         f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in sorted(values.items())
     )

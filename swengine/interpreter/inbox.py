@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from swengine.ir import EventDef
 
 
-def dedupe_key(event: dict[str, Any]) -> str:
+def dedupe_key(event: Mapping[str, Any]) -> str:
     """CloudEvents are unique by (source, id): the key under which a delivery counts once."""
     return f"{event.get('source', '')}\x1f{event.get('id', '')}"
 
 
-def event_attribute(event: dict[str, Any], name: str) -> Any:
+def event_attribute(event: Mapping[str, Any], name: str) -> Any:
     """A context attribute by name; a camelCase correlation name (``patientId``) also finds the lowercase
     form CloudEvents requires of attribute names (``patientid``)."""
     value = event.get(name)

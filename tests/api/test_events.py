@@ -15,7 +15,14 @@ def decision(approved: bool, request_id: str, **extra: Any) -> dict[str, Any]:
     return {**DECIDED, "id": unique("evt"), "requestid": request_id, "data": {"approved": approved}, **extra}
 
 
-async def test_structured_event_reaches_the_waiting_instance_and_starts_a_correlated_one(api: Api) -> None:
+PLACED = {"specversion": "1.0", "source": "/shop", "type": "com.example.order.placed"}
+
+
+def placed(order_id: str) -> dict[str, Any]:
+    return {**PLACED, "id": unique("evt"), "orderid": order_id, "data": {"id": order_id, "items": 2}}
+
+
+async def test_structured_event_reaches_the_waiting_instance(api: Api) -> None:
     await deploy_file(api, "approval.sw.yaml")
     waiting = await start(api, "approval")
     event = decision(True, "req-1")
@@ -25,14 +32,28 @@ async def test_structured_event_reaches_the_waiting_instance_and_starts_a_correl
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["delivered"] == [waiting]
-    assert body["started"] == ["approval/requestid=req-1"]
+    assert body["started"] == []
     assert body["results"] == [
-        {"id": event["id"], "source": "/approvals", "type": DECIDED["type"], "delivered": [waiting],
-         "started": ["approval/requestid=req-1"]},
+        {"id": event["id"], "source": "/approvals", "type": DECIDED["type"], "delivered": [waiting], "started": []},
     ]  # fmt: skip
-    for instance_id in (waiting, "approval/requestid=req-1"):
-        result = await api.http.get(f"/instances/{instance_id}/result", params={"wait": "true"})
-        assert result.json()["output"]["outcome"] == "approved"
+    result = await api.http.get(f"/instances/{waiting}/result", params={"wait": "true"})
+    assert result.json()["output"]["outcome"] == "approved"
+
+
+async def test_structured_event_starts_a_correlated_instance_once(api: Api) -> None:
+    await deploy_file(api, "intake.sw.yaml")
+    event = placed("o-1")
+    answers = []
+    for _ in range(2):  # the same event twice: one instance, consumed once
+        response = await api.http.post(
+            "/events", content=json.dumps(event), headers={"content-type": "application/cloudevents+json"}
+        )
+        assert response.status_code == 200, response.text
+        answers.append(response.json()["started"])
+    assert answers[0] == ["intake/orderid=o-1"]
+    assert answers[1] in ([], ["intake/orderid=o-1"])  # never a second instance
+    result = await api.http.get("/instances/intake/orderid=o-1/result", params={"wait": "true"})
+    assert result.json()["output"] == {"order": {"id": "o-1", "items": 2}, "confirmed": "o-1"}
 
 
 async def test_binary_mode(api: Api) -> None:
@@ -50,15 +71,15 @@ async def test_binary_mode(api: Api) -> None:
 
 
 async def test_batch_answers_per_event(api: Api) -> None:
-    await deploy_file(api, "approval.sw.yaml")
-    events = [decision(True, "req-3"), decision(False, "req-4")]
+    await deploy_file(api, "intake.sw.yaml")
+    events = [placed("o-3"), placed("o-4")]
     response = await api.http.post(
         "/events", content=json.dumps(events), headers={"content-type": "application/cloudevents-batch+json"}
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert [item["id"] for item in body["results"]] == [events[0]["id"], events[1]["id"]]
-    assert body["started"] == ["approval/requestid=req-3", "approval/requestid=req-4"]
+    assert body["started"] == ["intake/orderid=o-3", "intake/orderid=o-4"]
 
 
 async def test_an_event_nobody_consumes_reaches_nobody(api: Api) -> None:
@@ -98,7 +119,7 @@ async def test_malformed_events_are_refused_and_reach_no_instance(api: Api) -> N
         assert_problem(await api.http.post("/events", content=body, headers=headers), 400, "invalid_event")
     status = (await api.http.get(f"/instances/{waiting}")).json()
     assert (status["status"], status["pending_events"], status["current_state"]) == ("running", 0, "Wait")
-    assert_problem(await api.http.get("/instances/approval/requestid=req-6"), 404, "instance_not_found")
+    assert_problem(await api.http.get("/instances/intake/orderid=req-6"), 404, "instance_not_found")
     await api.http.post(f"/instances/{waiting}/terminate")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 import uvicorn
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -26,7 +27,7 @@ from swengine.settings import Settings
 from swengine.store import SqliteDefinitionStore
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-SPEC_IDS = sorted(["approval", "countdown", "fanout", "greeting", "hello", "nap", "order"])
+SPEC_IDS = sorted(yaml.safe_load(path.read_text())["id"] for path in SPECS.glob("*.sw.yaml"))
 
 
 @contextmanager

@@ -121,7 +121,7 @@ def test_serve_from_nothing_survives_a_restart_with_a_waiting_instance(server: S
     assert waiting in routed["delivered"]
     result = http.get(f"/instances/{waiting}/result", params={"wait": "true"}).json()
     assert result == {"instance_id": waiting, "status": "completed",
-                      "output": {"decision": {"approved": True}, "outcome": "approved"}}  # fmt: skip
+                      "output": {"status": "decided", "decision": {"approved": True}, "outcome": "approved"}}  # fmt: skip
     assert server.stop(signal.SIGTERM) == 0
     assert "swengine stopped" in server.log()
 

@@ -75,6 +75,11 @@ SCENARIOS: list[Scenario] = [
                        requestid="7")],
     ),
     Scenario(
+        "intake",
+        SPECS / "intake.sw.yaml",
+        events=[_event("com.example.order.placed", "o-1", {"id": "o-1"}, source="/shop", orderid="o-1")],
+    ),
+    Scenario(
         "callback-subflow-switch",
         CALLBACK_AND_SUBFLOW,
         events=[_event("replay.answer", "a-1", {"answer": 42})],
