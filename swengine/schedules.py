@@ -22,8 +22,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.durations import parse_duration
 from swengine.errors import InputError
+from swengine.interpreter.events import search_index
 from swengine.ir import WORKFLOW_NAME, WorkflowIR
-from swengine.service import Service, index_of
+from swengine.service import Service
 
 
 def schedule_id(definition_id: str) -> str:
@@ -61,7 +62,7 @@ def schedule_for(service: Service, ir: WorkflowIR) -> Schedule | None:
         service.request_for(ir, {}),
         id=f"{ir.id}-scheduled",
         task_queue=service.task_queue,
-        typed_search_attributes=index_of(ir) if service.search_attributes else TypedSearchAttributes.empty,
+        typed_search_attributes=search_index(ir) if service.search_attributes else TypedSearchAttributes.empty,
     )
     spec = ScheduleSpec(
         intervals=intervals,

@@ -13,9 +13,6 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.common import (
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -24,11 +21,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.definitions import Lookup, bundle_subflows
 from swengine.errors import InputError, NotFound, SwengineError, Unavailable
+from swengine.interpreter.events import search_index
 from swengine.interpreter.input import input_problems
 from swengine.ir import (
     EVENT_SIGNAL,
-    SEARCH_DEFINITION,
-    SEARCH_EVENT_TYPES,
     STATUS_QUERY,
     WORKFLOW_NAME,
     RunRequest,
@@ -45,17 +41,6 @@ STATUS_NAMES = {
     WorkflowExecutionStatus.CONTINUED_AS_NEW: "running",
     WorkflowExecutionStatus.TIMED_OUT: "timed_out",
 }
-
-
-def index_of(ir: WorkflowIR) -> TypedSearchAttributes:
-    """Search attributes that let the event router find an instance: its definition and consumed event types."""
-    consumed = sorted({e.type for e in ir.events if e.kind == "consumed"})
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(SearchAttributeKey.for_keyword(SEARCH_DEFINITION), ir.id),
-            SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
-        ]
-    )
 
 
 ENDINGS: dict[type, str] = {CancelledError: "cancelled", TerminatedError: "terminated", TimeoutError: "timed_out"}
@@ -142,7 +127,7 @@ class Service:
         if reuse_existing:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
         if self.search_attributes:
-            options["search_attributes"] = index_of(ir)
+            options["search_attributes"] = search_index(ir)
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]

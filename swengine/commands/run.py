@@ -14,6 +14,7 @@ from typing import Any
 from swengine.commands.inputs import json_or_file, name_and_value
 from swengine.connection import temporal_client
 from swengine.definitions import compile_path, directory_lookup
+from swengine.events import parse_event
 from swengine.mocks import MockBook, MockSpec, mock_activities
 from swengine.service import Service
 from swengine.worker import build_worker
@@ -42,7 +43,7 @@ def _candidates(args: argparse.Namespace) -> list[Path]:
 async def run_instance(args: argparse.Namespace) -> Any:
     ir = compile_path(args.file)
     data = json_or_file(args.input) if args.input else {}
-    events = [json_or_file(e) for e in args.event]
+    events = [parse_event(json_or_file(e)) for e in args.event]
     book = MockBook({name: MockSpec(returns=value) for name, value in map(name_and_value, args.mock)})
     task_queue = f"swengine-run-{uuid.uuid4()}"
     async with temporal_client() as client:

@@ -38,6 +38,13 @@ from swengine.ir import (
 )
 from swengine.limits import check_payload
 
+STATES_PER_RUN = 1000
+"""States one run walks before it continues as new. A loop of expression and switch states never waits on
+Temporal: its history stays short (so Temporal never suggests continuing) while it holds the workflow
+thread, and past 2 s the SDK's deadlock detector fails the task again and again. This bounds that, the
+``visited`` list and the work a replay redoes."""
+STATES_PER_RUN_PATCH = "states-per-run"
+
 
 @workflow.defn(name=WORKFLOW_NAME)
 class Interpreter:
@@ -88,17 +95,36 @@ class Interpreter:
     async def _walk_within_deadline(self, ctx: RunContext, name: str, data: Any) -> Any:
         """``workflowExecTimeout``: on expiry stop the current path and run ``runBefore`` (if any) instead."""
         if ctx.ir.workflow_exec_timeout is None:
-            return await self._walk(ctx, name, data)
+            return await self._walk_kept_active(ctx, name, data)
         seconds = parse_duration(ctx.ir.workflow_exec_timeout).total_seconds()
         try:
-            return await asyncio.wait_for(self._walk(ctx, name, data), seconds)
+            return await asyncio.wait_for(self._walk_kept_active(ctx, name, data), seconds)
         except TimeoutError:
             if ctx.ir.run_before_timeout is None:
                 message = f"workflowExecTimeout of {ctx.ir.workflow_exec_timeout} reached"
                 raise StateFailure("workflow_timeout", message) from None
-            return await self._walk(ctx, ctx.ir.run_before_timeout, ctx.data)
+            data, _ = await self._walk(ctx, ctx.ir.run_before_timeout, ctx.data)
+            return data
 
-    async def _walk(self, ctx: RunContext, name: str, data: Any) -> Any:
+    async def _walk_kept_active(self, ctx: RunContext, name: str, data: Any) -> Any:
+        """``keepActive``: a path that ends without ``terminate`` does not end the instance.
+
+        An event start state waits for its next event (accumulating data); any other start idles until
+        ``workflowExecTimeout`` (and its ``runBefore``) ends the instance.
+        """
+        while True:
+            data, terminated = await self._walk(ctx, name, data)
+            if terminated or not ctx.ir.keep_active:
+                return data
+            name = ctx.ir.start
+            if not isinstance(ctx.states[name], EventState):
+                await workflow.wait_condition(lambda: False)
+            if workflow.info().is_continue_as_new_suggested():
+                self._continue_as_same(ctx, name, data)
+
+    async def _walk(self, ctx: RunContext, name: str, data: Any) -> tuple[Any, bool]:
+        """Follow transitions from ``name`` to an end; (output, whether the end terminates the instance)."""
+        walked = 0
         while True:
             state = ctx.states[name]
             data, transition = await self._run_state(ctx, state, data)
@@ -109,10 +135,13 @@ class Interpreter:
             if transition.is_end:
                 if transition.continue_as is not None:
                     self._continue_as(ctx, transition.continue_as, data)
-                return data
+                return data, transition.terminate
             assert transition.next_state is not None
             name = transition.next_state
-            if workflow.info().is_continue_as_new_suggested():
+            walked += 1
+            if workflow.info().is_continue_as_new_suggested() or (
+                walked >= STATES_PER_RUN and workflow.patched(STATES_PER_RUN_PATCH)
+            ):
                 self._continue_as_same(ctx, name, data)
 
     async def _run_state(self, ctx: RunContext, state: State, data: Any) -> tuple[Any, Transition]:

@@ -959,7 +959,6 @@ async def test_example_21_follows_an_order_through_its_events(client, examples_d
     assert [e["type"] for e in sink.events] == ["my.company.orders"]
 
 
-@pytest.mark.xfail(strict=True, reason="keepActive and workflowExecTimeout.runBefore are not implemented")
 async def test_example_22_accumulates_readings_until_the_deadline_then_reports(
     time_skipping_env, examples_dir, tmp_path
 ):
@@ -977,6 +976,12 @@ async def test_example_22_accumulates_readings_until_the_deadline_then_reports(
         assert (await service.describe(started.instance_id))["status"] == "running", (
             "keepActive: stays active"
         )
+        humidity = cloud_event("my.home.sensors", "/home/rooms/+", {"humidity": 40}, roomid="kitchen")
+        await service.send_event(started.instance_id, humidity)
+        await time_skipping_env.sleep(timedelta(minutes=5))
+        assert (await service.describe(started.instance_id))["status"] == "running"
         await time_skipping_env.sleep(timedelta(hours=1))
         await service.result(started.instance_id, timeout=RESULT_TIMEOUT)
-    assert book.calls["ProduceReport"] == [{"data": {"temperature": 21}}]
+    # both readings accumulated in one kept-active instance, reported by runBefore at the deadline
+    assert book.calls["ProduceReport"] == [{"data": {"temperature": 21, "humidity": 40}}]
+    assert len(book.calls["LogReading"]) == 2
