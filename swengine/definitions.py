@@ -93,7 +93,11 @@ def directory_lookup(files: Iterable[Path]) -> Lookup:
                 except Exception:  # noqa: BLE001 - a broken neighbour file is simply not a candidate
                     cache[path] = None
             candidate = cache[path]
-            if candidate and candidate.id == workflow_id and (version is None or candidate.version == version):
+            if (
+                candidate
+                and candidate.id == workflow_id
+                and (version is None or candidate.version == version)
+            ):
                 return candidate
         return None
 

@@ -47,7 +47,9 @@ def stdout_to_stderr() -> Iterator[None]:
 
 def search_attribute_flags() -> list[str]:
     """Our search attributes, registered at start (a real cluster's operator registers them once)."""
-    return [arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")]
+    return [
+        arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")
+    ]
 
 
 def temporal_cli() -> str:

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 IR_VERSION = 1
 
+DEFAULT_TASK_QUEUE = "swengine"
+"""Task queue workers poll and instances are started on, unless configured otherwise."""
 WORKFLOW_NAME = "swengine.Interpreter"
 """The one Temporal workflow type that runs every definition."""
 EVENT_SIGNAL = "event"
@@ -35,7 +37,11 @@ SEARCH_EVENT_TYPES = "SwEventTypes"
 """KeywordList search attribute: every event type the instance's definition consumes."""
 SEARCH_CORRELATION = "SwCorrelation"
 """KeywordList search attribute: ``name=value`` correlation keys the instance has learned from its events."""
-SEARCH_ATTRIBUTES = {SEARCH_DEFINITION: "Keyword", SEARCH_EVENT_TYPES: "KeywordList", SEARCH_CORRELATION: "KeywordList"}
+SEARCH_ATTRIBUTES = {
+    SEARCH_DEFINITION: "Keyword",
+    SEARCH_EVENT_TYPES: "KeywordList",
+    SEARCH_CORRELATION: "KeywordList",
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

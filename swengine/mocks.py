@@ -100,7 +100,11 @@ def mock_activities(book: MockBook, definitions: list[WorkflowIR]) -> list[Calla
 
 def _make(activity_name: str, functions: list[str], book: MockBook) -> Callable[..., Any]:
     async def mocked(payload: Any) -> Any:
-        if activity_name == REST_ACTIVITY and isinstance(payload, dict) and payload.get("function") in functions:
+        if (
+            activity_name == REST_ACTIVITY
+            and isinstance(payload, dict)
+            and payload.get("function") in functions
+        ):
             return book.answer(payload["function"], payload.get("arguments"))
         return book.answer(functions[0], payload)
 

@@ -62,7 +62,9 @@ def schedule_for(service: Service, ir: WorkflowIR) -> Schedule | None:
         service.request_for(ir, {}),
         id=f"{ir.id}-scheduled",
         task_queue=service.task_queue,
-        typed_search_attributes=search_index(ir) if service.search_attributes else TypedSearchAttributes.empty,
+        typed_search_attributes=search_index(ir)
+        if service.search_attributes
+        else TypedSearchAttributes.empty,
     )
     spec = ScheduleSpec(
         intervals=intervals,

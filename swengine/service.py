@@ -24,13 +24,13 @@ from swengine.errors import InputError, NotFound, SwengineError, Unavailable
 from swengine.interpreter.events import search_index
 from swengine.interpreter.input import input_problems
 from swengine.ir import (
+    DEFAULT_TASK_QUEUE,
     EVENT_SIGNAL,
     STATUS_QUERY,
     WORKFLOW_NAME,
     RunRequest,
     WorkflowIR,
 )
-from swengine.worker import DEFAULT_TASK_QUEUE
 
 STATUS_NAMES = {
     WorkflowExecutionStatus.RUNNING: "running",
@@ -43,7 +43,11 @@ STATUS_NAMES = {
 }
 
 
-ENDINGS: dict[type, str] = {CancelledError: "cancelled", TerminatedError: "terminated", TimeoutError: "timed_out"}
+ENDINGS: dict[type, str] = {
+    CancelledError: "cancelled",
+    TerminatedError: "terminated",
+    TimeoutError: "timed_out",
+}
 
 
 def failure_of(err: WorkflowFailureError) -> tuple[str, str]:
@@ -100,9 +104,14 @@ class Service:
         data = {} if data is None else data
         problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
         if problems:
-            raise InputError("workflow input does not match dataInputSchema: " + "; ".join(problems), detail=problems)
+            raise InputError(
+                "workflow input does not match dataInputSchema: " + "; ".join(problems), detail=problems
+            )
         return RunRequest(
-            ir=ir, input=data, subflows=bundle_subflows(ir, self.lookup), index_correlation=self.search_attributes
+            ir=ir,
+            input=data,
+            subflows=bundle_subflows(ir, self.lookup),
+            index_correlation=self.search_attributes,
         )
 
     async def start(
@@ -200,4 +209,3 @@ class Service:
         if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
             return Unavailable(f"Temporal is not reachable: {err.message}", code="temporal_unavailable")
         return SwengineError(f"temporal: {err.message}", code="temporal_error")
-

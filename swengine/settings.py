@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from swengine.worker import DEFAULT_TASK_QUEUE
+from swengine.ir import DEFAULT_TASK_QUEUE
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TEMPORAL_PORT = 7233

@@ -17,8 +17,7 @@ from swengine.activities.emit import EventEmitter, Sink
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.rest import invoke_rest
 from swengine.interpreter.workflow import Interpreter
-
-DEFAULT_TASK_QUEUE = "swengine"
+from swengine.ir import DEFAULT_TASK_QUEUE
 
 PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml")
 """Deterministic modules handed to the sandbox as-is: re-importing them per run tripled the start cost."""
@@ -39,7 +38,9 @@ def load_activity_modules(names: Sequence[str]) -> list[Callable[..., Any]]:
         module = importlib.import_module(name)
         listed = getattr(module, "ACTIVITIES", None)
         if listed is None:
-            listed = [v for v in vars(module).values() if callable(v) and activity._Definition.from_callable(v)]
+            listed = [
+                v for v in vars(module).values() if callable(v) and activity._Definition.from_callable(v)
+            ]
         found.extend(listed)
     return found
 
@@ -66,8 +67,13 @@ def build_worker(
     """A worker running the interpreter; ``extra_activities`` (such as mocks) override same-named ones."""
     emitter = EventEmitter.from_environment(sinks)
     activities = _by_name(
-        [*builtin_activities.ACTIVITIES, emitter.emit, invoke_rest, *load_activity_modules(activity_modules),
-         *extra_activities]
+        [
+            *builtin_activities.ACTIVITIES,
+            emitter.emit,
+            invoke_rest,
+            *load_activity_modules(activity_modules),
+            *extra_activities,
+        ]
     )
     return Worker(
         client,

@@ -38,10 +38,16 @@ class _Guard(ActivityInboundInterceptor):
             result = await super().execute_activity(input)
         except Exception as err:
             markers = list(info.retry_policy.non_retryable_error_types or []) if info.retry_policy else []
-            if isinstance(err, ApplicationError) and err.non_retryable or not is_final(error_type(err), markers):
+            if (
+                isinstance(err, ApplicationError)
+                and err.non_retryable
+                or not is_final(error_type(err), markers)
+            ):
                 raise
             details = err.details if isinstance(err, ApplicationError) else ()
-            raise ApplicationError(str(err) or error_type(err), *details, type=error_type(err), non_retryable=True) from err
+            raise ApplicationError(
+                str(err) or error_type(err), *details, type=error_type(err), non_retryable=True
+            ) from err
         try:
             check_payload(result, f"the result of {info.activity_type}")
         except PayloadTooLarge as err:

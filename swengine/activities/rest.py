@@ -56,7 +56,11 @@ def build_request(
             query[name] = value
         elif where == "header":
             headers[name] = str(value)
-    request: dict[str, Any] = {"method": method.upper(), "url": urljoin(base, path.lstrip("/")), "params": query}
+    request: dict[str, Any] = {
+        "method": method.upper(),
+        "url": urljoin(base, path.lstrip("/")),
+        "params": query,
+    }
     request["headers"] = headers
     if remaining and method not in ("get", "delete", "head"):
         request["json"] = remaining
@@ -69,7 +73,9 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
     uri, _, operation_id = str(payload.get("operation", "")).partition("#")
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or parts.hostname not in allowed_hosts():
-        raise _refuse(f"function '{payload.get('function')}': {uri or 'operation'} is not an allowed REST host")
+        raise _refuse(
+            f"function '{payload.get('function')}': {uri or 'operation'} is not an allowed REST host"
+        )
     async with httpx.AsyncClient(timeout=30) as client:
         spec_response = await client.get(uri)
         spec_response.raise_for_status()
@@ -80,10 +86,13 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         if urlsplit(base).hostname not in allowed_hosts():
             raise _refuse(f"server {base} is not an allowed REST host")
         arguments = payload.get("arguments") or {}
-        response = await client.request(**build_request(base.rstrip("/") + "/", method, path, operation, arguments))
+        response = await client.request(
+            **build_request(base.rstrip("/") + "/", method, path, operation, arguments)
+        )
     if response.status_code >= 400:
         raise ApplicationError(
-            f"{method.upper()} {path} answered {response.status_code}", type=str(response.status_code),
+            f"{method.upper()} {path} answered {response.status_code}",
+            type=str(response.status_code),
             non_retryable=response.status_code < 500,
         )
     if not response.content:

@@ -25,14 +25,35 @@ WORKFLOW_SUFFIXES = (".yaml", ".yml", ".json")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="workflow definition (YAML or JSON)")
     parser.add_argument("--input", help="workflow input: JSON text or a file")
-    parser.add_argument("--mock", action="append", default=[], metavar="FUNCTION=JSON_OR_FILE",
-                        help="answer calls to FUNCTION with this value instead of running it")
-    parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
-                        help="importable Python module with activities for custom functions")
-    parser.add_argument("--subflow", action="append", default=[], type=Path, metavar="FILE",
-                        help="a workflow that subFlowRef may call (files beside FILE are searched too)")
-    parser.add_argument("--event", action="append", default=[], metavar="JSON_OR_FILE",
-                        help="CloudEvent to send to the instance, in order")
+    parser.add_argument(
+        "--mock",
+        action="append",
+        default=[],
+        metavar="FUNCTION=JSON_OR_FILE",
+        help="answer calls to FUNCTION with this value instead of running it",
+    )
+    parser.add_argument(
+        "--activities",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="importable Python module with activities for custom functions",
+    )
+    parser.add_argument(
+        "--subflow",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a workflow that subFlowRef may call (files beside FILE are searched too)",
+    )
+    parser.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        metavar="JSON_OR_FILE",
+        help="CloudEvent to send to the instance, in order",
+    )
 
 
 def _candidates(args: argparse.Namespace) -> list[Path]:
@@ -50,8 +71,9 @@ async def run_instance(args: argparse.Namespace) -> Any:
         service = Service(client, task_queue=task_queue, lookup=directory_lookup(_candidates(args)))
         request = service.request_for(ir, data)
         mocks = mock_activities(book, [ir, *request.subflows.values()])
-        async with build_worker(client, task_queue=task_queue, activity_modules=args.activities,
-                                extra_activities=mocks):
+        async with build_worker(
+            client, task_queue=task_queue, activity_modules=args.activities, extra_activities=mocks
+        ):
             started = await service.start(ir, data)
             print(f"started {started.instance_id}", file=sys.stderr)
             for event in events:

@@ -20,9 +20,16 @@ DEFAULT_ADDRESS = "127.0.0.1:7233"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task-queue", help="task queue to poll (default: SWENGINE_TASK_QUEUE or 'swengine')")
-    parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
-                        help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")
+    parser.add_argument(
+        "--task-queue", help="task queue to poll (default: SWENGINE_TASK_QUEUE or 'swengine')"
+    )
+    parser.add_argument(
+        "--activities",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)",
+    )
 
 
 async def serve_worker(args: argparse.Namespace) -> None:

@@ -157,7 +157,9 @@ def _resolve_input_schema(document: Document, root: Path | None, limits: Limits)
     A URI we cannot read is refused rather than ignored: input validation never silently turns off.
     """
     value = document.data.get("dataInputSchema")
-    holder: dict[str, Any] = {"schema": value} if isinstance(value, str) else value if isinstance(value, dict) else {}
+    holder: dict[str, Any] = (
+        {"schema": value} if isinstance(value, str) else value if isinstance(value, dict) else {}
+    )
     reference = holder.get("schema")
     if not isinstance(reference, str):
         return []

@@ -20,7 +20,9 @@ from swengine.ir import REST_ACTIVITY, WORKFLOW_NAME, Action, EventCall, Functio
 Extra = dict[str, Any] | None
 
 
-async def run_actions(actions: list[Action], mode: str, data: Any, ctx: RunContext, extra: Extra = None) -> Any:
+async def run_actions(
+    actions: list[Action], mode: str, data: Any, ctx: RunContext, extra: Extra = None
+) -> Any:
     """Run a state's actions; in parallel mode all calls see the same input and merge in document order."""
     if mode == "parallel" and len(actions) > 1:
         results = await asyncio.gather(*(call_action(action, data, ctx, extra) for action in actions))
@@ -62,7 +64,11 @@ async def _invoke_function(action: Action, action_input: Any, ctx: RunContext, e
     assert isinstance(call, FunctionCall)
     if call.expression is not None:
         return ctx.evaluate(call.expression, action_input, extra)
-    arguments = action_input if call.arguments_expr is None else ctx.evaluate(call.arguments_expr, action_input, extra)
+    arguments = (
+        action_input
+        if call.arguments_expr is None
+        else ctx.evaluate(call.arguments_expr, action_input, extra)
+    )
     payload: Any = arguments
     if call.activity == REST_ACTIVITY:
         payload = {"function": call.function, "operation": call.operation, "arguments": arguments}
@@ -71,7 +77,9 @@ async def _invoke_function(action: Action, action_input: Any, ctx: RunContext, e
     timeout = action_timeout(action)
     summary = call.function
     if call.invoke == "async":
-        workflow.start_activity(call.activity, payload, start_to_close_timeout=timeout, retry_policy=policy, summary=summary)
+        workflow.start_activity(
+            call.activity, payload, start_to_close_timeout=timeout, retry_policy=policy, summary=summary
+        )
         return None
     if call.local:
         return await workflow.execute_local_activity(
@@ -103,7 +111,9 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
         index_correlation=ctx.request.index_correlation,
     )
     child_id = ctx.next_child_id(workflow.info().workflow_id, call.workflow_id)
-    close = ParentClosePolicy.ABANDON if call.on_parent_complete == "continue" else ParentClosePolicy.TERMINATE
+    close = (
+        ParentClosePolicy.ABANDON if call.on_parent_complete == "continue" else ParentClosePolicy.TERMINATE
+    )
     # Indexed like a top-level instance, so the event router finds a child waiting for an event.
     index = search_index(child_ir) if ctx.request.index_correlation else None
     if call.invoke == "async":

@@ -50,7 +50,9 @@ class RunContext:
     def evaluate_bool(self, expr: str, data: Any, extra: dict[str, Any] | None = None) -> bool:
         return expressions.evaluate_bool(expr, data, self.variables(extra))
 
-    def merge_into(self, data: Any, to_state_data: str | None, value: Any, extra: dict[str, Any] | None = None) -> Any:
+    def merge_into(
+        self, data: Any, to_state_data: str | None, value: Any, extra: dict[str, Any] | None = None
+    ) -> Any:
         """Merge ``value`` into ``data`` at the place ``to_state_data`` designates (0.8 merging rules)."""
         path = None
         if to_state_data is not None:
@@ -64,7 +66,11 @@ class RunContext:
     def status(self, status: str) -> dict[str, Any]:
         return {
             "status": status,
-            "definition": {"id": self.ir.id, "version": self.ir.version, "content_hash": self.ir.content_hash},
+            "definition": {
+                "id": self.ir.id,
+                "version": self.ir.version,
+                "content_hash": self.ir.content_hash,
+            },
             "current_state": self.current_state,
             "data": self.data,
             "visited": list(self.visited),

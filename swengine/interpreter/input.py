@@ -15,10 +15,14 @@ def input_problems(ir: WorkflowIR, data: Any) -> list[str]:
     if ir.data_input_schema is None:
         return []
     validator = jsonschema.Draft202012Validator(ir.data_input_schema)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(data)
+    ]
 
 
 def check_input(ir: WorkflowIR, data: Any) -> None:
     problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
     if problems:
-        raise StateFailure("invalid_input", "workflow input does not match dataInputSchema: " + "; ".join(problems))
+        raise StateFailure(
+            "invalid_input", "workflow input does not match dataInputSchema: " + "; ".join(problems)
+        )

@@ -35,7 +35,9 @@ def retry_policy(action: Action) -> RetryPolicy:
     """
     strategy = action.retry
     if strategy is None:
-        return RetryPolicy(maximum_attempts=INFRASTRUCTURE_ATTEMPTS, non_retryable_error_types=[RETRY_NO_ERRORS])
+        return RetryPolicy(
+            maximum_attempts=INFRASTRUCTURE_ATTEMPTS, non_retryable_error_types=[RETRY_NO_ERRORS]
+        )
     if not action.auto_retries and action.retryable_errors is not None:
         non_retryable = [RETRY_ONLY_PREFIX + name for name in action.retryable_errors] or [RETRY_NO_ERRORS]
     else:

@@ -181,7 +181,9 @@ class Interpreter:
             key = f"{target.workflow_id}@{target.version}" if target.version else target.workflow_id
             ir = ctx.request.subflows.get(key) or ctx.request.subflows.get(target.workflow_id)  # type: ignore[assignment]
             if ir is None:
-                raise StateFailure("subflow_not_found", f"continueAs target '{target.workflow_id}' is not deployed")
+                raise StateFailure(
+                    "subflow_not_found", f"continueAs target '{target.workflow_id}' is not deployed"
+                )
         new_input = target.data if target.data_expr is None else ctx.evaluate(target.data_expr, data)
         if target.data is None and target.data_expr is None:
             new_input = data

@@ -33,7 +33,9 @@ async def execute_foreach(state: ForEachState, data: Any, ctx: RunContext) -> tu
     if collection is None:
         collection = []
     if not isinstance(collection, list):
-        raise StateFailure("invalid_collection", f"inputCollection gave {type(collection).__name__}, not an array")
+        raise StateFailure(
+            "invalid_collection", f"inputCollection gave {type(collection).__name__}, not an array"
+        )
     results: list[Any] = []
     if state.mode == "sequential":
         for item in collection:

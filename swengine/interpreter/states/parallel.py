@@ -25,7 +25,9 @@ async def execute_parallel(state: ParallelState, data: Any, ctx: RunContext) -> 
 
     A failing branch fails the state (spec "Parallel State Handling Exceptions"), cancelling the others.
     """
-    tasks = [asyncio.ensure_future(_run_branch(b, data, ctx, state.timeouts.branch_exec)) for b in state.branches]
+    tasks = [
+        asyncio.ensure_future(_run_branch(b, data, ctx, state.timeouts.branch_exec)) for b in state.branches
+    ]
     needed = len(tasks) if state.completion_type == "allOf" else max(1, min(state.num_completed, len(tasks)))
     done_count = 0
     try:

@@ -27,4 +27,6 @@ async def _switch_on_events(state: SwitchState, data: Any, ctx: RunContext) -> t
     except TimeoutError:
         return data, state.default
     condition = state.event_conditions[definitions.index(definition)]
-    return merge_event(condition.data_filter, event_payload(event, definition), data, ctx), condition.transition
+    return merge_event(
+        condition.data_filter, event_payload(event, definition), data, ctx
+    ), condition.transition

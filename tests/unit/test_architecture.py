@@ -1,0 +1,78 @@
+"""The layering rule of DESIGN.md: imports point down only, and workflow code imports only the pure core."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "swengine"
+
+LAYERS: dict[str, int] = {
+    # pure core
+    "errors": 0, "ir": 0, "durations": 0, "limits": 1,
+    "jq_syntax": 1, "jq_evaluator": 1, "jq_pool": 2, "jq_cost": 2, "expressions": 3,
+    # documents
+    "dsl": 4, "compiler": 4,
+    # workflow code, then what runs beside it
+    "interpreter": 5, "mocks": 6, "graph": 6, "activities": 6, "events": 6,
+    # assembling and running
+    "definitions": 7, "devserver": 7, "settings": 7, "graph_render": 7,
+    "worker": 8, "store": 8, "connection": 8, "crossfile": 8, "reporting": 9,
+    "service": 9, "router": 10, "schedules": 10, "deployment": 11, "testing": 11,
+    # edges
+    "api": 12, "commands": 13, "cli": 14,
+}  # fmt: skip
+
+WORKFLOW_ALLOWED = {"errors", "ir", "durations", "limits", "expressions", "interpreter", "jq_syntax", "jq_cost",
+                    "jq_pool", "jq_evaluator"}  # fmt: skip
+
+
+def _module_name(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def _swengine_imports(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "swengine" and len(parts) > 1:
+                found.append((parts[1], node.lineno))
+    return found
+
+
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" or p.parent != PACKAGE)
+
+
+def test_every_module_has_a_layer():
+    assert {_module_name(p) for p in SOURCES} <= set(LAYERS)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_down(path: Path):
+    own = _module_name(path)
+    upward = [
+        f"line {line}: swengine.{target} (layer {LAYERS[target]})"
+        for target, line in _swengine_imports(path)
+        if target != own and LAYERS.get(target, 99) >= LAYERS[own]
+    ]
+    assert not upward, f"{path.name} (layer {LAYERS[own]}) imports upward or sideways: {upward}"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "interpreter").rglob("*.py")), ids=lambda p: p.name)
+def test_workflow_code_imports_only_the_pure_core(path: Path):
+    stray = [name for name, _ in _swengine_imports(path) if name not in WORKFLOW_ALLOWED]
+    assert not stray, f"{path.name} imports {stray}: workflow code must stay deterministic and sandbox-safe"
+
+
+def test_dsl_never_imports_temporal():
+    for path in (PACKAGE / "dsl").rglob("*.py"):
+        assert "temporalio" not in path.read_text(encoding="utf-8"), path.name
