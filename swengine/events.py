@@ -118,7 +118,10 @@ def _strict_json_loads(text: str | bytes) -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
 
-    return json.loads(text, parse_constant=refuse)
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except RecursionError:  # a body of 100 000 '[' would otherwise answer 500
+        raise ValueError("it nests too deeply") from None
 
 
 def _check_json(value: Any, what: str) -> None:
