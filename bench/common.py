@@ -471,12 +471,19 @@ def write_results(name: str, results: Any, *, started: float, options: dict[str,
     return path
 
 
-def arguments(description: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
+def arguments(
+    description: str, argv: Sequence[str] | None = None, *, extra: Sequence[tuple[str, str]] = ()
+) -> argparse.Namespace:
+    """``--quick``, ``--no-rerun`` and the script's own flags (``extra``: name and help of boolean flags)."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--quick", action="store_true", help="fewer runs: a rough figure in a fraction of the time"
     )
     parser.add_argument("--no-rerun", action="store_true", help="do not re-run a figure that was noisy")
+    for flag, text in extra:
+        parser.add_argument(flag, action="store_true", help=text)
     return parser.parse_args(argv)
 
 
@@ -490,14 +497,25 @@ class WorkerProcess:
     With ``pyspy`` (a path), the worker runs under ``py-spy record`` writing collapsed stacks there.
     """
 
-    def __init__(self, address: str, namespace: str, prefix: str, *, pyspy: Path | None = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        namespace: str,
+        prefix: str,
+        *,
+        pyspy: Path | None = None,
+        experiments: Sequence[str] = (),
+    ) -> None:
         self.address, self.namespace, self.prefix, self.pyspy = address, namespace, prefix, pyspy
+        self.experiments = list(experiments)
         self.process: subprocess.Popen[bytes] | None = None
         self.pid: int | None = None
 
     async def start(self) -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "worker", "--address", self.address,
                    "--namespace", self.namespace, "--prefix", self.prefix]  # fmt: skip
+        for experiment in self.experiments:
+            command += ["--experiment", experiment]
         if self.pyspy is not None:
             spy = Path(sys.executable).parent / "py-spy"
             command = [str(spy), "record", "--threads", "--rate", "250", "--format", "raw",
@@ -527,6 +545,33 @@ class WorkerProcess:
             process.stdout.close()
 
 
+EXPERIMENTS = {
+    "cached-hints": "the SDK's payload decoder with typing.get_type_hints memoised (a stand-in for a fast IR decoder)",
+    "no-sandbox": "our interpreter on UnsandboxedWorkflowRunner (the hand-written workflows stay sandboxed)",
+}
+"""What-if changes the worker process can apply to itself at start (monkeypatches in the benchmark process
+only, never in swengine/): they price a suggested change before anyone makes it."""
+
+
+def _apply_experiments(names: Sequence[str]) -> None:
+    import functools
+    import typing
+
+    for name in names:
+        if name == "cached-hints":
+            import temporalio.converter._payload_converter as payload_converter
+
+            payload_converter.get_type_hints = functools.lru_cache(maxsize=None)(typing.get_type_hints)  # type: ignore[assignment]
+        elif name == "no-sandbox":
+            from temporalio.worker import UnsandboxedWorkflowRunner
+
+            import swengine.worker as engine_worker
+
+            engine_worker.sandbox_runner = lambda: UnsandboxedWorkflowRunner()  # type: ignore[assignment,return-value]
+        else:
+            raise SystemExit(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+
+
 async def _serve(options: argparse.Namespace) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -537,6 +582,7 @@ async def _serve(options: argparse.Namespace) -> None:
     from swengine import expressions
     from swengine.worker import build_worker
 
+    _apply_experiments(options.experiment)
     client = await Client.connect(options.address, namespace=options.namespace)
     ours = build_worker(client, task_queue=f"{options.prefix}-ours", extra_activities=handwritten.ACTIVITIES)
     hand = Worker(
@@ -559,6 +605,7 @@ def worker_main(argv: Sequence[str]) -> None:
     parser.add_argument("--address", required=True)
     parser.add_argument("--namespace", default="default")
     parser.add_argument("--prefix", required=True)
+    parser.add_argument("--experiment", action="append", default=[], choices=sorted(EXPERIMENTS))
     asyncio.run(_serve(parser.parse_args(argv)))
 
 
@@ -590,10 +637,13 @@ class Bench:
         worker = cpu_seconds(self.worker.pid) if self.worker.pid else 0.0
         return worker, cpu_seconds(self.server_pid) if self.server_pid else 0.0
 
-    async def spawn_worker(self, *, pyspy: Path | None = None) -> WorkerProcess:
+    async def spawn_worker(
+        self, *, pyspy: Path | None = None, experiments: Sequence[str] = ()
+    ) -> WorkerProcess:
         """Another worker process on fresh task queues (for figures that need a pristine worker)."""
+        prefix = f"bench-{uuid.uuid4().hex[:8]}"
         worker = WorkerProcess(
-            self.address, self.client.namespace, f"bench-{uuid.uuid4().hex[:8]}", pyspy=pyspy
+            self.address, self.client.namespace, prefix, pyspy=pyspy, experiments=experiments
         )
         await worker.start()
         return worker

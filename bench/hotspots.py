@@ -12,7 +12,8 @@ Run: ``.venv/bin/python bench/hotspots.py [--quick]``. Three parts:
 3. Micro costs of the pieces an instance uses per run, per state and per action (IR decode, ``Service``
    request building, expression evaluation, merging, payload checks, retry policies).
 
-Prints tables and writes ``bench/hotspots.json`` (and ``bench/hotspots-<name>.pstats`` for a closer look).
+Prints tables and writes ``bench/hotspots.json`` (and, for a closer look with ``python -m pstats``,
+``<tmp>/swengine-hotspots-<name>.pstats``).
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ import cProfile
 import functools
 import pstats
 import statistics
+import tempfile
 import time
 import typing
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from common import (
-    BENCH,
     SEQUENCE_INPUT,
     TRANSFORMS_INPUT,
     Bench,
@@ -39,6 +41,7 @@ from common import (
     compile_document,
     sequence_document,
     table,
+    tick_event,
     transforms_document,
     write_results,
 )
@@ -79,7 +82,39 @@ async def histories(bench: Bench) -> dict[str, Any]:
     found["hand_transforms"] = await _hand_history(bench, "bench.HandTransforms", [TRANSFORMS_INPUT])
     found["ours_1_state"] = await _ours_history(bench, compile_document(ONE_STATE), TRANSFORMS_INPUT)
     found["hand_floor"] = await _hand_history(bench, "bench.HandFloor", [TRANSFORMS_INPUT])
+    found["ours_ticks"] = await _ticks_history(bench, "ours")
+    found["hand_ticks"] = await _ticks_history(bench, "hand")
     return found
+
+
+TICKS = 300
+"""Events sent (as signals, 8 in flight) into one instance for the event-loop histories."""
+
+
+async def _ticks_history(bench: Bench, side: str) -> Any:
+    """One instance consuming ``TICKS`` events one by one: the ticks document, or the hand-written waiter."""
+    from events import api_document
+
+    run = uuid.uuid4().hex[:8]
+    if side == "ours":
+        started = await bench.ours.start(compile_document(api_document()), {"count": 0, "target": TICKS})
+        handle = bench.client.get_workflow_handle(started.instance_id)
+    else:
+        handle = await bench.client.start_workflow(
+            "bench.HandWaiter",
+            args=[{"count": 0, "target": TICKS}],
+            id=f"hand-ticks-{run}",
+            task_queue=bench.hand_queue,
+        )
+    gate = asyncio.Semaphore(8)
+
+    async def send(index: int) -> None:
+        async with gate:
+            await handle.signal("event", tick_event(index, run))
+
+    await asyncio.gather(*(send(i) for i in range(TICKS)))
+    await handle.result()
+    return await handle.fetch_history()
 
 
 async def _ours_history(bench: Bench, ir: Any, data: Any) -> Any:
@@ -153,14 +188,15 @@ async def replay_costs(found: dict[str, Any], count: int) -> list[dict[str, Any]
     rows = []
     for name, history in found.items():
         side = "ours" if name.startswith("ours") else "hand"
+        repeats = max(3, count // 10) if name.endswith("ticks") else count
         await _replay_many(replayer(side), history, 3)  # warm: imports, sandbox module cache
         row: dict[str, Any] = {"history": name, "events": len(history.events)}
-        row["sandbox_ms"] = await _replay_many(replayer(side), history, count) * 1000
-        row["no_sandbox_ms"] = await _replay_many(replayer(side, "none"), history, count) * 1000
+        row["sandbox_ms"] = await _replay_many(replayer(side), history, repeats) * 1000
+        row["no_sandbox_ms"] = await _replay_many(replayer(side, "none"), history, repeats) * 1000
         with cached_type_hints():
-            row["cached_hints_ms"] = await _replay_many(replayer(side), history, count) * 1000
+            row["cached_hints_ms"] = await _replay_many(replayer(side), history, repeats) * 1000
             row["no_sandbox_cached_hints_ms"] = (
-                await _replay_many(replayer(side, "none"), history, count) * 1000
+                await _replay_many(replayer(side, "none"), history, repeats) * 1000
             )
         rows.append(row)
         print(f"  replay {name}: {row['sandbox_ms']:.2f} ms CPU per instance")
@@ -176,7 +212,7 @@ async def profiled(found: dict[str, Any], name: str, count: int) -> dict[str, An
     profile.enable()
     await _replay_many(replay, found[name], count)
     profile.disable()
-    path = BENCH / f"hotspots-{name}.pstats"
+    path = Path(tempfile.gettempdir()) / f"swengine-hotspots-{name}.pstats"  # bench/ keeps only the JSON
     profile.dump_stats(path)
     stats = pstats.Stats(profile)
     total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
@@ -278,6 +314,21 @@ def micro_costs() -> list[dict[str, Any]]:
                      "us": per_call_us(lambda: check_payload(TRANSFORMS_INPUT, "data"))})  # fmt: skip
     rows.append({"what": "evaluate '.count + 1' (transforms data)", "per": "expression",
                  "us": per_call_us(lambda: expressions.evaluate(".count + 1", TRANSFORMS_INPUT))})  # fmt: skip
+    subtotal = "[.order.items[] | .price * .qty] | add"
+    where = (
+        "in-process"
+        if expressions._analyse(subtotal).bound is not None
+        else "evaluator pool: no static bound"
+    )
+    rows.append({"what": f"evaluate {subtotal!r} ({where})", "per": "expression",
+                 "us": per_call_us(lambda: expressions.evaluate(subtotal, TRANSFORMS_INPUT))})  # fmt: skip
+    big = {"value": "x", "blob": [{"k": i, "text": "y" * 80} for i in range(1000)]}  # about 100 KiB
+    rows.append({"what": "evaluate_path '.step0' + merge_at, 100 KiB state data", "per": "action",
+                 "us": per_call_us(lambda: expressions.merge_at(
+                     big, expressions.evaluate_path(".step0", big, {"CONST": {}}), {"step": 0}))})  # fmt: skip
+    if check_payload is not None:
+        rows.append({"what": "check_payload, 100 KiB state data", "per": "state",
+                     "us": per_call_us(lambda: check_payload(big, "data"))})  # fmt: skip
     return rows
 
 

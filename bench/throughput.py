@@ -72,7 +72,7 @@ async def burst(bench: Bench, side: str, ir: Any, count: int) -> dict[str, Any]:
 async def main() -> None:
     options = arguments(__doc__ or "")
     count = 100 if options.quick else 500
-    pairs = 1 if options.quick else 2
+    pairs = 1 if options.quick else 3
     started = time.time()
     ir = compile_document(sequence_document(K))
     async with bench_environment() as bench:

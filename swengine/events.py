@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote
 from swengine.errors import EventError
 from swengine.interpreter.inbox import dedupe_key, event_attribute
 from swengine.ir import EventDef
+from swengine.limits import check_incoming
 
 SPEC_VERSION = "1.0"
 REQUIRED = ("specversion", "id", "source", "type")
@@ -173,6 +174,7 @@ def parse_event(obj: Any) -> dict[str, Any]:
         if name not in DATA_MEMBERS:
             ATTRIBUTE_CHECKS.get(name, _check_extension)(name, value)
     _decode_data(event)
+    check_incoming(event.get("data", event.get("data_base64")), f"the data of CloudEvent '{event['id']}'")
     return event
 
 

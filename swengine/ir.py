@@ -407,3 +407,5 @@ class RunRequest:
     parent_id: str | None = None
     index_correlation: bool = False
     """Upsert learned correlation keys as the ``SwCorrelation`` search attribute (when it is registered)."""
+    deadline: str | None = None
+    """When ``workflowExecTimeout`` expires (ISO 8601), carried over continue-as-new so it never restarts."""

@@ -30,3 +30,38 @@ def check_payload(value: Any, what: str, limit: int | None = None) -> None:
     size = payload_size(value)
     if size > limit:
         raise PayloadTooLarge(f"{what} is {size} bytes of JSON, over the limit of {limit}")
+
+
+MAX_DEPTH = 100
+"""Deepest nesting of objects and arrays accepted in workflow input and event data from outside. Deeper data
+overflows the recursive code it meets (data merging inside the workflow, JSON responses), and an instance
+would then retry its workflow task forever instead of failing."""
+
+
+class NestingTooDeep(SwengineError):
+    code = "nesting_too_deep"
+    http_status = 400
+
+
+def json_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in ``value`` (a scalar is 0), measured without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def check_incoming(value: Any, what: str) -> None:
+    """Data entering from outside (workflow input, event data): within the nesting and size limits."""
+    if json_depth(value) > MAX_DEPTH:
+        raise NestingTooDeep(f"{what} nests objects and arrays deeper than {MAX_DEPTH} levels")
+    check_payload(value, what)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.activities.emit import Sink
@@ -110,6 +112,8 @@ class EventRouter:
         self.definitions = definitions
         """The latest deployed definitions, asked again for every event."""
         self._signals = asyncio.Semaphore(concurrency)
+        self._starting: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        """Instance ids an event is being started or delivered to, with how many deliveries wait."""
 
     async def route(self, event: dict[str, Any]) -> RouteResult:
         """Start and signal, reaching each instance at most once; an instance started here is not signalled too."""
@@ -153,16 +157,41 @@ class EventRouter:
     ) -> str | None:
         """Signal-with-start; "started" or "delivered", or None when a closed instance already took this event.
 
-        Two routers starting the same id at once both say "started"; Temporal still runs one instance.
+        A running instance is signalled, never signal-with-started: if it closes in between, a start would
+        begin a second run that consumes the same event again. Within this router one delivery per id runs at
+        a time, so a duplicate sees what the first one did; an id made from the event's source + id is never
+        reused, so a duplicate routed elsewhere cannot start a second run either.
         """
-        status = await self._status(instance_id)
-        if status is not None and status != WorkflowExecutionStatus.RUNNING:
-            # An id made from source + id belongs to this very event; a correlated id may start a new
-            # session, unless the closed one is where this event already went.
-            if not correlated or await self._received(instance_id, dedupe_key(event)):
+        async with self._one_at_a_time(instance_id):
+            status = await self._status(instance_id)
+            if status == WorkflowExecutionStatus.RUNNING:
+                if await self._signal(instance_id, event):
+                    return "delivered"
+                status = await self._status(instance_id)  # it closed since it was described
+            if status is not None:
+                # An id made from source + id belongs to this very event; a correlated id may start a new
+                # session, unless the closed one is where this event already went.
+                if not correlated or await self._received(instance_id, dedupe_key(event)):
+                    return None
+            try:
+                await self.service.start(ir, {}, instance_id=instance_id, reuse_existing=True,
+                                         first_event=event, reuse_closed_id=correlated)  # fmt: skip
+            except WorkflowAlreadyStartedError:  # closed meanwhile, after consuming this very event
                 return None
-        await self.service.start(ir, {}, instance_id=instance_id, reuse_existing=True, first_event=event)
-        return "delivered" if status == WorkflowExecutionStatus.RUNNING else "started"
+            return "started"
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, instance_id: str) -> AsyncIterator[None]:
+        entry = self._starting.setdefault(instance_id, (asyncio.Lock(), [0]))
+        lock, users = entry
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._starting[instance_id]
 
     async def _status(self, instance_id: str) -> WorkflowExecutionStatus | None:
         try:

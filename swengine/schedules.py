@@ -24,6 +24,7 @@ from swengine.durations import parse_duration
 from swengine.errors import InputError
 from swengine.interpreter.events import search_index
 from swengine.ir import WORKFLOW_NAME, WorkflowIR
+from swengine.ir_codec import encode
 from swengine.service import Service
 
 
@@ -59,7 +60,7 @@ def schedule_for(service: Service, ir: WorkflowIR) -> Schedule | None:
             end_at = datetime.fromisoformat(ir.schedule.cron_valid_until.replace("Z", "+00:00"))
     action = ScheduleActionStartWorkflow(
         WORKFLOW_NAME,
-        service.request_for(ir, {}),
+        encode(service.request_for(ir, {})),
         id=f"{ir.id}-scheduled",
         task_queue=service.task_queue,
         typed_search_attributes=search_index(ir)

@@ -31,6 +31,8 @@ from swengine.ir import (
     RunRequest,
     WorkflowIR,
 )
+from swengine.ir_codec import encode
+from swengine.limits import check_incoming
 
 STATUS_NAMES = {
     WorkflowExecutionStatus.RUNNING: "running",
@@ -102,6 +104,7 @@ class Service:
     def request_for(self, ir: WorkflowIR, data: Any) -> RunRequest:
         """Check the input against ``dataInputSchema`` now (a clear 4xx) and bundle the subflows."""
         data = {} if data is None else data
+        check_incoming(data, "the workflow input")
         problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
         if problems:
             raise InputError(
@@ -122,16 +125,20 @@ class Service:
         instance_id: str | None = None,
         reuse_existing: bool = False,
         first_event: dict[str, Any] | None = None,
+        reuse_closed_id: bool = True,
     ) -> Started:
         """Start an instance; with ``reuse_existing`` a running instance of that id is returned, not duplicated.
 
-        ``first_event`` starts it with a CloudEvent already delivered (signal-with-start).
+        ``first_event`` starts it with a CloudEvent already delivered (signal-with-start). Without
+        ``reuse_closed_id`` an id whose instance has closed is refused (``WorkflowAlreadyStartedError``).
         """
         request = self.request_for(ir, data)
         options: dict[str, Any] = {
             "id": instance_id or f"{ir.id}-{uuid.uuid4()}",
             "task_queue": self.task_queue,
-            "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE
+            if reuse_closed_id
+            else WorkflowIDReusePolicy.REJECT_DUPLICATE,
         }
         if reuse_existing:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
@@ -140,7 +147,7 @@ class Service:
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]
-        handle = await self.client.start_workflow(WORKFLOW_NAME, request, **options)
+        handle = await self.client.start_workflow(WORKFLOW_NAME, encode(request), **options)
         return Started(instance_id=handle.id, run_id=handle.result_run_id)
 
     async def run(self, ir: WorkflowIR, data: Any = None, *, instance_id: str | None = None) -> Any:

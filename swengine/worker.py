@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import builtin_activities
@@ -23,8 +24,20 @@ PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "a
 """Deterministic modules handed to the sandbox as-is: re-importing them per run tripled the start cost."""
 
 
+def workflow_runner() -> WorkflowRunner:
+    """How the interpreter runs: unsandboxed by default, sandboxed with ``SWENGINE_SANDBOX=1``.
+
+    No user code runs inside the workflow (user code runs in activities, jq in the guarded evaluator), and
+    our deterministic modules would be passed through the sandbox anyway; it cost a third of the worker's
+    CPU per instance (see BENCHMARKS.md). The layering and replay tests keep the interpreter deterministic.
+    """
+    if os.environ.get("SWENGINE_SANDBOX", "").lower() in ("1", "true", "yes"):
+        return sandbox_runner()
+    return UnsandboxedWorkflowRunner()
+
+
 def sandbox_runner() -> SandboxedWorkflowRunner:
-    """The workflow sandbox with our deterministic modules passed through (also used by the replayer)."""
+    """The workflow sandbox with our deterministic modules passed through (replay tests run under both)."""
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
     )
@@ -82,6 +95,6 @@ def build_worker(
         activities=list(activities.values()),
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
-        workflow_runner=sandbox_runner(),
+        workflow_runner=workflow_runner(),
         interceptors=[ActivityGuard()],
     )

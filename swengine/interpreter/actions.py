@@ -16,6 +16,7 @@ from swengine.interpreter.failures import StateFailure
 from swengine.interpreter.inbox import event_payload
 from swengine.interpreter.retries import action_timeout, retry_policy
 from swengine.ir import REST_ACTIVITY, WORKFLOW_NAME, Action, EventCall, FunctionCall, RunRequest, SubflowCall
+from swengine.ir_codec import encode
 
 Extra = dict[str, Any] | None
 
@@ -103,12 +104,14 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
     call = action.call
     assert isinstance(call, SubflowCall)
     child_ir = _subflow_definition(call, ctx)
-    request = RunRequest(
-        ir=child_ir,
-        input=action_input,
-        subflows=ctx.request.subflows,
-        parent_id=workflow.info().workflow_id,
-        index_correlation=ctx.request.index_correlation,
+    request = encode(
+        RunRequest(
+            ir=child_ir,
+            input=action_input,
+            subflows=ctx.request.subflows,
+            parent_id=workflow.info().workflow_id,
+            index_correlation=ctx.request.index_correlation,
+        )
     )
     child_id = ctx.next_child_id(workflow.info().workflow_id, call.workflow_id)
     close = (

@@ -57,6 +57,8 @@ def to_state_failure(err: BaseException) -> StateFailure | None:
         return _from_failure(err)
     if isinstance(err, TimeoutError):
         return StateFailure("timeout", "state execution timed out")
+    if isinstance(err, RecursionError):  # unhandled, it would fail the workflow task again and again
+        return StateFailure("nesting_too_deep", "the data nests too deeply to process")
     return None
 
 

@@ -8,9 +8,11 @@ transition. Failures go to the first matching ``onErrors`` handler or fail the i
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from swengine.durations import parse_duration
@@ -36,6 +38,7 @@ from swengine.ir import (
     State,
     Transition,
 )
+from swengine.ir_codec import decode_run_request, encode
 from swengine.limits import check_payload
 
 STATES_PER_RUN = 1000
@@ -54,6 +57,7 @@ class Interpreter:
         self._inbox = Inbox()
         self._ctx: RunContext | None = None
         self._status = "running"
+        self._deadline: datetime | None = None
 
     @workflow.signal(name=EVENT_SIGNAL)
     def on_event(self, event: dict[str, Any]) -> None:
@@ -67,7 +71,8 @@ class Interpreter:
         return self._ctx.status(self._status)
 
     @workflow.run
-    async def run(self, request: RunRequest) -> Any:
+    async def run(self, raw: RawValue) -> Any:
+        request = decode_run_request(workflow.payload_converter().from_payload(raw.payload))
         # Events carried over a continue-as-new come first; signals that arrived with the start follow,
         # deduplicated against everything the previous run had already received.
         early = self._inbox
@@ -96,13 +101,18 @@ class Interpreter:
         """``workflowExecTimeout``: on expiry stop the current path and run ``runBefore`` (if any) instead."""
         if ctx.ir.workflow_exec_timeout is None:
             return await self._walk_kept_active(ctx, name, data)
-        seconds = parse_duration(ctx.ir.workflow_exec_timeout).total_seconds()
+        if ctx.request.deadline is None:
+            self._deadline = workflow.now() + parse_duration(ctx.ir.workflow_exec_timeout)
+        else:  # a continued run: the instance's deadline, not a fresh one
+            self._deadline = datetime.fromisoformat(ctx.request.deadline)
+        seconds = max(0.0, (self._deadline - workflow.now()).total_seconds())
         try:
             return await asyncio.wait_for(self._walk_kept_active(ctx, name, data), seconds)
         except TimeoutError:
             if ctx.ir.run_before_timeout is None:
                 message = f"workflowExecTimeout of {ctx.ir.workflow_exec_timeout} reached"
                 raise StateFailure("workflow_timeout", message) from None
+            self._deadline = None  # passed: a continued run of runBefore must not inherit it
             data, _ = await self._walk(ctx, ctx.ir.run_before_timeout, ctx.data)
             return data
 
@@ -192,14 +202,16 @@ class Interpreter:
         # definition is indexed as itself.
         index = search_index(ir) if ctx.request.index_correlation and ir is not ctx.ir else None
         workflow.continue_as_new(
-            RunRequest(
-                ir=ir,
-                input=new_input,
-                subflows=ctx.request.subflows,
-                events=self._inbox.pending(),
-                seen_event_keys=self._inbox.seen()[-10000:],
-                parent_id=ctx.request.parent_id,
-                index_correlation=ctx.request.index_correlation,
+            encode(
+                RunRequest(
+                    ir=ir,
+                    input=new_input,
+                    subflows=ctx.request.subflows,
+                    events=self._inbox.pending(),
+                    seen_event_keys=self._inbox.seen()[-10000:],
+                    parent_id=ctx.request.parent_id,
+                    index_correlation=ctx.request.index_correlation,
+                )
             ),
             run_timeout=timeout,
             search_attributes=index,
@@ -208,16 +220,19 @@ class Interpreter:
     def _continue_as_same(self, ctx: RunContext, next_state: str, data: Any) -> None:
         """History is getting long: carry on in a fresh execution from ``next_state``, losing nothing."""
         workflow.continue_as_new(
-            RunRequest(
-                ir=ctx.ir,
-                input=data,
-                subflows=ctx.request.subflows,
-                start_state=next_state,
-                visited=ctx.visited[-1000:],
-                events=self._inbox.pending(),
-                seen_event_keys=self._inbox.seen()[-10000:],
-                parent_id=ctx.request.parent_id,
-                index_correlation=ctx.request.index_correlation,
+            encode(
+                RunRequest(
+                    ir=ctx.ir,
+                    input=data,
+                    subflows=ctx.request.subflows,
+                    start_state=next_state,
+                    visited=ctx.visited[-1000:],
+                    events=self._inbox.pending(),
+                    seen_event_keys=self._inbox.seen()[-10000:],
+                    parent_id=ctx.request.parent_id,
+                    index_correlation=ctx.request.index_correlation,
+                    deadline=self._deadline.isoformat() if self._deadline else None,
+                )
             )
         )
 

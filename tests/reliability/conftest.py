@@ -22,6 +22,8 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
 from swengine.devserver import FAST_FLAGS, search_attribute_flags, temporal_cli
+from tests.api.conftest import make_api  # noqa: F401 - the in-process API over the session dev server
+from tests.integration.conftest import client, temporal_env  # noqa: F401 - the session dev server
 
 REPO = Path(__file__).resolve().parents[2]
 READY_SECONDS = 60.0
@@ -172,7 +174,9 @@ class DevServer(Process):
 
 def worker_process(workdir: Path, address: str, task_queue: str, markers: Path) -> Process:
     """``swengine worker --activities tests.reliability.slow_activities`` against ``address``."""
-    args = swengine_command("worker", "--task-queue", task_queue, "--activities", "tests.reliability.slow_activities")
+    args = swengine_command(
+        "worker", "--task-queue", task_queue, "--activities", "tests.reliability.slow_activities"
+    )
     env = clean_env(TEMPORAL_ADDRESS=address, RELIABILITY_MARKERS=str(markers))
     return Process("worker", args, workdir, env)
 

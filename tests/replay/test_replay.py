@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from swengine.interpreter.workflow import Interpreter
 from swengine.worker import sandbox_runner
@@ -20,9 +20,13 @@ def test_every_scenario_has_a_recorded_history():
     assert {s.name for s in SCENARIOS} <= recorded
 
 
+RUNNERS = {"unsandboxed": UnsandboxedWorkflowRunner, "sandboxed": sandbox_runner}
+
+
+@pytest.mark.parametrize("runner", sorted(RUNNERS))
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
-async def test_history_replays(path: Path):
+async def test_history_replays(path: Path, runner: str):
     history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[Interpreter], workflow_runner=sandbox_runner())
+    replayer = Replayer(workflows=[Interpreter], workflow_runner=RUNNERS[runner]())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.stem} no longer replays: {result.replay_failure}"

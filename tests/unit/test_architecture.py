@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "swengine"
 
 LAYERS: dict[str, int] = {
     # pure core
-    "errors": 0, "ir": 0, "durations": 0, "limits": 1,
+    "errors": 0, "ir": 0, "durations": 0, "ir_codec": 1, "limits": 1,
     "jq_syntax": 1, "jq_evaluator": 1, "jq_pool": 2, "jq_cost": 2, "expressions": 3,
     # documents
     "dsl": 4, "compiler": 4,
@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "api": 12, "commands": 13, "cli": 14,
 }  # fmt: skip
 
-WORKFLOW_ALLOWED = {"errors", "ir", "durations", "limits", "expressions", "interpreter", "jq_syntax", "jq_cost",
+WORKFLOW_ALLOWED = {"errors", "ir", "ir_codec", "durations", "limits", "expressions", "interpreter", "jq_syntax", "jq_cost",
                     "jq_pool", "jq_evaluator"}  # fmt: skip
 
 

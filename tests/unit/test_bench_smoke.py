@@ -19,6 +19,8 @@ MODULES = [
     "memory",
     "events",
     "hotspots",
+    "whatif",
+    "run_all",
 ]
 
 
