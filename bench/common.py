@@ -178,6 +178,18 @@ states:
 """
 
 
+def start_argument(request: Any) -> Any:
+    """What a start sends as the interpreter's argument: the engine's own encoding when it has one (default-free
+    JSON since edff7d4), else the dataclass for the SDK's converter."""
+    try:
+        from swengine.ir_codec import encode
+    except ImportError:
+        from temporalio.converter import DataConverter
+
+        return json.loads(DataConverter.default.payload_converter.to_payloads([request])[0].data)
+    return encode(request)
+
+
 def compile_document(text: str, source: str = "<bench>") -> Any:
     from swengine.definitions import compile_text
 
@@ -306,6 +318,7 @@ def machine_info() -> dict[str, Any]:
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "engine_uncommitted_changes": bool(dirty),
         "engine_sources_sha256": ENGINE_AT_START,
+        "swengine_sandbox_env": os.environ.get("SWENGINE_SANDBOX"),
         "engine_changed_during_run": engine_fingerprint() != ENGINE_AT_START,
     }
 
@@ -546,28 +559,19 @@ class WorkerProcess:
 
 
 EXPERIMENTS = {
-    "cached-hints": "the SDK's payload decoder with typing.get_type_hints memoised (a stand-in for a fast IR decoder)",
-    "no-sandbox": "our interpreter on UnsandboxedWorkflowRunner (the hand-written workflows stay sandboxed)",
+    "sandbox": "our interpreter in the workflow sandbox (SWENGINE_SANDBOX=1; the default until edff7d4)",
+    "no-sandbox": "our interpreter unsandboxed (SWENGINE_SANDBOX=0; the default since edff7d4)",
 }
-"""What-if changes the worker process can apply to itself at start (monkeypatches in the benchmark process
-only, never in swengine/): they price a suggested change before anyone makes it."""
+"""Configurations a worker process can apply to itself at start (in the benchmark process only, never in
+swengine/), to price a change against the same server in the same run."""
 
 
 def _apply_experiments(names: Sequence[str]) -> None:
-    import functools
-    import typing
-
     for name in names:
-        if name == "cached-hints":
-            import temporalio.converter._payload_converter as payload_converter
-
-            payload_converter.get_type_hints = functools.lru_cache(maxsize=None)(typing.get_type_hints)  # type: ignore[assignment]
+        if name == "sandbox":
+            os.environ["SWENGINE_SANDBOX"] = "1"
         elif name == "no-sandbox":
-            from temporalio.worker import UnsandboxedWorkflowRunner
-
-            import swengine.worker as engine_worker
-
-            engine_worker.sandbox_runner = lambda: UnsandboxedWorkflowRunner()  # type: ignore[assignment,return-value]
+            os.environ["SWENGINE_SANDBOX"] = "0"
         else:
             raise SystemExit(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
 

@@ -3,12 +3,11 @@
 Run: ``.venv/bin/python bench/hotspots.py [--quick]``. Three parts:
 
 1. Histories: on a dev server, runs the benchmark workflows once per side (K = 1, 5, 20 sequences, the
-   20-state transforms chain and the floors) and fetches their histories.
+   20-state transforms chain, the floors, and 300 events into one instance) and fetches their histories.
 2. Replay: replays each history many times in this process with Temporal's ``Replayer`` (activations inline,
    so nothing but the worker-side work is timed: decoding the input, the sandbox, the workflow code, the
-   commands). That is the worker CPU one instance costs, without the server. Variants attribute it:
-   our worker's sandbox vs no sandbox, and the SDK's decoder with its type-hint lookups cached (what a
-   faster ``RunRequest`` decoder would save). Then cProfile of our replays, top functions.
+   commands). That is the worker CPU one instance costs, without the server: as shipped, sandboxed and
+   unsandboxed. Then cProfile of the replays, top functions.
 3. Micro costs of the pieces an instance uses per run, per state and per action (IR decode, ``Service``
    request building, expression evaluation, merging, payload checks, retry policies).
 
@@ -20,15 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import functools
+import json
 import pstats
 import statistics
 import tempfile
 import time
-import typing
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +45,8 @@ from common import (
 from transforms import ONE_STATE
 
 WATCHED = {
-    "IR decode (SDK value_to_type)": ("temporalio/converter/_payload_converter.py", "value_to_type"),
+    "IR decode (swengine ir_codec)": ("swengine/ir_codec.py", "decode_run_request"),
+    "SDK value_to_type (all payloads)": ("temporalio/converter/_payload_converter.py", "value_to_type"),
     "  of which typing.get_type_hints": ("typing.py", "get_type_hints"),
     "sandbox: new instance": ("workflow_sandbox/_runner.py", "_create_instance"),
     "sandbox: restricted imports": ("workflow_sandbox/_importer.py", "_import"),
@@ -135,27 +133,27 @@ async def _hand_history(bench: Bench, workflow: str, args: list[Any]) -> Any:
 # 2. Replay
 
 
-def replayer(side: str, runner: str = "sandbox") -> Any:
+def replayer(side: str, runner: str = "shipped") -> Any:
+    """A replayer of one side: ``shipped`` (our worker's runner as built; the SDK's sandbox for hand-written),
+    ``sandbox`` or ``none``."""
     import handwritten
     from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+    from swengine import worker as engine_worker
     from swengine.interpreter.workflow import Interpreter
-    from swengine.worker import sandbox_runner
 
     workflows = [Interpreter] if side == "ours" else handwritten.WORKFLOWS
     if runner == "none":
         chosen: Any = UnsandboxedWorkflowRunner()
+    elif side == "hand":
+        chosen = SandboxedWorkflowRunner()
+    elif runner == "shipped" and hasattr(engine_worker, "workflow_runner"):
+        chosen = engine_worker.workflow_runner()
     else:
-        chosen = sandbox_runner() if side == "ours" else SandboxedWorkflowRunner()
-    interceptors: list[Any] = []
-    if side == "ours":
-        try:  # the interpreter's own workflow interceptors, when the worker registers some
-            from swengine import worker as engine_worker
-
-            interceptors = list(getattr(engine_worker, "WORKFLOW_INTERCEPTORS", []))
-        except ImportError:
-            pass
+        chosen = engine_worker.sandbox_runner()
+    # the interpreter's own workflow interceptors, when the worker registers some
+    interceptors = list(getattr(engine_worker, "WORKFLOW_INTERCEPTORS", [])) if side == "ours" else []
     return Replayer(workflows=workflows, workflow_runner=chosen, debug_mode=True, interceptors=interceptors)
 
 
@@ -171,19 +169,6 @@ async def _replay_many(replay: Any, history: Any, count: int) -> float:
     return spent / count
 
 
-@contextmanager
-def cached_type_hints() -> Iterator[None]:
-    """The SDK's converter with ``get_type_hints`` memoised: what a decoder that resolves hints once saves."""
-    import temporalio.converter._payload_converter as payload_converter
-
-    original = payload_converter.get_type_hints
-    payload_converter.get_type_hints = functools.lru_cache(maxsize=None)(typing.get_type_hints)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        payload_converter.get_type_hints = original
-
-
 async def replay_costs(found: dict[str, Any], count: int) -> list[dict[str, Any]]:
     rows = []
     for name, history in found.items():
@@ -191,15 +176,11 @@ async def replay_costs(found: dict[str, Any], count: int) -> list[dict[str, Any]
         repeats = max(3, count // 10) if name.endswith("ticks") else count
         await _replay_many(replayer(side), history, 3)  # warm: imports, sandbox module cache
         row: dict[str, Any] = {"history": name, "events": len(history.events)}
-        row["sandbox_ms"] = await _replay_many(replayer(side), history, repeats) * 1000
+        row["shipped_ms"] = await _replay_many(replayer(side), history, repeats) * 1000
+        row["sandbox_ms"] = await _replay_many(replayer(side, "sandbox"), history, repeats) * 1000
         row["no_sandbox_ms"] = await _replay_many(replayer(side, "none"), history, repeats) * 1000
-        with cached_type_hints():
-            row["cached_hints_ms"] = await _replay_many(replayer(side), history, repeats) * 1000
-            row["no_sandbox_cached_hints_ms"] = (
-                await _replay_many(replayer(side, "none"), history, repeats) * 1000
-            )
         rows.append(row)
-        print(f"  replay {name}: {row['sandbox_ms']:.2f} ms CPU per instance")
+        print(f"  replay {name}: {row['shipped_ms']:.2f} ms CPU per instance")
     return rows
 
 
@@ -267,7 +248,7 @@ def micro_costs() -> list[dict[str, Any]]:
 
     from swengine import expressions
     from swengine.interpreter.retries import action_timeout, retry_policy
-    from swengine.ir import RunRequest
+    from swengine.ir import RunRequest, WorkflowIR
     from swengine.service import Service
 
     try:
@@ -280,17 +261,25 @@ def micro_costs() -> list[dict[str, Any]]:
     documents = {"K=1": sequence_document(1), "K=5": sequence_document(5), "K=20": sequence_document(20),
                  "transforms (20 states)": transforms_document()}  # fmt: skip
     service = Service(client=None, task_queue="unused")  # type: ignore[arg-type]
+    try:
+        from swengine import ir_codec
+    except ImportError:
+        ir_codec = None  # type: ignore[assignment]
     for label, text in documents.items():
         ir = compile_document(text)
         request = RunRequest(ir=ir, input={})
         payloads = converter.to_payloads([request])
-        rows.append({"what": f"RunRequest decode, {label} ({len(payloads[0].data)} B)", "per": "run",
+        rows.append({"what": f"RunRequest decode by the SDK, {label} ({len(payloads[0].data)} B)", "per": "run",
                      "us": per_call_us(lambda p=payloads: converter.from_payloads(p, [RunRequest]))})  # fmt: skip
-        with cached_type_hints():
-            rows.append({"what": "  same, type hints cached", "per": "run",
-                         "us": per_call_us(lambda p=payloads: converter.from_payloads(p, [RunRequest]))})  # fmt: skip
-        rows.append({"what": f"RunRequest encode, {label}", "per": "start (client)",
-                     "us": per_call_us(lambda r=request: converter.to_payloads([r]))})  # fmt: skip
+        if ir_codec is not None:
+            sent = ir_codec.encode(request)
+            size = len(json.dumps(sent, separators=(",", ":")))
+            rows.append({"what": f"ir_codec decode, first time, {label} ({size} B)", "per": "definition",
+                         "us": per_call_us(lambda v=sent: ir_codec.decoder_for(WorkflowIR)(v["ir"]))})  # fmt: skip
+            rows.append({"what": f"ir_codec decode_run_request, cached, {label}", "per": "run",
+                         "us": per_call_us(lambda v=sent: ir_codec.decode_run_request(v))})  # fmt: skip
+            rows.append({"what": f"ir_codec encode, {label}", "per": "start (client)",
+                         "us": per_call_us(lambda r=request: ir_codec.encode(r))})  # fmt: skip
         rows.append({"what": f"Service.request_for, {label}", "per": "start (client)",
                      "us": per_call_us(lambda i=ir: service.request_for(i, dict(SEQUENCE_INPUT)))})  # fmt: skip
     ir5 = compile_document(sequence_document(5))
@@ -350,9 +339,9 @@ async def main() -> None:
     micro = micro_costs()
 
     print("\nworker CPU per instance, replayed in-process (ms)")
-    print(table(["history", "events", "sandboxed", "no sandbox", "hints cached", "neither"],
-                [[r["history"], r["events"], r["sandbox_ms"], r["no_sandbox_ms"], r["cached_hints_ms"],
-                  r["no_sandbox_cached_hints_ms"]] for r in replays]))  # fmt: skip
+    print(table(["history", "events", "as shipped", "sandboxed", "unsandboxed"],
+                [[r["history"], r["events"], r["shipped_ms"], r["sandbox_ms"], r["no_sandbox_ms"]]
+                 for r in replays]))  # fmt: skip
     for profile in profiles:
         print(
             f"\ncProfile of {profile['history']} replays: {profile['total_ms_per_instance']:.2f} ms per instance"

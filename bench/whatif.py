@@ -1,11 +1,12 @@
-"""What-if: the gain of the suggested interpreter changes, measured before anyone makes them.
+"""What-if: configurations of our worker priced against each other on the same server in the same run.
 
-Run: ``.venv/bin/python bench/whatif.py [--quick]``. Starts one worker process per configuration on the same
-dev server: the baseline and the experiments of ``common.EXPERIMENTS`` (monkeypatches the worker process
-applies to itself; nothing in swengine/ changes), alone and together. Rounds rotate through the
-configurations; in each, ours and the hand-written twin run for the 20-state transforms chain (against the
-floor), K = 5 and K = 20. Prints median latency, worker CPU per run and the ratios per configuration.
-Writes ``bench/whatif.json``.
+Run: ``.venv/bin/python bench/whatif.py [--quick] [--server-only]``. Starts one worker process per
+configuration (``CONFIGURATIONS``: the worker as shipped, and with the experiments of
+``common.EXPERIMENTS``, which a worker process applies to itself; nothing in swengine/ changes). Rounds rotate
+through the configurations; in each, ours and the hand-written twin run for the 20-state transforms chain
+(against the floor), K = 5 and K = 20. Prints median latency, worker CPU per run and the ratios.
+First, what our instances cost the dev server beyond hand-written ones (``server_costs``).
+Writes ``bench/whatif.json`` (``bench/whatif-server.json`` with --server-only).
 """
 
 from __future__ import annotations
@@ -26,16 +27,15 @@ from common import (
     measured,
     ratio,
     sequence_document,
+    start_argument,
     table,
     transforms_document,
     write_results,
 )
 
 CONFIGURATIONS = {
-    "baseline": [],
-    "cached-hints": ["cached-hints"],
-    "no-sandbox": ["no-sandbox"],
-    "both": ["cached-hints", "no-sandbox"],
+    "as shipped": [],
+    "sandboxed": ["sandbox"],
 }
 PAIRS = [("ours_transforms", "hand_floor"), ("ours_k5", "hand_k5"), ("ours_k20", "hand_k20")]
 
@@ -46,15 +46,11 @@ async def server_costs(bench: Any, runs: int) -> dict[str, Any]:
     the ``RunRequest`` with its IR), against ours. Server CPU per run (mean) and latency (median)."""
     import json
 
-    from temporalio.converter import DataConverter
-
     from swengine.interpreter.events import search_index  # what Service.start indexes an instance by
     from swengine.ir import RunRequest
 
     ir = compile_document(sequence_document(5))
-    request_bytes = len(
-        DataConverter.default.payload_converter.to_payloads([RunRequest(ir=ir, input={})])[0].data
-    )
+    request_bytes = len(json.dumps(start_argument(RunRequest(ir=ir, input={}))))
     padded = {**SEQUENCE_INPUT, "padding": "x" * max(request_bytes - len(json.dumps(SEQUENCE_INPUT)), 0)}
     hand = "bench.HandSequence"
     variants: dict[str, Callable[[], Awaitable[float]]] = {
