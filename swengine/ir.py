@@ -405,6 +405,8 @@ class RunRequest:
     seen_event_keys: list[str] = field(default_factory=list)
     """Dedupe keys (source + id) of events already received, carried over continue-as-new."""
     parent_id: str | None = None
+    correlation: dict[str, str] = field(default_factory=dict)
+    """Correlation values known at start (given by the caller): this instance only accepts events that match."""
     index_correlation: bool = False
     """Upsert learned correlation keys as the ``SwCorrelation`` search attribute (when it is registered)."""
     deadline: str | None = None

@@ -33,6 +33,7 @@ from swengine.events import (
 from swengine.ir import (
     EVENT_SIGNAL,
     SEARCH_CORRELATION,
+    SEARCH_DEFINITION,
     SEARCH_EVENT_TYPES,
     WORKFLOW_NAME,
     EventDef,
@@ -42,6 +43,7 @@ from swengine.ir import (
 from swengine.service import Service
 
 CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)
+DEFINITION_KEY = SearchAttributeKey.for_keyword(SEARCH_DEFINITION)
 logger = logging.getLogger(__name__)
 
 
@@ -72,6 +74,30 @@ def learned_correlation(execution: WorkflowExecution) -> dict[str, str]:
     """The ``name=value`` keys an instance learned from the events it consumed (``SwCorrelation``)."""
     keys = execution.typed_search_attributes.get(CORRELATION_KEY) or []
     return dict(key.split("=", 1) for key in keys if "=" in key)
+
+
+def required_correlation(ir: WorkflowIR | None, event: dict[str, Any]) -> list[str]:
+    """Correlation attributes an instance of ``ir`` must have learned (or been started with) to get ``event``:
+    those its matching event definitions correlate on without a fixed value."""
+    if ir is None:
+        return []
+    names: list[str] = []
+    for definition in ir.events:
+        if definition.kind == "consumed" and matches(event, definition):
+            names += [
+                c.context_attribute_name for c in definition.correlation if c.context_attribute_value is None
+            ]
+    return names
+
+
+def accepts(required: list[str], learned: dict[str, str], event: dict[str, Any]) -> bool:
+    """A correlated event reaches only instances that know, and share, its correlation values: an instance
+    that has not learned them yet is not guessed at (start it with ``correlation`` to receive such events)."""
+    for name in required:
+        carried = event_attribute(event, name)
+        if name not in learned or carried is None or str(carried) != learned[name]:
+            return False
+    return not conflicts(learned, event)
 
 
 def conflicts(learned: dict[str, str], event: dict[str, Any]) -> bool:
@@ -232,9 +258,12 @@ class EventRouter:
             f"{SEARCH_EVENT_TYPES} = {_quoted(str(event['type']))} AND ExecutionStatus = 'Running'"
             f" AND WorkflowType = {_quoted(WORKFLOW_NAME)} AND TaskQueue = {_quoted(self.service.task_queue)}"
         )
+        by_id = {ir.id: ir for ir in self.definitions()}
         seen: set[str] = set()
         async for execution in self.service.client.list_workflows(query):
-            if execution.id not in seen and not conflicts(learned_correlation(execution), event):
+            definition = by_id.get(execution.typed_search_attributes.get(DEFINITION_KEY) or "")
+            required = required_correlation(definition, event)
+            if execution.id not in seen and accepts(required, learned_correlation(execution), event):
                 seen.add(execution.id)
                 yield execution.id
 

@@ -6,6 +6,7 @@ REST and CLI are thin adapters over this; nothing else turns a definition into a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -126,6 +127,7 @@ class Service:
         reuse_existing: bool = False,
         first_event: dict[str, Any] | None = None,
         reuse_closed_id: bool = True,
+        correlation: dict[str, str] | None = None,
     ) -> Started:
         """Start an instance; with ``reuse_existing`` a running instance of that id is returned, not duplicated.
 
@@ -133,6 +135,8 @@ class Service:
         ``reuse_closed_id`` an id whose instance has closed is refused (``WorkflowAlreadyStartedError``).
         """
         request = self.request_for(ir, data)
+        if correlation:
+            request = dataclasses.replace(request, correlation={k: str(v) for k, v in correlation.items()})
         options: dict[str, Any] = {
             "id": instance_id or f"{ir.id}-{uuid.uuid4()}",
             "task_queue": self.task_queue,
@@ -143,7 +147,7 @@ class Service:
         if reuse_existing:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
         if self.search_attributes:
-            options["search_attributes"] = search_index(ir)
+            options["search_attributes"] = search_index(ir, request.correlation)
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]

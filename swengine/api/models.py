@@ -80,6 +80,11 @@ class StartInstance(BaseModel):
         None, min_length=1, max_length=400, pattern=r"^[^\s]+$",
         description="Workflow id to use; generated when absent.",
     )  # fmt: skip
+    correlation: dict[str, str] | None = Field(
+        None,
+        description="Correlation values (context attribute name to value) this instance is for: routed"
+        " events that carry a correlation attribute reach only instances whose values match.",
+    )
 
 
 class InstanceStarted(BaseModel):

@@ -110,6 +110,7 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
             input=action_input,
             subflows=ctx.request.subflows,
             parent_id=workflow.info().workflow_id,
+            correlation=dict(ctx.inbox.correlation),  # a subflow belongs to its parent's session
             index_correlation=ctx.request.index_correlation,
         )
     )
@@ -118,7 +119,7 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
         ParentClosePolicy.ABANDON if call.on_parent_complete == "continue" else ParentClosePolicy.TERMINATE
     )
     # Indexed like a top-level instance, so the event router finds a child waiting for an event.
-    index = search_index(child_ir) if ctx.request.index_correlation else None
+    index = search_index(child_ir, dict(ctx.inbox.correlation)) if ctx.request.index_correlation else None
     if call.invoke == "async":
         await workflow.start_child_workflow(
             WORKFLOW_NAME, request, id=child_id, parent_close_policy=close, search_attributes=index

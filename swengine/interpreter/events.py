@@ -25,15 +25,18 @@ EMIT_TIMEOUT = timedelta(seconds=30)
 CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)
 
 
-def search_index(ir: WorkflowIR) -> TypedSearchAttributes:
-    """What the event router looks instances up by: the definition id and the event types it consumes."""
+def search_index(ir: WorkflowIR, correlation: dict[str, str] | None = None) -> TypedSearchAttributes:
+    """What the event router looks instances up by: the definition id, the event types it consumes, and the
+    correlation values it was started with."""
     consumed = sorted({e.type for e in ir.events if e.kind == "consumed"})
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(SearchAttributeKey.for_keyword(SEARCH_DEFINITION), ir.id),
-            SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
-        ]
-    )
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(SearchAttributeKey.for_keyword(SEARCH_DEFINITION), ir.id),
+        SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
+    ]
+    if correlation:
+        keys = [f"{name}={value}" for name, value in sorted(correlation.items())]
+        pairs.append(SearchAttributePair(CORRELATION_KEY, keys))
+    return TypedSearchAttributes(pairs)
 
 
 def indexed_correlation() -> dict[str, str]:

@@ -79,6 +79,7 @@ class Interpreter:
         self._inbox = Inbox(pending=request.events, seen=request.seen_event_keys)
         for event in early.pending():
             self._inbox.deliver(event)
+        self._inbox.correlation.update(request.correlation)
         if request.index_correlation:
             self._inbox.correlation.update(indexed_correlation())
         ctx = self._ctx = RunContext.create(request, self._inbox)

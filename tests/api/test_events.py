@@ -24,7 +24,9 @@ def placed(order_id: str) -> dict[str, Any]:
 
 async def test_structured_event_reaches_the_waiting_instance(api: Api) -> None:
     await deploy_file(api, "approval.sw.yaml")
-    waiting = await start(api, "approval")
+    waiting = await start(api, "approval", correlation={"requestid": "req-1"})
+    other = await start(api, "approval", correlation={"requestid": "req-other"})
+    unknown = await start(api, "approval")  # correlation never given: not guessed at
     event = decision(True, "req-1")
     response = await api.http.post(
         "/events", content=json.dumps(event), headers={"content-type": "application/cloudevents+json"}
@@ -38,6 +40,10 @@ async def test_structured_event_reaches_the_waiting_instance(api: Api) -> None:
     ]  # fmt: skip
     result = await api.http.get(f"/instances/{waiting}/result", params={"wait": "true"})
     assert result.json()["output"]["outcome"] == "approved"
+    for untouched in (other, unknown):
+        status = (await api.http.get(f"/instances/{untouched}")).json()
+        assert (status["status"], status["pending_events"]) == ("running", 0)
+        await api.http.post(f"/instances/{untouched}/terminate")
 
 
 async def test_structured_event_starts_a_correlated_instance_once(api: Api) -> None:
@@ -58,7 +64,7 @@ async def test_structured_event_starts_a_correlated_instance_once(api: Api) -> N
 
 async def test_binary_mode(api: Api) -> None:
     await deploy_file(api, "approval.sw.yaml")
-    waiting = await start(api, "approval")
+    waiting = await start(api, "approval", correlation={"requestid": "req-2"})
     headers = {
         "ce-specversion": "1.0", "ce-id": unique("bin"), "ce-source": "/approvals", "ce-type": DECIDED["type"],
         "ce-requestid": "req-2", "content-type": "application/json",
@@ -145,7 +151,7 @@ states:
 
 async def test_an_event_a_workflow_produces_is_routed_to_the_waiting_instance(api: Api) -> None:
     await deploy_file(api, "approval.sw.yaml")
-    waiting = await start(api, "approval")
+    waiting = await start(api, "approval", correlation={"requestid": "r-9"})
     producer = unique("approver")
     await deploy(api, PRODUCER.format(id=producer))
     produced = await start(api, producer)

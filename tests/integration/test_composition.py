@@ -473,7 +473,8 @@ async def test_example_26_orders_food_through_subflows_and_events(client, exampl
         # Only the top-level workflow is deployed for event starts: were the subflows too, the food order
         # event would also start a standalone placeorderworkflow (0.8 cannot mark a definition subflow-only).
         router = EventRouter(service, lambda: [ir])
-        started = await service.start(ir, {})
+        # the order this session is for: routed events of other orders never reach it or its subflows
+        started = await service.start(ir, {}, correlation={"orderid": order})
         placing = f"{started.instance_id}/placeorderworkflow/1"
         await waiting_in(service, placing, "Submit Order")
         await route_until(router, parse_event(published), placing)

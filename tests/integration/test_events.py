@@ -838,7 +838,7 @@ async def test_example_15_decides_on_the_credit_check_callback(client, examples_
     })  # fmt: skip
     mocks = {"creditCheckFunction": {}, "sendRejectionEmailFunction": {"sent": True}}
     async with running(client, [ir, start_application], mocks=mocks) as (service, book):
-        started = await service.start(ir, data)
+        started = await service.start(ir, data, correlation={"customerId": "customer123"})
         await waiting_in(service, started.instance_id, "CheckCredit")
         await route_until(EventRouter(service, lambda: [ir]), event, started.instance_id)
         await service.result(started.instance_id, timeout=RESULT_TIMEOUT)

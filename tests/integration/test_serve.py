@@ -103,7 +103,8 @@ def test_serve_from_nothing_survives_a_restart_with_a_waiting_instance(server: S
     hello = http.post("/instances", json={"definition": "hello", "input": {"who": "me"}}).json()
     result = http.get(f"/instances/{hello['instance_id']}/result", params={"wait": "true"}).json()
     assert result["output"] == {"who": "me", "greeting": "Hello from swengine!"}
-    waiting = http.post("/instances", json={"definition": "approval"}).json()["instance_id"]
+    started = {"definition": "approval", "correlation": {"requestid": "r-1"}}
+    waiting = http.post("/instances", json=started).json()["instance_id"]
     assert http.get(f"/instances/{waiting}").json()["current_state"] == "Wait"
 
     assert server.stop(signal.SIGINT) == 0

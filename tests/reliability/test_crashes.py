@@ -210,7 +210,8 @@ async def test_serve_killed_and_restarted_keeps_definitions_and_instances(
     shutil.rmtree(specs)  # from now on the store alone knows the definitions
     specs.mkdir()
     definitions_before = http.get("/definitions").json()
-    waiting = http.post("/instances", json={"definition": "await-decision", "input": {"request": 7}}).json()
+    waiting = http.post("/instances", json={"definition": "await-decision", "input": {"request": 7},
+                                            "correlation": {"requestid": "r-7"}}).json()  # fmt: skip
     working = http.post("/instances", json={"definition": "slow-work", "input": {"value": 21}}).json()
     waiting_id, working_id = waiting["instance_id"], working["instance_id"]
     await eventually(lambda: _api_state(http, waiting_id) == "Wait", 10, "the instance to wait")

@@ -116,7 +116,11 @@ async def start_instance(
                                    version=stored.version)  # fmt: skip
     try:
         started: Started = await service.start(
-            stored.ir, body.input, instance_id=instance_id, reuse_existing=idempotency_key is not None
+            stored.ir,
+            body.input,
+            instance_id=instance_id,
+            reuse_existing=idempotency_key is not None,
+            correlation=body.correlation,
         )
     except WorkflowAlreadyStartedError:
         raise Conflict(f"instance '{instance_id}' is already running", code="instance_exists") from None
