@@ -11,12 +11,13 @@ from typing import Any, NoReturn
 
 from temporalio.exceptions import ApplicationError
 
+from swengine.limits import MAX_DEPTH, json_depth
+
 INVALID_ARGUMENTS = "invalid_arguments"
 """Error type of every argument refusal; a spec's ``onErrors`` can catch it by this code."""
 
 MAX_TEXT_BYTES = 1024 * 1024
 """Largest text (UTF-8 bytes) a verb reads as input or produces as output."""
-MAX_DEPTH = 100
 """Deepest nesting of objects and arrays a verb walks; keeps recursion far from Python's limit."""
 MAX_ITEMS = 10_000
 """Longest ``objects`` or ``keys`` list a verb accepts."""
@@ -140,18 +141,8 @@ def require_text_size(verb: str, name: str, text: str, limit: int = MAX_TEXT_BYT
 
 def require_depth(verb: str, name: str, value: Any) -> None:
     """Refuse ``value`` when its objects/arrays nest deeper than ``MAX_DEPTH`` (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth > MAX_DEPTH:
-            refuse(verb, f"argument {name!r} nests deeper than {MAX_DEPTH} levels")
-        stack.extend((child, depth + 1) for child in children)
+    if json_depth(value) > MAX_DEPTH:
+        refuse(verb, f"argument {name!r} nests deeper than {MAX_DEPTH} levels")
 
 
 def parse_path(verb: str, name: str, path: Any) -> list[str]:

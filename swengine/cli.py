@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
 
 from swengine.commands.inputs import UsageError
@@ -60,8 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def entry() -> None:
-    """Console-script entry: exit without interpreter finalization, which native SDK threads can crash."""
+    """Console-script entry: SIGTERM unwinds like Ctrl-C (so an embedded Temporal is stopped, not orphaned),
+    and the exit skips interpreter finalization, which native SDK threads can crash."""
+    signal.signal(signal.SIGTERM, _interrupt)
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
