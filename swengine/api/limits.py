@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from swengine.api.problems import PROBLEM_MEDIA_TYPE, PayloadTooLarge, problem_bytes
+from swengine.api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
+from swengine.limits import PayloadTooLarge
 
 
 class BodySizeLimit:

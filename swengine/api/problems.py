@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
-from swengine.errors import DocumentError, SwengineError
+from swengine.errors import DocumentError, SwengineError, Unavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE = "urn:swengine:problem:{code}"
@@ -28,19 +28,13 @@ class Unauthorized(SwengineError):
     http_status = 401
 
 
-class PayloadTooLarge(SwengineError):
-    code = "payload_too_large"
-    http_status = 413
-
-
 class UnsupportedMediaType(SwengineError):
     code = "unsupported_media_type"
     http_status = 415
 
 
-class NotReady(SwengineError):
+class NotReady(Unavailable):
     code = "not_ready"
-    http_status = 503
 
 
 HTTP_CODES = {
