@@ -221,8 +221,11 @@ async def profiled(found: dict[str, Any], name: str, count: int) -> dict[str, An
             "watched": watched, "sandbox_calls_per_instance": round_trips, "top_tottime": top_rows, "pstats": str(path)}  # fmt: skip
 
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
 def _short(filename: str) -> str:
-    for marker in ("site-packages/", "/work/main/", "python3.11/"):
+    for marker in ("site-packages/", f"{REPO_ROOT}/", "python3.11/"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
