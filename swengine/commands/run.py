@@ -17,6 +17,7 @@ from swengine.definitions import compile_path, directory_lookup
 from swengine.events import parse_event
 from swengine.mocks import MockBook, MockSpec, mock_activities
 from swengine.service import Service
+from swengine.settings import Settings
 from swengine.worker import build_worker
 
 WORKFLOW_SUFFIXES = (".yaml", ".yml", ".json")
@@ -67,7 +68,7 @@ async def run_instance(args: argparse.Namespace) -> Any:
     events = [parse_event(json_or_file(e)) for e in args.event]
     book = MockBook({name: MockSpec(returns=value) for name, value in map(name_and_value, args.mock)})
     task_queue = f"swengine-run-{uuid.uuid4()}"
-    async with temporal_client() as client:
+    async with temporal_client(Settings.from_env()) as client:
         service = Service(client, task_queue=task_queue, lookup=directory_lookup(_candidates(args)))
         request = service.request_for(ir, data)
         mocks = mock_activities(book, [ir, *request.subflows.values()])

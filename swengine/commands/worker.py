@@ -12,7 +12,6 @@ import sys
 
 from temporalio.client import Client
 
-from swengine.connection import temporal_namespace
 from swengine.settings import Settings
 from swengine.worker import build_worker
 
@@ -36,7 +35,7 @@ async def serve_worker(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
     task_queue = args.task_queue or settings.task_queue
     address = settings.temporal_address or DEFAULT_ADDRESS
-    client = await Client.connect(address, namespace=temporal_namespace())
+    client = await Client.connect(address, namespace=settings.temporal_namespace)
     modules = [*settings.activities, *args.activities]
     worker = build_worker(client, task_queue=task_queue, activity_modules=modules)
     print(f"worker polling task queue {task_queue!r} on {address}", file=sys.stderr)
