@@ -9,7 +9,7 @@ from swengine.compiler import compile_workflow
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.validator import validate
 from swengine.errors import DocumentError
-from swengine.ir import ContinueAs, SubflowCall, WorkflowIR
+from swengine.ir import ContinueAs, SubflowCall, WorkflowIR, nodes
 
 
 def compile_document(document: Document) -> WorkflowIR:
@@ -31,24 +31,9 @@ def compile_path(path: str | Path) -> WorkflowIR:
 def referenced_workflows(ir: WorkflowIR) -> list[tuple[str, str | None]]:
     """(workflow id, version) of every subflow and ``continueAs`` target, in document order."""
     found: list[tuple[str, str | None]] = []
-
-    def note(workflow_id: str, version: str | None) -> None:
-        if (workflow_id, version) not in found:
-            found.append((workflow_id, version))
-
-    def visit(value: object) -> None:
-        if isinstance(value, SubflowCall):
-            note(value.workflow_id, value.version)
-        elif isinstance(value, ContinueAs):
-            note(value.workflow_id, value.version)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item)
-        elif hasattr(value, "__dataclass_fields__"):
-            for name in value.__dataclass_fields__:
-                visit(getattr(value, name))
-
-    visit(ir.states)
+    for node in nodes(ir.states):
+        if isinstance(node, (SubflowCall, ContinueAs)) and (node.workflow_id, node.version) not in found:
+            found.append((node.workflow_id, node.version))
     return found
 
 

@@ -7,6 +7,8 @@ expressions are stored without their ``${ }`` wrapper. Wire names never change o
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -386,6 +388,17 @@ class WorkflowIR:
             if event.name == name:
                 return event
         raise KeyError(name)
+
+
+def nodes(value: Any) -> Iterator[Any]:
+    """Every IR dataclass inside ``value`` (itself included), depth first in document order."""
+    if isinstance(value, list):
+        for item in value:
+            yield from nodes(item)
+    elif dataclasses.is_dataclass(value):
+        yield value
+        for item in dataclasses.fields(value):
+            yield from nodes(getattr(value, item.name))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

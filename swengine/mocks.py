@@ -13,7 +13,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from swengine.ir import REST_ACTIVITY, Action, FunctionCall, WorkflowIR
+from swengine.ir import REST_ACTIVITY, FunctionCall, WorkflowIR, nodes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,29 +65,16 @@ class MockBook:
         return spec.returns
 
 
-def _function_calls(ir: WorkflowIR) -> list[FunctionCall]:
-    found: list[FunctionCall] = []
-
-    def visit(actions: list[Action]) -> None:
-        found.extend(a.call for a in actions if isinstance(a.call, FunctionCall))
-
-    for state in ir.states:
-        for attr in ("actions",):
-            visit(getattr(state, attr, []) or [])
-        if state.kind == "callback":
-            visit([state.action])
-        for branch in getattr(state, "branches", []) or []:
-            visit(branch.actions)
-        for on_event in getattr(state, "on_events", []) or []:
-            visit(on_event.actions)
-    return found
+def function_calls(ir: WorkflowIR) -> list[FunctionCall]:
+    """Every function call anywhere in the states (actions of every kind of state, compensation included)."""
+    return [node for node in nodes(ir.states) if isinstance(node, FunctionCall)]
 
 
 def mock_activities(book: MockBook, definitions: list[WorkflowIR]) -> list[Callable[..., Any]]:
     """One activity per activity name that a mocked function uses, answering from ``book``."""
     by_activity: dict[str, list[str]] = {}
     for ir in definitions:
-        for call in _function_calls(ir):
+        for call in function_calls(ir):
             if call.activity and call.function in book.specs:
                 names = by_activity.setdefault(call.activity, [])
                 if call.function not in names:

@@ -4,31 +4,13 @@ workflow calls is either mocked or registered."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import is_dataclass
 from typing import Any
 
 from temporalio import activity
 
-from swengine.ir import REST_ACTIVITY, FunctionCall, WorkflowIR
+from swengine.ir import REST_ACTIVITY, WorkflowIR
+from swengine.mocks import function_calls
 from swengine.testing.cases import Case, CaseFileError
-
-
-def function_calls(ir: WorkflowIR) -> list[FunctionCall]:
-    """Every function call anywhere in the states (actions of every kind of state, compensation included)."""
-    found: list[FunctionCall] = []
-
-    def visit(value: Any) -> None:
-        if isinstance(value, FunctionCall):
-            found.append(value)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item)
-        elif is_dataclass(value):
-            for name in value.__dataclass_fields__:
-                visit(getattr(value, name))
-
-    visit(ir.states)
-    return found
 
 
 def activity_names(functions: Sequence[Callable[..., Any]]) -> set[str]:
