@@ -89,10 +89,10 @@ async def current_state(client: Client, instance_id: str) -> str | None:
     return state
 
 
-async def test_worker_killed_mid_activity_retries_it_and_the_output_is_unchanged(
+async def _temporal_and_worker(
     tmp_path: Path, processes: list[Process]
-) -> None:
-    begun = time.monotonic()
+) -> tuple[DevServer, Process, Service, Path]:
+    """A dev server on its own SQLite file and a `swengine worker` process polling a fresh task queue."""
     markers = tmp_path / "markers"
     markers.mkdir()
     temporal = DevServer(tmp_path)
@@ -104,7 +104,14 @@ async def test_worker_killed_mid_activity_retries_it_and_the_output_is_unchanged
     processes.append(worker)
     worker.start()
     worker.wait_for_log("worker polling")
-    service = Service(client, task_queue=task_queue)
+    return temporal, worker, Service(client, task_queue=task_queue), markers
+
+
+async def test_worker_killed_mid_activity_retries_it_and_the_output_is_unchanged(
+    tmp_path: Path, processes: list[Process]
+) -> None:
+    begun = time.monotonic()
+    temporal, worker, service, markers = await _temporal_and_worker(tmp_path, processes)
     ir = compile_text(SLOW_WORK)
 
     await service.start(ir, {"value": 21}, instance_id="undisturbed")
@@ -124,7 +131,7 @@ async def test_worker_killed_mid_activity_retries_it_and_the_output_is_unchanged
     assert (markers / "crashed.attempt2.finished").read_text() == str(worker.pid)
     assert not (markers / "crashed.attempt1.finished").exists()
     completed = [
-        e async for e in client.get_workflow_handle("crashed").fetch_history_events()
+        e async for e in service.client.get_workflow_handle("crashed").fetch_history_events()
         if e.HasField("activity_task_completed_event_attributes")
     ]  # fmt: skip
     assert len(completed) == 1  # the activity's result entered the history once
@@ -135,18 +142,7 @@ async def test_temporal_killed_and_restarted_on_its_database_loses_no_instance(
     tmp_path: Path, processes: list[Process]
 ) -> None:
     begun = time.monotonic()
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    temporal = DevServer(tmp_path)
-    processes.append(temporal)
-    temporal.start()
-    client = await temporal.connect()
-    task_queue = f"crash-{uuid.uuid4()}"
-    worker = worker_process(tmp_path, temporal.address, task_queue, markers)
-    processes.append(worker)
-    worker.start()
-    worker.wait_for_log("worker polling")
-    service = Service(client, task_queue=task_queue)
+    temporal, worker, service, markers = await _temporal_and_worker(tmp_path, processes)
     waiter, nap, slow = compile_text(AWAIT_DECISION), compile_text(NAP), compile_text(SLOW_WORK)
 
     await service.start(waiter, {"request": 0}, instance_id="finished-before")
@@ -158,14 +154,16 @@ async def test_temporal_killed_and_restarted_on_its_database_loses_no_instance(
     await service.start(nap, {}, instance_id="napping")
     await service.start(slow, {"value": 21}, instance_id="working")
     for instance_id in waiting:
-        await eventually(lambda i=instance_id: _in_state(client, i, "Wait"), 10, f"{instance_id} to wait")
+        await eventually(
+            lambda i=instance_id: _in_state(service.client, i, "Wait"), 10, f"{instance_id} to wait"
+        )
     await eventually((markers / "working.attempt1.started").exists, 20, "the activity to start")
 
     temporal.kill()  # SIGKILL: no shutdown, mid-activity, mid-timer
     await asyncio.sleep(1)
     temporal.start()  # same port, same SQLite file
     client = await temporal.connect()
-    service = Service(client, task_queue=task_queue)
+    service = Service(client, task_queue=service.task_queue)
 
     assert await service.result("finished-before", timeout=10) == finished_before
     for instance_id in waiting:
