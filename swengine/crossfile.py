@@ -77,7 +77,8 @@ def repository_root(start: Path | None = None) -> Path:
 
 
 def looks_like_workflow(path: Path, *, named: bool = False) -> bool:
-    """Parsed, a mapping with ``specVersion`` and ``states`` (either one when the user ``named`` the file).
+    """Parsed, a mapping with ``specVersion`` and ``states`` (either one when the user ``named`` the file), or
+    with ``document`` and ``do`` (DSL 1.0).
 
     A file that does not parse counts when it is named ``*.sw.*`` or was named, so its syntax error is reported.
     """
@@ -89,6 +90,8 @@ def looks_like_workflow(path: Path, *, named: bool = False) -> bool:
     if not isinstance(data, dict):
         return explicit
     keys = [key in data for key in ("specVersion", "states")]
+    if isinstance(data.get("document"), dict) and "do" in data:
+        return True  # the task DSL: validation says clearly that it does not run yet, never "skipped"
     return path.name.endswith(NAMED_WORKFLOW) or (any(keys) if named else all(keys))
 
 

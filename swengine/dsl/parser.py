@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,6 +274,32 @@ def _yaml_error_problem(error: yaml.YAMLError, text: str) -> Problem:
     return problem_at("parse_error", reason, line, column)
 
 
+_FLOW_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"?|\'(?:[^\']|\'\')*\'?|(?:^|(?<=[ \t]))#[^\n]*|[\[{]|[\]}]', re.MULTILINE
+)
+"""Flow brackets outside quoted strings and comments: enough to measure how deep a flow collection nests."""
+
+
+def _flow_too_deep(text: str, limits: Limits) -> Problem | None:
+    """``nesting_too_deep`` at the bracket that passes our bound, when the text's flow collections do.
+
+    Parsers refuse deep flow nesting themselves, each with its own limit and wording (libyaml at about a
+    thousand levels, while scanning ahead of the events our builder counts); when one refuses a document, this
+    measure of our own decides what the problem is, so the code never depends on a parser's message.
+    """
+    depth = 0
+    for match in _FLOW_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > limits.max_depth:
+                message = f"document nests deeper than {limits.max_depth} levels"
+                return problem_at("nesting_too_deep", message, *_offset_position(text, match.start()))
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
+    return None
+
+
 def _offset_position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
@@ -298,8 +325,11 @@ def _parse_yaml(text: str, limits: Limits) -> tuple[Any, SourceMap, list[Problem
             builder.feed(event)
     except _Refused as refused:
         raise DocumentError([refused.problem]) from None
+    except RecursionError:
+        too_deep = problem_at("nesting_too_deep", "document nests deeper than the parser can follow")
+        raise DocumentError([_flow_too_deep(text, limits) or too_deep]) from None
     except yaml.YAMLError as error:
-        raise DocumentError([_yaml_error_problem(error, text)]) from None
+        raise DocumentError([_flow_too_deep(text, limits) or _yaml_error_problem(error, text)]) from None
     return builder.root, SourceMap(builder.positions), builder.problems
 
 

@@ -44,6 +44,7 @@ forbidden_builtin            error     a jq expression uses a host-reading or no
 unsupported_feature          error     valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi
                                        functions, expressionLang other than jq, auth, authRef, secrets, and
                                        a specVersion other than 0.8
+unsupported_dsl_version      error     a document of a DSL swengine does not run yet (``document.dsl``: 1.0)
 ===========================  ========  =======================================================================
 """
 
@@ -61,9 +62,28 @@ from swengine.errors import DocumentError, Problem
 
 def validate(document: Document) -> list[Problem]:
     """Every problem in the document (errors and warnings), sorted by line."""
+    if (other := other_dsl(document)) is not None:
+        return [other]
     findings = schema_findings(document.data) + semantics.check(document.data)
     problems = {_to_problem(document, finding) for finding in findings}
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code, p.path, p.message))
+
+
+def other_dsl(document: Document) -> Problem | None:
+    """One clear problem for a document of the task DSL (``document: {dsl: 1.0.x}``), which is not 0.8.
+
+    Checked before the 0.8 schema, so such a document is never judged by rules it was not written for.
+    """
+    header = document.data.get("document")
+    if not isinstance(header, dict) or "specVersion" in document.data:
+        return None
+    found = header.get("dsl")
+    message = (
+        f"this is a document of DSL {found!s} (the task DSL: document/do); swengine runs Serverless Workflow "
+        'specVersion "0.8" only so far'
+    )
+    path = ("document", "dsl") if "dsl" in header else ("document",)
+    return _to_problem(document, Finding("unsupported_dsl_version", message, path))
 
 
 def validate_text(text: str | bytes, *, source: str = "<document>") -> list[Problem]:

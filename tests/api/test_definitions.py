@@ -76,6 +76,18 @@ async def test_invalid_document_is_refused_with_every_problem_located(api: Api) 
     assert (await api.http.get("/definitions/broken")).status_code == 404
 
 
+async def test_a_task_dsl_document_is_refused_with_one_clear_problem(api: Api) -> None:
+    document = (
+        "document: {dsl: '1.0.3', namespace: ex, name: nope, version: '1.0.0'}\ndo:\n  - a: {set: {x: 1}}\n"
+    )
+    response = await api.http.post(
+        "/definitions", content=document, headers={"content-type": "application/yaml"}
+    )
+    body = assert_problem(response, 422, "invalid_document")
+    assert [problem["code"] for problem in body["problems"]] == ["unsupported_dsl_version"]
+    assert body["problems"][0]["line"] == 1
+
+
 async def test_problems_in_an_upload_name_the_file(api: Api) -> None:
     response = await api.http.post(
         "/definitions", files={"file": ("mine.yaml", BROKEN.encode(), "text/yaml")}

@@ -170,6 +170,42 @@ class TestRefusals:
         assert problem.code == "nesting_too_deep"
         assert problem.line == 2
 
+    @pytest.mark.parametrize("parser", ["libyaml", "pure-python"])
+    @pytest.mark.parametrize("depth", [201, 999, 1_001, 50_000])
+    @pytest.mark.parametrize("opening", ["[", "{a: ", '["x[", ', "[ # ]]]\n "])
+    def test_deep_flow_nesting_is_too_deep_whichever_parser_stops_first(
+        self, monkeypatch: pytest.MonkeyPatch, parser: str, depth: int, opening: str
+    ) -> None:
+        """Our bound (200), libyaml's (about 1,000, hit while scanning ahead) and any other give one code.
+
+        Brackets inside quoted strings and comments do not count; the problem points at the bracket that
+        passed our bound, on the line where it stands.
+        """
+        import yaml
+
+        from swengine.dsl import parser as parser_module
+
+        if parser == "pure-python":
+            monkeypatch.setattr(parser_module, "_PARSER", yaml.SafeLoader)
+        closing = "]" if opening.strip().startswith("[") else "}"
+        text = "id: x\nbad: " + opening * depth + "1" + closing * depth + "\n"
+        problem = only(refused(text))
+        assert problem.code == "nesting_too_deep"
+        assert problem.line >= 2
+
+    def test_a_recursion_error_while_parsing_is_too_deep(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from swengine.dsl import parser as parser_module
+
+        def recursing(*_args: object, **_kwargs: object) -> None:
+            raise RecursionError
+
+        monkeypatch.setattr(parser_module.yaml, "parse", recursing)
+        assert only(refused("id: x\n")).code == "nesting_too_deep"
+
+    def test_a_parse_error_in_shallow_flow_stays_a_parse_error(self) -> None:
+        problem = only(refused("id: x\nbad: [1, 2\nother: {a: [}\n"))
+        assert problem.code == "parse_error"
+
     def test_deep_json_nesting_is_refused(self) -> None:
         assert only(refused('{"a": ' + "[" * 300 + "]" * 300 + "}")).code == "nesting_too_deep"
         assert only(refused('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")).code == "nesting_too_deep"

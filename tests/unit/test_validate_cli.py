@@ -334,3 +334,41 @@ def test_pre_commit_hook_definition() -> None:
 
     assert all(selected(n) for n in ["specs/order.sw.yaml", "a/b.sw.json", "flow.yml", "flow.json"])
     assert not any(selected(n) for n in ["specs/order.test.yaml", "README.md", "app.py"])
+
+
+DSL_1_0 = """document:
+  dsl: '1.0.3'
+  namespace: examples
+  name: set-something
+  version: '0.1.0'
+do:
+  - remember:
+      set:
+        a: 1
+"""
+
+
+class TestTaskDslDocuments:
+    """Until DSL 1.0 runs, its documents get one clear problem and a non-zero exit, never "skipped"."""
+
+    def test_a_named_file_is_refused_at_its_dsl_line(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        path = write(tmp_path, "set.yaml", DSL_1_0)
+        code, out, err = run(capsys, "validate", str(path), "--format", "json")
+        assert code == 1 and "skipped" not in err
+        [problem] = json.loads(out)["files"][0]["problems"]
+        assert problem["code"] == "unsupported_dsl_version" and "1.0.3" in problem["message"]
+        assert (problem["line"], problem["column"]) == (2, 3)
+
+    def test_a_directory_walk_reports_it(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        write(tmp_path, "nested/set.yaml", DSL_1_0)
+        code, out, _ = run(capsys, "validate", str(tmp_path))
+        assert code == 1
+        assert [m["code"] for m in map(TEXT_LINE.match, out.splitlines()) if m] == ["unsupported_dsl_version"]
+
+    def test_run_refuses_it_before_starting_anything(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        code, _, err = run(capsys, "run", str(write(tmp_path, "set.yaml", DSL_1_0)))
+        assert code != 0 and "unsupported_dsl_version" in err
