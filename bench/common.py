@@ -182,7 +182,7 @@ def start_argument(request: Any) -> Any:
     """What a start sends as the interpreter's argument: the engine's own encoding when it has one (default-free
     JSON since edff7d4), else the dataclass for the SDK's converter."""
     try:
-        from swengine.ir_codec import encode
+        from swengine.core.ir_codec import encode
     except ImportError:
         from temporalio.converter import DataConverter
 
@@ -191,7 +191,7 @@ def start_argument(request: Any) -> Any:
 
 
 def compile_document(text: str, source: str = "<bench>") -> Any:
-    from swengine.definitions import compile_text
+    from swengine.compiler.pipeline import compile_text
 
     return compile_text(text, source=source)
 
@@ -584,7 +584,7 @@ async def _serve(options: argparse.Namespace) -> None:
     from temporalio.worker import Worker
 
     from swengine import expressions
-    from swengine.worker import build_worker
+    from swengine.runtime.worker import build_worker
 
     _apply_experiments(options.experiment)
     client = await Client.connect(options.address, namespace=options.namespace)
@@ -624,7 +624,7 @@ class Bench:
     client: Any
     worker: WorkerProcess
     ours: Any
-    """``swengine.service.Service`` on the worker's interpreter task queue."""
+    """``swengine.runtime.service.Service`` on the worker's interpreter task queue."""
     ours_queue: str
     hand_queue: str
     server_pid: int | None
@@ -711,8 +711,8 @@ class Side:
 async def bench_environment(*, pyspy: Path | None = None) -> AsyncIterator[Bench]:
     """Start the dev server (fast flags) and the worker process; stop both afterwards."""
     from swengine import expressions
-    from swengine.devserver import start_dev_server
-    from swengine.service import Service
+    from swengine.runtime.devserver import start_dev_server
+    from swengine.runtime.service import Service
 
     env = await start_dev_server()
     try:

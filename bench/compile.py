@@ -31,8 +31,8 @@ TARGET_1000_S = 0.5
 CACHED_MODULES = (
     "swengine.expressions",
     "swengine.dsl.expression_batch",
-    "swengine.jq_syntax",
-    "swengine.jq_cost",
+    "swengine.expressions.syntax",
+    "swengine.expressions.cost",
 )
 
 
@@ -72,7 +72,7 @@ def stages(text: str) -> tuple[dict[str, float], Any]:
 def converter_costs(ir: Any, repeats: int) -> dict[str, Any]:
     """Bytes a start sends for ``RunRequest(ir)`` and the time to encode it and to decode it the first time a
     worker sees the definition (median): the engine's ``ir_codec`` when it has one, else the SDK's converter."""
-    from swengine.ir import RunRequest, WorkflowIR
+    from swengine.core.ir import RunRequest, WorkflowIR
 
     request = RunRequest(ir=ir, input={})
 
@@ -85,7 +85,7 @@ def converter_costs(ir: Any, repeats: int) -> dict[str, Any]:
         return statistics.median(samples)
 
     try:
-        from swengine import ir_codec
+        from swengine.core import ir_codec
     except ImportError:
         from temporalio.converter import DataConverter
 
@@ -100,7 +100,7 @@ def converter_costs(ir: Any, repeats: int) -> dict[str, Any]:
     sent = ir_codec.encode(request)
     text = json.dumps(sent, separators=(",", ":"))
     return {
-        "codec": "swengine.ir_codec (decoded once per definition per worker)",
+        "codec": "swengine.core.ir_codec (decoded once per definition per worker)",
         "ir_payload_bytes": len(text.encode()),
         "encode_ms": median_time(lambda: json.dumps(ir_codec.encode(request), separators=(",", ":"))) * 1000,
         "decode_ms": median_time(lambda: ir_codec.decoder_for(WorkflowIR)(json.loads(text)["ir"])) * 1000,

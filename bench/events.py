@@ -68,9 +68,9 @@ class Api:
         import uvicorn
 
         from swengine.api.app import create_app
-        from swengine.router import EventRouter
-        from swengine.settings import Settings
-        from swengine.store import open_store
+        from swengine.runtime.router import EventRouter
+        from swengine.runtime.settings import Settings
+        from swengine.runtime.store import open_store
 
         self.port = free_port()
         self.store = open_store("sqlite:///:memory:")

@@ -34,8 +34,8 @@ from common import (
     write_results,
 )
 
-from swengine.ir import EVENT_SIGNAL
-from swengine.router import EventRouter
+from swengine.core.ir import EVENT_SIGNAL
+from swengine.runtime.router import EventRouter
 
 LOOP = """\
 id: bench-event-loop

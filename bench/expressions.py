@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import jq  # noqa: E402
 
 from swengine import expressions  # noqa: E402
-from swengine.errors import ExpressionLimitExceeded  # noqa: E402
+from swengine.core.errors import ExpressionLimitExceeded  # noqa: E402
 
 ORDER = {
     "customer": {"name": "Ada", "email": "ada@example.com", "tier": "gold"},

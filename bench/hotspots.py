@@ -140,8 +140,8 @@ def replayer(side: str, runner: str = "shipped") -> Any:
     from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-    from swengine import worker as engine_worker
     from swengine.interpreter.workflow import Interpreter
+    from swengine.runtime import worker as engine_worker
 
     workflows = [Interpreter] if side == "ours" else handwritten.WORKFLOWS
     if runner == "none":
@@ -250,12 +250,12 @@ def micro_costs() -> list[dict[str, Any]]:
     from temporalio.converter import DataConverter
 
     from swengine import expressions
+    from swengine.core.ir import RunRequest, WorkflowIR
     from swengine.interpreter.retries import action_timeout, retry_policy
-    from swengine.ir import RunRequest, WorkflowIR
-    from swengine.service import Service
+    from swengine.runtime.service import Service
 
     try:
-        from swengine.limits import check_payload
+        from swengine.core.limits import check_payload
     except ImportError:
         check_payload = None
 
@@ -265,7 +265,7 @@ def micro_costs() -> list[dict[str, Any]]:
                  "transforms (20 states)": transforms_document()}  # fmt: skip
     service = Service(client=None, task_queue="unused")  # type: ignore[arg-type]
     try:
-        from swengine import ir_codec
+        from swengine.core import ir_codec
     except ImportError:
         ir_codec = None  # type: ignore[assignment]
     for label, text in documents.items():

@@ -70,7 +70,7 @@ async def all_waiting(bench: Bench, ids: list[str], deadline_s: float = 300.0) -
 
 
 async def one_side(bench: Bench, side: str, count: int) -> dict[str, Any]:
-    from swengine.service import Service
+    from swengine.runtime.service import Service
 
     worker = await bench.spawn_worker()
     try:

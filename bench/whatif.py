@@ -46,8 +46,8 @@ async def server_costs(bench: Any, runs: int) -> dict[str, Any]:
     the ``RunRequest`` with its IR), against ours. Server CPU per run (mean) and latency (median)."""
     import json
 
+    from swengine.core.ir import RunRequest
     from swengine.interpreter.events import search_index  # what Service.start indexes an instance by
-    from swengine.ir import RunRequest
 
     ir = compile_document(sequence_document(5))
     request_bytes = len(json.dumps(start_argument(RunRequest(ir=ir, input={}))))
@@ -85,7 +85,7 @@ async def server_costs(bench: Any, runs: int) -> dict[str, Any]:
 
 
 async def main() -> None:
-    from swengine.service import Service
+    from swengine.runtime.service import Service
 
     options = arguments(__doc__ or "", extra=[("--server-only", "only the server-cost attribution")])
     rounds_count = 8 if options.quick else 30

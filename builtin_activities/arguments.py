@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from temporalio.exceptions import ApplicationError
 
-from swengine.limits import MAX_DEPTH, json_depth
+from swengine.core.limits import MAX_DEPTH, json_depth
 
 INVALID_ARGUMENTS = "invalid_arguments"
 """Error type of every argument refusal; a spec's ``onErrors`` can catch it by this code."""

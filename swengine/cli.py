@@ -10,7 +10,7 @@ import signal
 import sys
 
 from swengine.commands.inputs import UsageError
-from swengine.errors import DocumentError, SwengineError
+from swengine.core.errors import DocumentError, SwengineError
 
 COMMANDS: dict[str, str] = {
     "validate": "check workflow files and report every problem with its line",

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from temporalio import activity
 
-from swengine.ir import EMIT_ACTIVITY
+from swengine.core.ir import EMIT_ACTIVITY
 
 Sink = Callable[[list[dict[str, Any]]], Awaitable[None]]
 

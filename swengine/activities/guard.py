@@ -12,8 +12,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
-from swengine.ir import RETRY_NO_ERRORS, RETRY_ONLY_PREFIX
-from swengine.limits import PayloadTooLarge, check_payload
+from swengine.core.ir import RETRY_NO_ERRORS, RETRY_ONLY_PREFIX
+from swengine.core.limits import PayloadTooLarge, check_payload
 
 
 def error_type(err: BaseException) -> str:

@@ -15,7 +15,7 @@ import yaml
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from swengine.ir import REST_ACTIVITY
+from swengine.core.ir import REST_ACTIVITY
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 

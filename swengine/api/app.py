@@ -15,11 +15,11 @@ from swengine.api.limits import BodySizeLimit
 from swengine.api.models import ProblemDetails
 from swengine.api.problems import install_problem_handlers
 from swengine.api.routes import definitions, events, health, instances
-from swengine.errors import SwengineError
-from swengine.router import EventRouter
-from swengine.service import Service
-from swengine.settings import Settings
-from swengine.store import DefinitionStore, open_store
+from swengine.core.errors import SwengineError
+from swengine.runtime.router import EventRouter
+from swengine.runtime.service import Service
+from swengine.runtime.settings import Settings
+from swengine.runtime.store import DefinitionStore, open_store
 
 DESCRIPTION = """Deploy Serverless Workflow 0.8 definitions, run them durably on Temporal, and route
 CloudEvents to them. Every error is `application/problem+json` (RFC 9457) with a stable `code`. When

@@ -10,10 +10,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from swengine.api.problems import Unauthorized
-from swengine.router import EventRouter
-from swengine.service import Service
-from swengine.settings import Settings
-from swengine.store import DefinitionStore
+from swengine.runtime.router import EventRouter
+from swengine.runtime.service import Service
+from swengine.runtime.settings import Settings
+from swengine.runtime.store import DefinitionStore
 
 
 @dataclass(frozen=True)

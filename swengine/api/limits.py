@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swengine.api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
-from swengine.limits import PayloadTooLarge
+from swengine.core.limits import PayloadTooLarge
 
 
 class BodySizeLimit:

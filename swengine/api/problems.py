@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
-from swengine.errors import DocumentError, SwengineError, Unavailable
+from swengine.core.errors import DocumentError, SwengineError, Unavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE = "urn:swengine:problem:{code}"

@@ -12,7 +12,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from swengine.errors import SwengineError
+from swengine.core.errors import SwengineError
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -10,9 +10,9 @@ from temporalio.client import WorkflowExecution
 from temporalio.common import SearchAttributeKey
 
 from swengine.api.models import InstanceSummary
-from swengine.errors import InputError
-from swengine.ir import SEARCH_DEFINITION, WORKFLOW_NAME
-from swengine.service import STATUS_NAMES
+from swengine.core.errors import InputError
+from swengine.core.ir import SEARCH_DEFINITION, WORKFLOW_NAME
+from swengine.runtime.service import STATUS_NAMES
 
 VISIBILITY_STATUS = {
     "running": "Running",

@@ -10,10 +10,10 @@ from contextlib import AsyncExitStack
 
 from swengine.api.app import connect, create_app
 from swengine.api.server import bind, cancel_on_signals, serve_api
-from swengine.router import EventRouter
-from swengine.service import Service
-from swengine.settings import Settings
-from swengine.store import open_store
+from swengine.runtime.router import EventRouter
+from swengine.runtime.service import Service
+from swengine.runtime.settings import Settings
+from swengine.runtime.store import open_store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

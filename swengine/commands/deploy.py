@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 
+from swengine.authoring.crossfile import CheckedFile
+from swengine.authoring.reporting import counts, display_path, render_text, summary
 from swengine.commands.remote import add_server_argument, describe_failure, server_client, unreachable
 from swengine.commands.validate import check_paths
-from swengine.crossfile import CheckedFile
-from swengine.reporting import counts, display_path, render_text, summary
 
 MEDIA_TYPES = {".json": "application/json"}
 DEFAULT_MEDIA_TYPE = "application/yaml"

@@ -12,12 +12,12 @@ from urllib.parse import quote
 
 import httpx
 
+from swengine.authoring.graph import build_graph
+from swengine.authoring.graph_render import RENDERERS, Progress
 from swengine.commands.inputs import UsageError
 from swengine.commands.remote import add_server_argument, answer_json, server_client, unreachable
-from swengine.definitions import compile_path
-from swengine.errors import SwengineError
-from swengine.graph import build_graph
-from swengine.graph_render import RENDERERS, Progress
+from swengine.compiler.pipeline import compile_path
+from swengine.core.errors import SwengineError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

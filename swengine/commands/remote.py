@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from swengine.errors import SwengineError
+from swengine.core.errors import SwengineError
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 TIMEOUT_SECONDS = 30.0

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from swengine.commands.inputs import json_or_file, name_and_value
-from swengine.connection import temporal_client
-from swengine.definitions import compile_path, directory_lookup
-from swengine.events import parse_event
-from swengine.mocks import MockBook, MockSpec, mock_activities
-from swengine.service import Service
-from swengine.settings import Settings
-from swengine.worker import build_worker
+from swengine.compiler.pipeline import compile_path, directory_lookup
+from swengine.runtime.cloudevents import parse_event
+from swengine.runtime.connection import temporal_client
+from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
+from swengine.runtime.service import Service
+from swengine.runtime.settings import Settings
+from swengine.runtime.worker import build_worker
 
 WORKFLOW_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -12,7 +12,7 @@ import httpx
 
 from swengine.commands.inputs import UsageError, json_or_file
 from swengine.commands.remote import add_server_argument, answer_json, server_client, unreachable
-from swengine.events import STRUCTURED, parse_event
+from swengine.runtime.cloudevents import STRUCTURED, parse_event
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,13 +16,13 @@ from temporalio.client import Client
 from swengine.api.app import connect, create_app
 from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
 from swengine.commands.inputs import UsageError
-from swengine.deployment import deploy_files, workflow_files
-from swengine.devserver import start_dev_server, stop_orphan
-from swengine.router import EventRouter, router_sink
-from swengine.service import Service
-from swengine.settings import Settings
-from swengine.store import open_store
-from swengine.worker import build_worker
+from swengine.runtime.deployment import deploy_files, workflow_files
+from swengine.runtime.devserver import start_dev_server, stop_orphan
+from swengine.runtime.router import EventRouter, router_sink
+from swengine.runtime.service import Service
+from swengine.runtime.settings import Settings
+from swengine.runtime.store import open_store
+from swengine.runtime.worker import build_worker
 
 
 def say(line: str) -> None:

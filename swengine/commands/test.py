@@ -18,15 +18,15 @@ from typing import Any
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
+from swengine.authoring.reporting import display_path
+from swengine.authoring.testing.cases import CaseFile, CaseFileError, find_test_files, load_test_file
+from swengine.authoring.testing.record import record
+from swengine.authoring.testing.runner import CaseResult, Runner
 from swengine.commands.inputs import UsageError
-from swengine.crossfile import find_workflow_files
-from swengine.devserver import test_server_path
-from swengine.errors import SwengineError
-from swengine.reporting import display_path
-from swengine.testing.cases import CaseFile, CaseFileError, find_test_files, load_test_file
-from swengine.testing.record import record
-from swengine.testing.runner import CaseResult, Runner
-from swengine.worker import load_activity_modules
+from swengine.core.errors import SwengineError
+from swengine.dsl.discovery import find_workflow_files
+from swengine.runtime.devserver import test_server_path
+from swengine.runtime.worker import load_activity_modules
 
 LABELS = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR"}
 

@@ -9,9 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from swengine.authoring.crossfile import CheckedFile, check_files
+from swengine.authoring.reporting import FORMATS, counts, display_path, summary
 from swengine.commands.inputs import UsageError
-from swengine.crossfile import CheckedFile, NotAPath, check_files, find_workflow_files, repository_root
-from swengine.reporting import FORMATS, counts, display_path, summary
+from swengine.dsl.discovery import NotAPath, find_workflow_files, repository_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

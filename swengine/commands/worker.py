@@ -12,8 +12,8 @@ import sys
 
 from temporalio.client import Client
 
-from swengine.settings import Settings
-from swengine.worker import build_worker
+from swengine.runtime.settings import Settings
+from swengine.runtime.worker import build_worker
 
 DEFAULT_ADDRESS = "127.0.0.1:7233"
 

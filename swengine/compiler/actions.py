@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine import ir
 from swengine.compiler.calls import compile_call
 from swengine.compiler.context import CompileContext, compile_error
 from swengine.compiler.data import optional_expression
 from swengine.compiler.retries import DEFAULT_AUTO_RETRY, compile_retry, error_codes
+from swengine.core import ir
 
 
 def compile_actions(value: Any, ctx: CompileContext, *, timeout: str | None) -> list[ir.Action]:

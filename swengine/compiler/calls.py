@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from swengine import ir
 from swengine.compiler.context import CompileContext, compile_error
 from swengine.compiler.data import expression, program
 from swengine.compiler.transitions import compile_produced_event
+from swengine.core import ir
 
 Call = ir.FunctionCall | ir.SubflowCall | ir.EventCall
 

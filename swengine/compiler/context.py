@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from swengine import ir
-from swengine.errors import SwengineError
+from swengine.core import ir
+from swengine.core.errors import SwengineError
 
 COMPILE_ERROR = "compile_error"
 

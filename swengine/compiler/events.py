@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine import ir
 from swengine.compiler.context import CompileContext, compile_error
 from swengine.compiler.data import optional_expression
+from swengine.core import ir
 
 
 def compile_event_def(definition: dict[str, Any]) -> ir.EventDef:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine import ir
 from swengine.compiler.context import CompileContext, compile_error
 from swengine.compiler.retries import error_codes
 from swengine.compiler.transitions import compile_transition
+from swengine.core import ir
 
 
 def compile_error_handlers(value: Any, ctx: CompileContext) -> list[ir.ErrorHandler]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine import ir
 from swengine.compiler.context import CompileContext, compile_error
+from swengine.core import ir
 
 DEFAULT_AUTO_RETRY = ir.Retry(name="swengine.default", delay="PT1S", multiplier=2.0, max_attempts=0)
 """Used under ``autoRetries: true`` when an action names no retry: the spec's recommended default

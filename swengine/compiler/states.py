@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from swengine import expressions, ir
+from swengine import expressions
 from swengine.compiler.actions import compile_action, compile_actions
 from swengine.compiler.context import CompileContext, compile_error
 from swengine.compiler.data import expression, json_native, optional_expression
@@ -14,6 +14,7 @@ from swengine.compiler.events import compile_event_data_filter
 from swengine.compiler.handlers import compile_error_handlers
 from swengine.compiler.timeouts import branch_timeouts, state_timeouts
 from swengine.compiler.transitions import compile_transition
+from swengine.core import ir
 
 DEFAULT_ITERATION_PARAM = "item"
 _NAME = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from swengine import ir
 from swengine.compiler.context import CompileContext, compile_error
+from swengine.core import ir
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine import ir
 from swengine.compiler.context import CompileContext, compile_error
 from swengine.compiler.data import expression, literal_or_program, program
 from swengine.compiler.timeouts import workflow_exec_timeout
+from swengine.core import ir
 
 
 def compile_transition(

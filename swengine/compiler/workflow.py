@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine import ir
 from swengine.compiler.context import CompileContext, compile_error, named_definitions
 from swengine.compiler.data import json_native
 from swengine.compiler.events import compile_event_def
 from swengine.compiler.states import compile_state
 from swengine.compiler.timeouts import default_timeouts, workflow_timeouts
+from swengine.core import ir
 
 
 def compile_workflow(data: dict[str, Any], *, content_hash: str = "") -> ir.WorkflowIR:

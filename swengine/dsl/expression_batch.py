@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from swengine import expressions
-from swengine.errors import ExpressionError
+from swengine.core.errors import ExpressionError
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = set(_OPENERS.values())

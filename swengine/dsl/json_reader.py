@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from swengine.core.errors import DocumentError, Problem
 from swengine.dsl.source_map import JsonPath, problem_at
-from swengine.errors import DocumentError, Problem
 
 _TOKEN = re.compile(r'[ \t\r\n]*(?:([{}\[\]:,])|("(?:[^"\\]|\\.)*")|([^ \t\r\n{}\[\]:,]+))', re.DOTALL)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from swengine.core.errors import DocumentError, Problem
 from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
-from swengine.errors import DocumentError, Problem
 
 __all__ = [
     "REFERENCE_KEYS",

@@ -18,9 +18,9 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
+from swengine.core.errors import DocumentError, Problem
 from swengine.dsl.json_reader import JsonReader
 from swengine.dsl.source_map import JsonPath, SourceMap, problem_at
-from swengine.errors import DocumentError, Problem
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 200

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from swengine import durations, expressions
+from swengine import expressions
+from swengine.core import durations
 from swengine.dsl.expression_batch import find_problems_many
 from swengine.dsl.facts import Facts, Finding, collect, listed
 from swengine.dsl.flow import check_flow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from swengine.errors import Problem
+from swengine.core.errors import Problem
 
 JsonPath = tuple[str | int, ...]
 """Steps from the document root: mapping keys and list indexes, e.g. ``("states", 2, "transition")``."""

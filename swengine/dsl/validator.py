@@ -52,12 +52,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from swengine.core.errors import DocumentError, Problem
 from swengine.dsl import semantics
 from swengine.dsl.facts import Finding
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.schema_check import schema_findings
 from swengine.dsl.source_map import json_path
-from swengine.errors import DocumentError, Problem
 
 
 def validate(document: Document) -> list[Problem]:

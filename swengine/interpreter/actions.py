@@ -9,14 +9,22 @@ from typing import Any
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
-from swengine.durations import parse_duration
+from swengine.core.durations import parse_duration
+from swengine.core.ir import (
+    REST_ACTIVITY,
+    WORKFLOW_NAME,
+    Action,
+    EventCall,
+    FunctionCall,
+    RunRequest,
+    SubflowCall,
+)
+from swengine.core.ir_codec import encode
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import produce_events, search_index, wait_for_event
 from swengine.interpreter.failures import StateFailure
 from swengine.interpreter.inbox import event_payload
 from swengine.interpreter.retries import action_timeout, retry_policy
-from swengine.ir import REST_ACTIVITY, WORKFLOW_NAME, Action, EventCall, FunctionCall, RunRequest, SubflowCall
-from swengine.ir_codec import encode
 
 Extra = dict[str, Any] | None
 

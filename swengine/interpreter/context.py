@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swengine import expressions
+from swengine.core.ir import RunRequest, State, WorkflowIR
 from swengine.interpreter.inbox import Inbox
-from swengine.ir import RunRequest, State, WorkflowIR
 
 
 @dataclass

@@ -8,9 +8,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
-from swengine.durations import parse_duration
-from swengine.interpreter.context import RunContext
-from swengine.ir import (
+from swengine.core.durations import parse_duration
+from swengine.core.ir import (
     EMIT_ACTIVITY,
     SEARCH_CORRELATION,
     SEARCH_DEFINITION,
@@ -20,6 +19,7 @@ from swengine.ir import (
     ProducedEvent,
     WorkflowIR,
 )
+from swengine.interpreter.context import RunContext
 
 EMIT_TIMEOUT = timedelta(seconds=30)
 CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)

@@ -13,8 +13,8 @@ from temporalio.exceptions import (
     TimeoutError as TemporalTimeoutError,
 )
 
-from swengine.errors import SwengineError
-from swengine.ir import ErrorHandler
+from swengine.core.errors import SwengineError
+from swengine.core.ir import ErrorHandler
 
 
 class StateFailure(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from swengine.ir import EventDef
+from swengine.core.ir import EventDef
 
 
 def dedupe_key(event: Mapping[str, Any]) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 
 import jsonschema
 
+from swengine.core.ir import WorkflowIR
 from swengine.interpreter.failures import StateFailure
-from swengine.ir import WorkflowIR
 
 
 def input_problems(ir: WorkflowIR, data: Any) -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from swengine.core.ir import EventDataFilter
 from swengine.interpreter.context import RunContext
-from swengine.ir import EventDataFilter
 
 
 def merge_event(data_filter: EventDataFilter, payload: Any, data: Any, ctx: RunContext) -> Any:

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-from swengine.durations import parse_duration
-from swengine.ir import RETRY_NO_ERRORS, RETRY_ONLY_PREFIX, Action
+from swengine.core.durations import parse_duration
+from swengine.core.ir import RETRY_NO_ERRORS, RETRY_ONLY_PREFIX, Action
 
 INFRASTRUCTURE_ATTEMPTS = 3
 """Attempts for an action with no retry strategy: enough to survive a worker crash, not a hung service."""

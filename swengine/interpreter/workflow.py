@@ -15,7 +15,19 @@ from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
-from swengine.durations import parse_duration
+from swengine.core.durations import parse_duration
+from swengine.core.ir import (
+    EVENT_SIGNAL,
+    STATUS_QUERY,
+    WORKFLOW_NAME,
+    ContinueAs,
+    EventState,
+    RunRequest,
+    State,
+    Transition,
+)
+from swengine.core.ir_codec import decode_run_request, encode
+from swengine.core.limits import check_payload
 from swengine.interpreter.compensation import compensate
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import (
@@ -28,18 +40,6 @@ from swengine.interpreter.failures import StateFailure, find_handler, to_state_f
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.input import check_input
 from swengine.interpreter.states import executor_for
-from swengine.ir import (
-    EVENT_SIGNAL,
-    STATUS_QUERY,
-    WORKFLOW_NAME,
-    ContinueAs,
-    EventState,
-    RunRequest,
-    State,
-    Transition,
-)
-from swengine.ir_codec import decode_run_request, encode
-from swengine.limits import check_payload
 
 STATES_PER_RUN = 1000
 """States one run walks before it continues as new. A loop of expression and switch states never waits on

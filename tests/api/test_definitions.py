@@ -8,7 +8,7 @@ import json
 import yaml
 from temporalio.service import RPCError
 
-from swengine.schedules import schedule_id
+from swengine.runtime.schedules import schedule_id
 from tests.api.conftest import Api, assert_problem, deploy, spec, unique
 
 BROKEN = """id: broken

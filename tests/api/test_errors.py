@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from temporalio.client import Client
 
 from swengine.api.deps import Engine
-from swengine.service import Service
-from swengine.settings import Settings
-from swengine.store import SqliteDefinitionStore
+from swengine.runtime.service import Service
+from swengine.runtime.settings import Settings
+from swengine.runtime.store import SqliteDefinitionStore
 from tests.api.conftest import Api, ApiFactory, assert_problem, spec, unique
 
 

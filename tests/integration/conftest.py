@@ -13,11 +13,11 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from swengine import expressions
-from swengine.devserver import start_dev_server, test_server_path
-from swengine.ir import WorkflowIR
-from swengine.mocks import MockBook, MockSpec, mock_activities
-from swengine.service import Service
-from swengine.worker import build_worker
+from swengine.core.ir import WorkflowIR
+from swengine.runtime.devserver import start_dev_server, test_server_path
+from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
+from swengine.runtime.service import Service
+from swengine.runtime.worker import build_worker
 
 
 @pytest_asyncio.fixture(scope="session")

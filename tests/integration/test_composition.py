@@ -12,10 +12,10 @@ import pytest
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 
-from swengine.events import parse_event, start_instance_id
-from swengine.ir import WorkflowIR
-from swengine.router import EventRouter
-from swengine.service import InstanceFailed
+from swengine.core.ir import WorkflowIR
+from swengine.runtime.cloudevents import parse_event, start_instance_id
+from swengine.runtime.router import EventRouter
+from swengine.runtime.service import InstanceFailed
 from tests.integration.conftest import running
 from tests.integration.test_events import (
     RESULT_TIMEOUT,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 
-from swengine.definitions import compile_path, compile_text
-from swengine.errors import InputError
-from swengine.service import InstanceFailed
+from swengine.compiler.pipeline import compile_path, compile_text
+from swengine.core.errors import InputError
+from swengine.runtime.service import InstanceFailed
 from tests.integration.conftest import running
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
@@ -181,11 +180,13 @@ states:
         two = await service.start(ir, {})
         await service.terminate(one.instance_id)
         await service.cancel(two.instance_id)
-        for started, expected in ((one, WorkflowExecutionStatus.TERMINATED), (two, WorkflowExecutionStatus.CANCELED)):
+        for started, expected in (
+            (one, WorkflowExecutionStatus.TERMINATED),
+            (two, WorkflowExecutionStatus.CANCELED),
+        ):
             with pytest.raises(InstanceFailed):
                 await service.result(started.instance_id)
             assert (await service.handle(started.instance_id).describe()).status == expected
-
 
 
 async def test_example_01_hello_world(client, examples_dir):
@@ -240,7 +241,9 @@ states:
 """
     )
     data = json.loads((examples_dir / "10-provision-orders.input.json").read_text())
-    mocks = {"provisionOrderFunction": {"error": {"type": "Missing order id", "message": "order id is empty"}}}
+    mocks = {
+        "provisionOrderFunction": {"error": {"type": "Missing order id", "message": "order id is empty"}}
+    }
     async with running(client, [ir, handler], mocks=mocks) as (service, _):
         started = await service.start(ir, data)
         result = await service.result(started.instance_id)
@@ -254,10 +257,12 @@ async def test_example_11_monitor_job(client, examples_dir):
     mocks = {
         # shaped so the published filters (results, then stateDataFilter output) leave what the next state reads
         "submitJob": {"jobuid": {"jobuid": {"jobuid": "job-7"}}},
-        "checkJobStatus": {"sequence": [
-            {"jobstatus": {"jobstatus": {"jobStatus": "RUNNING"}}},
-            {"jobstatus": {"jobstatus": {"jobStatus": "SUCCEEDED"}}},
-        ]},
+        "checkJobStatus": {
+            "sequence": [
+                {"jobstatus": {"jobstatus": {"jobStatus": "RUNNING"}}},
+                {"jobstatus": {"jobstatus": {"jobStatus": "SUCCEEDED"}}},
+            ]
+        },
         "reportJobSuceeded": {"reported": True},
     }
     async with running(client, [ir], mocks=mocks) as (service, book):
@@ -267,8 +272,6 @@ async def test_example_11_monitor_job(client, examples_dir):
     assert status["visited"][-1] == "JobSucceeded"
     assert status["visited"].count("WaitForCompletion") == 2
     assert book.calls["submitJob"] == [{"name": "nightly"}]
-
-
 
 
 async def test_workflow_exec_timeout_runs_run_before_state(client):

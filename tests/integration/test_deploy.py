@@ -14,17 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 import uvicorn
+import yaml
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from swengine.api.app import create_app
 from swengine.api.server import bind
 from swengine.cli import main
-from swengine.service import Service
-from swengine.settings import Settings
-from swengine.store import SqliteDefinitionStore
+from swengine.runtime.service import Service
+from swengine.runtime.settings import Settings
+from swengine.runtime.store import SqliteDefinitionStore
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SPEC_IDS = sorted(yaml.safe_load(path.read_text())["id"] for path in SPECS.glob("*.sw.yaml"))

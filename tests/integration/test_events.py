@@ -17,14 +17,14 @@ import pytest
 import yaml
 from temporalio.common import SearchAttributeKey
 
-from swengine.definitions import compile_path, compile_text
-from swengine.errors import EventError, NotFound
-from swengine.events import parse_event, parse_http, start_instance_id
-from swengine.ir import SEARCH_CORRELATION, WorkflowIR
-from swengine.mocks import MockBook, MockSpec, mock_activities
-from swengine.router import EventRouter, RouteResult, router_sink
-from swengine.service import Service
-from swengine.worker import build_worker
+from swengine.compiler.pipeline import compile_path, compile_text
+from swengine.core.errors import EventError, NotFound
+from swengine.core.ir import SEARCH_CORRELATION, WorkflowIR
+from swengine.runtime.cloudevents import parse_event, parse_http, start_instance_id
+from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
+from swengine.runtime.router import EventRouter, RouteResult, router_sink
+from swengine.runtime.service import Service
+from swengine.runtime.worker import build_worker
 from tests.integration.conftest import running
 
 RESULT_TIMEOUT = 30.0

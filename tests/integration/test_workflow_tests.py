@@ -11,10 +11,10 @@ import pytest
 import yaml
 from temporalio.testing import WorkflowEnvironment
 
+from swengine.authoring.testing.cases import CaseFileError, find_test_files, load_test_file
+from swengine.authoring.testing.record import record
+from swengine.authoring.testing.runner import CaseResult, Runner
 from swengine.cli import main
-from swengine.testing.cases import CaseFileError, find_test_files, load_test_file
-from swengine.testing.record import record
-from swengine.testing.runner import CaseResult, Runner
 
 REPO = Path(__file__).resolve().parents[2]
 

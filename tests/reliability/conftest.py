@@ -21,7 +21,7 @@ import pytest
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from swengine.devserver import FAST_FLAGS, search_attribute_flags, temporal_cli
+from swengine.runtime.devserver import FAST_FLAGS, search_attribute_flags, temporal_cli
 from tests.api.conftest import make_api  # noqa: F401 - the in-process API over the session dev server
 from tests.integration.conftest import client, temporal_env  # noqa: F401 - the session dev server
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from swengine.definitions import compile_text
-from swengine.ir import STATUS_QUERY
-from swengine.service import Service
+from swengine.compiler.pipeline import compile_text
+from swengine.core.ir import STATUS_QUERY
+from swengine.runtime.service import Service
 from tests.reliability.conftest import DevServer, Process, Serve, eventually, worker_process
 
 SLOW_WORK = """id: slow-work

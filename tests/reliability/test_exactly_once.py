@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from swengine.router import EventRouter
+from swengine.runtime.router import EventRouter
 from tests.api.conftest import Api, ApiFactory, deploy, start, unique
 from tests.reliability.conftest import eventually
 

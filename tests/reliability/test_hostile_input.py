@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from swengine.limits import MAX_DEPTH
+from swengine.core.limits import MAX_DEPTH
 from tests.api.conftest import Api, ApiFactory, assert_problem, deploy, unique
 from tests.reliability.conftest import REPO, clean_env, swengine_command
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
-from swengine.definitions import compile_text
-from swengine.limits import MAX_DEPTH, PAYLOAD_LIMIT
-from swengine.service import InstanceFailed
+from swengine.compiler.pipeline import compile_text
+from swengine.core.limits import MAX_DEPTH, PAYLOAD_LIMIT
+from swengine.runtime.service import InstanceFailed
 from tests.api.conftest import Api, ApiFactory, assert_problem, deploy, start, unique
 from tests.integration.conftest import running
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from swengine.definitions import compile_path, compile_text
-from swengine.devserver import start_dev_server
+from swengine.compiler.pipeline import compile_path, compile_text
+from swengine.runtime.devserver import start_dev_server
 from tests.integration.conftest import running
 from tests.replay.scenarios import SCENARIOS, Scenario
 

@@ -56,8 +56,14 @@ class Scenario:
 
 
 def _event(event_type: str, event_id: str, data: Any, **attributes: Any) -> dict[str, Any]:
-    return {"specversion": "1.0", "id": event_id, "source": attributes.pop("source", "/replay"),
-            "type": event_type, "data": data, **attributes}
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": attributes.pop("source", "/replay"),
+        "type": event_type,
+        "data": data,
+        **attributes,
+    }
 
 
 SCENARIOS: list[Scenario] = [
@@ -71,8 +77,11 @@ SCENARIOS: list[Scenario] = [
         "approval",
         SPECS / "approval.sw.yaml",
         {"request": 7},
-        events=[_event("com.example.approval.decided", "d-1", {"approved": True}, source="/approvals",
-                       requestid="7")],
+        events=[
+            _event(
+                "com.example.approval.decided", "d-1", {"approved": True}, source="/approvals", requestid="7"
+            )
+        ],
     ),
     Scenario(
         "intake",

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from swengine.interpreter.workflow import Interpreter
-from swengine.worker import sandbox_runner
+from swengine.runtime.worker import sandbox_runner
 from tests.replay.scenarios import SCENARIOS
 
 HISTORIES = Path(__file__).resolve().parent / "histories"

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from swengine.api.server import bind, port_is_free
-from swengine.errors import SwengineError
+from swengine.core.errors import SwengineError
 
 
 async def test_accepted_connections_have_tcp_nodelay() -> None:

@@ -13,7 +13,9 @@ TARGETS = ["swengine", "builtin_activities"]
 
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.mark.parametrize(

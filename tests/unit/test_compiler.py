@@ -10,11 +10,12 @@ from typing import Any, get_args
 import jq
 import pytest
 
-from swengine import expressions, ir
+from swengine import expressions
 from swengine.compiler import COMPILE_ERROR, compile_workflow
 from swengine.compiler.retries import DEFAULT_AUTO_RETRY
 from swengine.compiler.states import COMPILERS
-from swengine.errors import SwengineError
+from swengine.core import ir
+from swengine.core.errors import SwengineError
 
 FUNCTIONS = [
     {"name": "restFn", "operation": "http://api.example/openapi.json#op"},

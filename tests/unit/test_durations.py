@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from swengine.durations import check_cron, format_duration, parse_duration, to_seconds
+from swengine.core.durations import check_cron, format_duration, parse_duration, to_seconds
 
 
 @pytest.mark.parametrize(

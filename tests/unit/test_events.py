@@ -14,8 +14,9 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from swengine import cli
-from swengine.errors import EventError
-from swengine.events import (
+from swengine.core.errors import EventError
+from swengine.core.ir import Correlation, EventDef
+from swengine.runtime.cloudevents import (
     correlation_values,
     dedupe_key,
     is_correlated_start_id,
@@ -24,7 +25,6 @@ from swengine.events import (
     parse_http,
     start_instance_id,
 )
-from swengine.ir import Correlation, EventDef
 
 BASE = {"specversion": "1.0", "id": "A-1", "source": "/orders", "type": "order.created"}
 

@@ -12,8 +12,10 @@ from typing import Any
 import jq
 import pytest
 
-from swengine import expressions, jq_cost, jq_syntax
-from swengine.errors import ExpressionError, ExpressionLimitExceeded
+from swengine import expressions
+from swengine.core.errors import ExpressionError, ExpressionLimitExceeded
+from swengine.expressions import cost as jq_cost
+from swengine.expressions import syntax as jq_syntax
 
 
 @pytest.fixture(autouse=True)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from swengine.authoring.graph import END, START, build_graph, ways_out
+from swengine.authoring.graph_render import Progress, render_dot, render_mermaid
 from swengine.cli import main
-from swengine.definitions import compile_path, compile_text
-from swengine.graph import END, START, build_graph, ways_out
-from swengine.graph_render import Progress, render_dot, render_mermaid
-from swengine.ir import WorkflowIR
+from swengine.compiler.pipeline import compile_path, compile_text
+from swengine.core.ir import WorkflowIR
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SPEC_FILES = sorted(SPECS.glob("*.sw.yaml"))

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from swengine.definitions import compile_path
-from swengine.errors import DocumentError
+from swengine.compiler.pipeline import compile_path
+from swengine.core.errors import DocumentError
 
 WORKFLOW = """
 id: typed

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from temporalio.converter import DataConverter
 
-from swengine import ir_codec
-from swengine.definitions import compile_path
-from swengine.ir import RunRequest, WorkflowIR
+from swengine.compiler.pipeline import compile_path
+from swengine.core import ir_codec
+from swengine.core.ir import RunRequest, WorkflowIR
 
 SPECS = sorted((Path(__file__).resolve().parents[2] / "specs").glob("*.sw.yaml"))
 
@@ -35,7 +35,9 @@ def test_unions_are_decoded_by_kind():
     decoded = ir_codec.decode_ir(ir_codec.encode(ir))
     assert [type(s).__name__ for s in decoded.states] == [type(s).__name__ for s in ir.states]
     with pytest.raises(ValueError, match="unknown kind"):
-        ir_codec.decoder_for(WorkflowIR)({**ir_codec.encode(ir), "states": [{"kind": "teleport", "name": "x"}]})
+        ir_codec.decoder_for(WorkflowIR)(
+            {**ir_codec.encode(ir), "states": [{"kind": "teleport", "name": "x"}]}
+        )
 
 
 def test_decoded_definitions_are_cached_per_distinct_json():

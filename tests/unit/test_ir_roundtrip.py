@@ -11,9 +11,9 @@ import pytest
 import yaml
 from temporalio.converter import DataConverter
 
-from swengine import ir
 from swengine.compiler import COMPILE_ERROR, compile_workflow
-from swengine.errors import SwengineError
+from swengine.core import ir
+from swengine.core.errors import SwengineError
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "v08"
 DEFINITION = re.compile(r"(?P<example>\d\d-[a-z0-9-]+)(?:\.sub-[a-z0-9]+)?\.(?:json|yaml)")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from swengine.core.errors import DocumentError, Problem
 from swengine.dsl.loader import Document, Limits, json_path, load_file, load_text
-from swengine.errors import DocumentError, Problem
 
 MINIMAL = """\
 id: hello

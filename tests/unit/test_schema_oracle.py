@@ -20,9 +20,9 @@ import pytest
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
+from swengine.core.errors import DocumentError
 from swengine.dsl.loader import load_file
 from swengine.dsl.schema_check import schema_findings
-from swengine.errors import DocumentError
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 ORACLE = SHARED / "oracle" / "sw-0.8-schema"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from swengine.errors import InputError
-from swengine.schedules import interval_spec
-from swengine.settings import Settings
+from swengine.core.errors import InputError
+from swengine.runtime.schedules import interval_spec
+from swengine.runtime.settings import Settings
 
 
 def test_defaults() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from swengine.definitions import compile_text
-from swengine.errors import Conflict, NotFound, SwengineError
-from swengine.store import SqliteDefinitionStore, open_store
+from swengine.compiler.pipeline import compile_text
+from swengine.core.errors import Conflict, NotFound, SwengineError
+from swengine.runtime.store import SqliteDefinitionStore, open_store
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 

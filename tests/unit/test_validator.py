@@ -15,10 +15,10 @@ from jsonschema import Draft202012Validator
 
 from bench.generate import generate_document
 from swengine import expressions
+from swengine.core.errors import DocumentError, ExpressionLimitExceeded, Problem
 from swengine.dsl.loader import load_text
 from swengine.dsl.schema_check import load_schema, schema_findings
 from swengine.dsl.validator import load_valid, validate, validate_file, validate_text
-from swengine.errors import DocumentError, ExpressionLimitExceeded, Problem
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 EXPECT = re.compile(r"^\s*(?:#|//)\s*expect:\s*(\d+):(\d+)\s+(\w+)\s*$")

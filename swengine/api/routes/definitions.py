@@ -14,11 +14,11 @@ from starlette.datastructures import UploadFile
 from swengine.api.deps import ServiceDep, StoreDep
 from swengine.api.models import DefinitionDetail, DefinitionList, Deployed, Validation, problem_responses
 from swengine.api.problems import UnsupportedMediaType
-from swengine.definitions import compile_text
-from swengine.deployment import JSON, YAML, deploy, withdraw
-from swengine.errors import DocumentError, InputError
-from swengine.ir import WorkflowIR
-from swengine.store import StoredDefinition
+from swengine.compiler.pipeline import compile_text
+from swengine.core.errors import DocumentError, InputError
+from swengine.core.ir import WorkflowIR
+from swengine.runtime.deployment import JSON, YAML, deploy, withdraw
+from swengine.runtime.store import StoredDefinition
 
 router = APIRouter(prefix="/definitions", tags=["definitions"])
 

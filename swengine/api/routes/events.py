@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from swengine.api.deps import RouterDep
 from swengine.api.models import EventRouted, EventsRouted, problem_responses
-from swengine.events import BATCH, STRUCTURED, parse_http
+from swengine.runtime.cloudevents import BATCH, STRUCTURED, parse_http
 
 router = APIRouter(prefix="/events", tags=["events"])
 

@@ -29,9 +29,9 @@ from swengine.api.models import (
     problem_responses,
 )
 from swengine.api.visibility import decode_page_token, encode_page_token, instance_summary, visibility_query
-from swengine.errors import Conflict, NotFound, SwengineError
-from swengine.events import parse_http
-from swengine.service import STATUS_NAMES, InstanceFailed, Service, Started
+from swengine.core.errors import Conflict, NotFound, SwengineError
+from swengine.runtime.cloudevents import parse_http
+from swengine.runtime.service import STATUS_NAMES, InstanceFailed, Service, Started
 
 router = APIRouter(prefix="/instances", tags=["instances"])
 

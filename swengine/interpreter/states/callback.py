@@ -9,12 +9,12 @@ from typing import Any
 
 from temporalio import workflow
 
+from swengine.core.ir import CallbackState, Transition
 from swengine.interpreter.actions import run_actions
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import wait_for_event
 from swengine.interpreter.inbox import event_payload
 from swengine.interpreter.merging import merge_event
-from swengine.ir import CallbackState, Transition
 
 
 async def execute_callback(state: CallbackState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:

@@ -11,13 +11,13 @@ from typing import Any
 
 from temporalio import workflow
 
-from swengine.durations import parse_duration
+from swengine.core.durations import parse_duration
+from swengine.core.ir import EventDef, EventState, OnEvent, Transition
 from swengine.interpreter.actions import run_actions
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import wait_for_event
 from swengine.interpreter.inbox import event_payload
 from swengine.interpreter.merging import merge_event
-from swengine.ir import EventDef, EventState, OnEvent, Transition
 
 Received = list[tuple[OnEvent, EventDef, dict[str, Any]]]
 

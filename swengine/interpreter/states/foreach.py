@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from swengine.core.ir import ForEachState, Transition
 from swengine.interpreter.actions import apply_result, call_action
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.failures import StateFailure
-from swengine.ir import ForEachState, Transition
 
 
 async def _iteration(state: ForEachState, item: Any, data: Any, ctx: RunContext) -> Any:

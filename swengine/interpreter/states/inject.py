@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from swengine import expressions
+from swengine.core.ir import InjectState, Transition
 from swengine.interpreter.context import RunContext
-from swengine.ir import InjectState, Transition
 
 
 async def execute_inject(state: InjectState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from swengine.core.ir import OperationState, Transition
 from swengine.interpreter.actions import run_actions
 from swengine.interpreter.context import RunContext
-from swengine.ir import OperationState, Transition
 
 
 async def execute_operation(state: OperationState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:

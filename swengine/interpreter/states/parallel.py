@@ -6,10 +6,10 @@ import asyncio
 from typing import Any
 
 from swengine import expressions
-from swengine.durations import parse_duration
+from swengine.core.durations import parse_duration
+from swengine.core.ir import Branch, ParallelState, Transition
 from swengine.interpreter.actions import run_actions
 from swengine.interpreter.context import RunContext
-from swengine.ir import Branch, ParallelState, Transition
 
 
 async def _run_branch(branch: Branch, data: Any, ctx: RunContext, default_timeout: str | None) -> Any:

@@ -6,9 +6,9 @@ from typing import Any
 
 from temporalio import workflow
 
-from swengine.durations import parse_duration
+from swengine.core.durations import parse_duration
+from swengine.core.ir import SleepState, Transition
 from swengine.interpreter.context import RunContext
-from swengine.ir import SleepState, Transition
 
 
 async def execute_sleep(state: SleepState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:

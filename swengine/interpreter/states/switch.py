@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from swengine.core.ir import SwitchState, Transition
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import wait_for_event
 from swengine.interpreter.inbox import event_payload
 from swengine.interpreter.merging import merge_event
-from swengine.ir import SwitchState, Transition
 
 
 async def execute_switch(state: SwitchState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:

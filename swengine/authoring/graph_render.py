@@ -1,0 +1,113 @@
+"""Render a workflow graph as a Mermaid flowchart or Graphviz DOT, optionally coloured by an instance's progress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from swengine.authoring.graph import Graph, Node
+
+VISITED_FILL = "#d9f2d9"
+VISITED_STROKE = "#2e7d32"
+CURRENT_FILL = "#ffe08a"
+CURRENT_STROKE = "#e65100"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What an instance has done so far: the states it visited and the one it is in."""
+
+    visited: frozenset[str] = field(default_factory=frozenset)
+    current: str | None = None
+
+
+def state_classes(graph: Graph, progress: Progress | None) -> dict[str, str]:
+    """node id -> ``visited`` or ``current`` (the current state wins)."""
+    if progress is None:
+        return {}
+    classes = {n.id: "visited" for n in graph.nodes if n.state is not None and n.state in progress.visited}
+    classes.update(
+        {n.id: "current" for n in graph.nodes if n.state is not None and n.state == progress.current}
+    )
+    return classes
+
+
+MERMAID_SHAPES = {
+    "state": ('["', '"]'),
+    "choice": ('{"', '"}'),
+    "wait": ('(["', '"])'),
+    "start": ('(("', '"))'),
+    "end": ('((("', '")))'),
+}
+MERMAID_ARROWS = {"solid": "-->", "dashed": "-.->"}
+
+
+def mermaid_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label (entity codes for the characters Mermaid would read)."""
+    for raw, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;")):
+        text = text.replace(raw, code)
+    return text
+
+
+def render_mermaid(graph: Graph, progress: Progress | None = None) -> str:
+    lines = ["flowchart TD"]
+    for node in graph.nodes:
+        opening, closing = MERMAID_SHAPES[node.shape]
+        label = "<br/>".join(mermaid_text(line) for line in node.lines)
+        lines.append(f"    {node.id}{opening}{label}{closing}")
+    for edge in graph.edges:
+        arrow = MERMAID_ARROWS[edge.style]
+        label = f'|"{mermaid_text(edge.label)}"|' if edge.label else ""
+        lines.append(f"    {edge.source} {arrow}{label} {edge.target}")
+    classes = state_classes(graph, progress)
+    if classes:
+        lines.append(f"    classDef visited fill:{VISITED_FILL},stroke:{VISITED_STROKE}")
+        lines.append(f"    classDef current fill:{CURRENT_FILL},stroke:{CURRENT_STROKE},stroke-width:3px")
+        for name in ("visited", "current"):
+            members = [node_id for node_id, kind in classes.items() if kind == name]
+            if members:
+                lines.append(f"    class {','.join(members)} {name}")
+    return "\n".join(lines) + "\n"
+
+
+DOT_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "state": ("box", ("rounded",)),
+    "choice": ("diamond", ()),
+    "wait": ("box", ("rounded", "bold")),
+    "start": ("circle", ()),
+    "end": ("doublecircle", ()),
+}
+DOT_FILLS = {"visited": VISITED_FILL, "current": CURRENT_FILL}
+
+
+def dot_text(text: str) -> str:
+    """A double-quoted DOT string (JSON escaping is a valid subset of DOT's)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _dot_node(node: Node, fill: str | None) -> str:
+    shape, styles = DOT_SHAPES[node.shape]
+    styles = (*styles, "filled") if fill else styles
+    attributes = [f"label={dot_text(chr(10).join(node.lines))}", f"shape={shape}"]
+    attributes += [f'style="{",".join(styles)}"'] if styles else []
+    attributes += [f'fillcolor="{fill}"'] if fill else []
+    return f"    {node.id} [{', '.join(attributes)}];"
+
+
+def render_dot(graph: Graph, progress: Progress | None = None) -> str:
+    classes = state_classes(graph, progress)
+    lines = [f"digraph {dot_text(graph.title)} {{", "    rankdir=TB;", '    node [fontname="Helvetica"];']
+    lines += [_dot_node(node, DOT_FILLS.get(classes.get(node.id, ""))) for node in graph.nodes]
+    for edge in graph.edges:
+        attributes = [f"label={dot_text(edge.label)}"] if edge.label else []
+        if edge.style == "dashed":
+            attributes.append("style=dashed")
+        suffix = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"    {edge.source} -> {edge.target}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+Renderer = Callable[[Graph, Progress | None], str]
+RENDERERS: dict[str, Renderer] = {"mermaid": render_mermaid, "dot": render_dot}

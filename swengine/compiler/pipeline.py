@@ -1,0 +1,89 @@
+"""The front half of the pipeline: text or file -> loaded -> validated -> compiled IR (or all the problems)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from swengine.compiler import compile_workflow
+from swengine.core.errors import DocumentError
+from swengine.core.ir import ContinueAs, SubflowCall, WorkflowIR, nodes
+from swengine.dsl.loader import Document, load_file, load_text
+from swengine.dsl.validator import validate
+
+
+def compile_document(document: Document) -> WorkflowIR:
+    """Validate then compile; refuse with every error (warnings do not refuse)."""
+    errors = [p for p in validate(document) if p.severity == "error"]
+    if errors:
+        raise DocumentError(errors, source=document.source)
+    return compile_workflow(document.data, content_hash=document.content_hash)
+
+
+def compile_text(text: str | bytes, *, source: str = "<document>") -> WorkflowIR:
+    return compile_document(load_text(text, source=source))
+
+
+def compile_path(path: str | Path) -> WorkflowIR:
+    return compile_document(load_file(Path(path)))
+
+
+def referenced_workflows(ir: WorkflowIR) -> list[tuple[str, str | None]]:
+    """(workflow id, version) of every subflow and ``continueAs`` target, in document order."""
+    found: list[tuple[str, str | None]] = []
+    for node in nodes(ir.states):
+        if isinstance(node, (SubflowCall, ContinueAs)) and (node.workflow_id, node.version) not in found:
+            found.append((node.workflow_id, node.version))
+    return found
+
+
+Lookup = Callable[[str, str | None], WorkflowIR | None]
+
+
+def bundle_subflows(ir: WorkflowIR, lookup: Lookup) -> dict[str, WorkflowIR]:
+    """Every definition reachable from ``ir`` through subflows, keyed ``id`` and ``id@version``.
+
+    Bundled at start so the IR in history is self-contained: a running instance never depends on the store.
+    A definition not found is left out: calling it fails that state with ``subflow_not_found``, which
+    ``onErrors`` can catch, instead of refusing instances that may never take that path.
+    """
+    bundle: dict[str, WorkflowIR] = {}
+    queue: list[WorkflowIR] = [ir]
+    while queue:
+        current = queue.pop()
+        for workflow_id, version in referenced_workflows(current):
+            key = f"{workflow_id}@{version}" if version else workflow_id
+            if key in bundle or workflow_id == ir.id and version in (None, ir.version):
+                continue
+            found = lookup(workflow_id, version)
+            if found is None:
+                continue
+            bundle[key] = found
+            bundle.setdefault(found.id, found)
+            if found.version:
+                bundle.setdefault(f"{found.id}@{found.version}", found)
+            queue.append(found)
+    return bundle
+
+
+def directory_lookup(files: Iterable[Path]) -> Lookup:
+    """Find subflows among workflow files (for ``swengine run``): compiled lazily, by id and version."""
+    cache: dict[Path, WorkflowIR | None] = {}
+
+    def lookup(workflow_id: str, version: str | None) -> WorkflowIR | None:
+        for path in files:
+            if path not in cache:
+                try:
+                    cache[path] = compile_path(path)
+                except Exception:  # noqa: BLE001 - a broken neighbour file is simply not a candidate
+                    cache[path] = None
+            candidate = cache[path]
+            if (
+                candidate
+                and candidate.id == workflow_id
+                and (version is None or candidate.version == version)
+            ):
+                return candidate
+        return None
+
+    return lookup

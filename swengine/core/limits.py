@@ -1,0 +1,67 @@
+"""Payload limits: refuse data that would break Temporal's 2 MB payload limit with a clear, catchable error."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from swengine.core.errors import SwengineError
+
+PAYLOAD_LIMIT = int(os.environ.get("SWENGINE_PAYLOAD_LIMIT", str(1_500_000)))
+"""Bytes of JSON allowed in one activity result, event or state's data: below Temporal's 2 MB payload limit,
+so an oversized value fails its state instead of leaving the instance stuck retrying a task."""
+
+
+class PayloadTooLarge(SwengineError):
+    code = "payload_too_large"
+    http_status = 413
+
+
+def payload_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def check_payload(value: Any, what: str, limit: int | None = None) -> None:
+    """Raise ``PayloadTooLarge`` when ``value`` serialises to more than the limit."""
+    limit = PAYLOAD_LIMIT if limit is None else limit
+    if value is None or isinstance(value, (bool, int, float)):
+        return
+    size = payload_size(value)
+    if size > limit:
+        raise PayloadTooLarge(f"{what} is {size} bytes of JSON, over the limit of {limit}")
+
+
+MAX_DEPTH = 100
+"""Deepest nesting of objects and arrays accepted in workflow input and event data from outside. Deeper data
+overflows the recursive code it meets (data merging inside the workflow, JSON responses), and an instance
+would then retry its workflow task forever instead of failing."""
+
+
+class NestingTooDeep(SwengineError):
+    code = "nesting_too_deep"
+    http_status = 400
+
+
+def json_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in ``value`` (a scalar is 0), measured without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def check_incoming(value: Any, what: str) -> None:
+    """Data entering from outside (workflow input, event data): within the nesting and size limits."""
+    if json_depth(value) > MAX_DEPTH:
+        raise NestingTooDeep(f"{what} nests objects and arrays deeper than {MAX_DEPTH} levels")
+    check_payload(value, what)

@@ -1,0 +1,85 @@
+"""The evaluator child process: runs the jq programs its parent sends, inside memory and time rlimits.
+
+Started by :mod:`swengine.expressions.pool` as ``python -I jq_evaluator.py <memory_bytes> <alarm_seconds>
+<max_output_bytes>`` with an empty environment. It imports nothing from swengine. Protocol, one request at
+a time over stdin/stdout:
+
+- request: a JSON header line ``{"p": program, "c": compile_only}``, then the input as one line of JSON;
+- reply: one line, ``R`` + the program's first output as JSON, ``E`` / ``C`` / ``L`` + a JSON string
+  (runtime error, compile error, limit), or ``K`` when a compile-only request compiled.
+
+A breach the process cannot survive (jq aborts when malloc fails under ``RLIMIT_AS``) ends it; the parent
+sees end of file and classifies the exit. ``alarm`` is only a backstop for a dead parent: the parent kills
+a child that overruns its time limit long before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import sys
+from collections import OrderedDict
+from typing import Any
+
+CACHE_SIZE = 1024
+
+
+def main(argv: list[str]) -> int:
+    memory_bytes, alarm_seconds, max_output = (int(arg) for arg in argv[1:4])
+    os.environ.clear()  # even a builtin that slipped past validation finds nothing to read
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    import jq
+
+    programs: OrderedDict[str, Any] = OrderedDict()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdout.write(b"ready\n")
+    stdout.flush()
+    while True:
+        header = stdin.readline()
+        data = stdin.readline()
+        if not header or not data:
+            return 0
+        request = json.loads(header)
+        signal.alarm(alarm_seconds)
+        try:
+            reply = _serve(jq, programs, request["p"], bool(request.get("c")), data, max_output)
+        except MemoryError:
+            stdout.write(b"L" + json.dumps("memory").encode() + b"\n")
+            stdout.flush()
+            return 0  # after a MemoryError the interpreter's state is suspect: start afresh
+        signal.alarm(0)
+        stdout.write(reply)
+        stdout.flush()
+
+
+def _serve(
+    jq: Any, programs: OrderedDict[str, Any], text: str, compile_only: bool, data: bytes, max_output: int
+) -> bytes:
+    program = programs.get(text)
+    if program is None:
+        try:
+            program = jq.compile(text)
+        except ValueError as exc:
+            return b"C" + json.dumps(str(exc)).encode() + b"\n"
+        programs[text] = program
+        if len(programs) > CACHE_SIZE:
+            programs.popitem(last=False)
+    else:
+        programs.move_to_end(text)
+    if compile_only:
+        return b"K\n"
+    try:
+        value: Any = next(iter(program.input_text(data.decode())), [])
+    except ValueError as exc:
+        return b"E" + json.dumps(str(exc)).encode() + b"\n"
+    output = json.dumps(value, separators=(",", ":"))
+    if len(output) > max_output:
+        return b"L" + json.dumps(f"output of {len(output)} bytes").encode() + b"\n"
+    return b"R" + output.encode() + b"\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""Running instances: settings, the Temporal connection, store, service, router, worker, dev server."""

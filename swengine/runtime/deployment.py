@@ -1,0 +1,104 @@
+"""Deploying a definition: store it, then make its Temporal Schedule follow the latest version.
+
+The API and ``swengine serve`` (loading ``specs/``) both deploy through here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from swengine.compiler.pipeline import compile_document, compile_text
+from swengine.core.errors import DocumentError, SwengineError
+from swengine.core.ir import WorkflowIR
+from swengine.dsl.discovery import find_workflow_files
+from swengine.dsl.loader import load_file
+from swengine.runtime.schedules import schedule_for, sync_schedule
+from swengine.runtime.service import Service
+from swengine.runtime.store import DefinitionStore, PutOutcome, StoredDefinition
+
+log = logging.getLogger("swengine.runtime.deployment")
+
+JSON = "application/json"
+YAML = "application/yaml"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    outcome: PutOutcome
+    stored: StoredDefinition
+    schedule_id: str | None
+
+
+def _has_schedule(ir: WorkflowIR | None) -> bool:
+    return ir is not None and ir.schedule is not None
+
+
+async def deploy(
+    service: Service,
+    store: DefinitionStore,
+    ir: WorkflowIR,
+    source: str,
+    media_type: str,
+    *,
+    replace: bool = False,
+) -> Deployment:
+    """Store ``ir``; a schedule that could not start anything is refused before anything is stored."""
+    schedule_for(service, ir)
+    had_schedule = _has_schedule(store.lookup(ir.id, None))
+    outcome, stored = store.put(ir, source, media_type, replace=replace)
+    schedule_id = None
+    if had_schedule or _has_schedule(ir):
+        schedule_id = await sync_schedule(service, ir.id, store.lookup(ir.id, None))
+    return Deployment(outcome, stored, schedule_id)
+
+
+async def withdraw(service: Service, store: DefinitionStore, definition_id: str, version: str | None) -> int:
+    """Delete one version (or all); the schedule then follows whatever version is left, if any."""
+    had_schedule = _has_schedule(store.lookup(definition_id, None))
+    removed = store.delete(definition_id, version)
+    if had_schedule:
+        await sync_schedule(service, definition_id, store.lookup(definition_id, None))
+    return removed
+
+
+def workflow_files(directory: Path) -> list[Path]:
+    """The workflows under ``directory``, as ``swengine validate`` finds them (test cases and other YAML skipped)."""
+    return find_workflow_files([directory])[0]
+
+
+def compile_file(path: Path) -> tuple[WorkflowIR, str, str]:
+    """(IR, source text, media type); a file including others is stored as its resolved JSON document, so
+    its content hash changes when an included file does (as ``swengine deploy`` submits it)."""
+    document = load_file(path)
+    if document.source_map.includes:
+        text = json.dumps(document.data, ensure_ascii=False, indent=2)
+        return compile_text(text, source=str(path)), text, JSON
+    return compile_document(document), document.text, JSON if path.suffix.lower() == ".json" else YAML
+
+
+async def deploy_files(
+    service: Service,
+    store: DefinitionStore,
+    files: Iterable[Path],
+    *,
+    report: Callable[[str], None] = log.error,
+) -> list[Deployment]:
+    """Deploy each file; the files win over what was deployed before under the same id and version.
+
+    An invalid file is reported (every problem, with its line) and skipped: one bad file never stops the rest.
+    """
+    deployed = []
+    for path in files:
+        try:
+            ir, text, media_type = compile_file(path)
+            deployed.append(await deploy(service, store, ir, text, media_type, replace=True))
+        except DocumentError as refused:
+            for problem in refused.problems:
+                report(f"{path}:{problem.location()}: {problem.code}: {problem.message} (skipped)")
+        except (SwengineError, OSError, UnicodeDecodeError) as err:
+            report(f"{path}: {err} (skipped)")
+    return deployed

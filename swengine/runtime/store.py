@@ -1,0 +1,277 @@
+"""The definition store: every deployed workflow by id and version, with its source and compiled IR.
+
+``DefinitionStore`` is the contract; ``SqliteDefinitionStore`` (stdlib ``sqlite3``, WAL) is the one backend
+today. A Postgres backend would be another subclass chosen by ``open_store`` from the URL scheme: the
+contract needs only one table keyed by (id, version) plus a creation sequence, and a transaction per put.
+Running instances never read the store: their IR travels inside the Temporal history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlparse
+
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import DataConverter
+
+from swengine.compiler.pipeline import compile_text
+from swengine.core.errors import Conflict, NotFound, SwengineError
+from swengine.core.ir import IR_VERSION, WorkflowIR
+
+PutOutcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredDefinition:
+    """One deployed version of a workflow definition."""
+
+    id: str
+    version: str | None
+    """The document's ``version``; None when it has none."""
+    content_hash: str
+    """sha256 of the source text (the same hash the IR carries)."""
+    source: str
+    """The text as submitted."""
+    media_type: str
+    """``application/yaml`` or ``application/json``."""
+    ir: WorkflowIR
+    created_at: datetime
+    """When this id and version was first deployed; ``latest`` means the newest of these."""
+    updated_at: datetime
+    """When its content last changed (a replace)."""
+
+
+Definitions = list[StoredDefinition]
+IRs = list[WorkflowIR]
+"""(Aliases: the stores' ``list`` method shadows the builtin inside their class bodies.)"""
+
+
+class DefinitionStore(ABC):
+    """Definitions by id and version. Implementations are thread-safe."""
+
+    @abstractmethod
+    def put(
+        self, ir: WorkflowIR, source: str, media_type: str, *, replace: bool = False
+    ) -> tuple[PutOutcome, StoredDefinition]:
+        """Deploy; the same id and version with other content is a ``Conflict`` unless ``replace``."""
+
+    @abstractmethod
+    def get(self, definition_id: str, version: str | None = None) -> StoredDefinition:
+        """That version, or the latest deployed one; ``NotFound`` when absent."""
+
+    @abstractmethod
+    def list(self, definition_id: str | None = None) -> Definitions:
+        """Every stored version (of one id when given), oldest deployment first."""
+
+    @abstractmethod
+    def delete(self, definition_id: str, version: str | None = None) -> int:
+        """Remove one version, or every version of the id; ``NotFound`` when nothing matched."""
+
+    @abstractmethod
+    def latest(self) -> IRs:
+        """The latest version of every definition (what the event router starts)."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise when the store cannot answer (readiness)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def lookup(self, definition_id: str, version: str | None) -> WorkflowIR | None:
+        """``Service.lookup``: the IR of that version (latest when None), or None."""
+        try:
+            return self.get(definition_id, version).ir
+        except NotFound:
+            return None
+
+
+def open_store(url: str) -> DefinitionStore:
+    """The store named by ``url``: ``sqlite:///relative/or/absolute/path.db`` or ``sqlite:///:memory:``."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        # sqlite:///x.db -> "/x.db" is relative (SQLAlchemy's convention); sqlite:////abs/x.db is absolute
+        path = path[1:] if path.startswith("/") else path
+        return SqliteDefinitionStore(path or ":memory:")
+    raise SwengineError(
+        f"unsupported store URL {url!r}: only sqlite:/// is available", code="unsupported_store"
+    )
+
+
+_converter = DataConverter.default.payload_converter
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS definitions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    ir TEXT NOT NULL,
+    ir_version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (id, version)
+);
+"""
+_COLUMNS = "id, version, content_hash, media_type, source, ir, ir_version, created_at, updated_at"
+NO_VERSION = ""
+"""Stored for a document without ``version`` so (id, version) stays a real key (NULLs never collide)."""
+
+
+def encode_ir(ir: WorkflowIR) -> str:
+    """The IR as JSON, exactly as Temporal's default converter writes it into history."""
+    return _converter.to_payloads([ir])[0].data.decode()
+
+
+def decode_ir(text: str) -> WorkflowIR:
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=text.encode())
+    decoded = _converter.from_payloads([payload], [WorkflowIR])[0]
+    assert isinstance(decoded, WorkflowIR)
+    return decoded
+
+
+class SqliteDefinitionStore(DefinitionStore):
+    """One connection guarded by a lock; WAL so readers in other processes never block on a deploy."""
+
+    def __init__(self, path: str | Path) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._decoded: dict[tuple[str, int], WorkflowIR] = {}
+        """IR by (content hash, IR version): decoding costs more than the query, and rows never mutate."""
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+
+    def put(
+        self, ir: WorkflowIR, source: str, media_type: str, *, replace: bool = False
+    ) -> tuple[PutOutcome, StoredDefinition]:
+        version = ir.version or NO_VERSION
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT content_hash FROM definitions WHERE id = ? AND version = ?", (ir.id, version)
+                ).fetchone()
+                outcome: PutOutcome
+                if row is None:
+                    outcome = "created"
+                    self._db.execute(
+                        f"INSERT INTO definitions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            ir.id,
+                            version,
+                            ir.content_hash,
+                            media_type,
+                            source,
+                            encode_ir(ir),
+                            IR_VERSION,
+                            now,
+                            now,
+                        ),
+                    )
+                elif row[0] == ir.content_hash:
+                    outcome = "unchanged"
+                elif not replace:
+                    raise Conflict(
+                        f"definition '{ir.id}' version '{ir.version}' is already deployed with other content;"
+                        " deploy a new version, or replace it explicitly",
+                        code="definition_version_conflict",
+                        detail={"deployed_hash": row[0], "submitted_hash": ir.content_hash},
+                    )
+                else:
+                    outcome = "updated"
+                    self._db.execute(
+                        "UPDATE definitions SET content_hash = ?, media_type = ?, source = ?, ir = ?,"
+                        " ir_version = ?, updated_at = ? WHERE id = ? AND version = ?",
+                        (ir.content_hash, media_type, source, encode_ir(ir), IR_VERSION, now, ir.id, version),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            stored = self._select("WHERE id = ? AND version = ?", (ir.id, version))
+        return outcome, stored[0]
+
+    def get(self, definition_id: str, version: str | None = None) -> StoredDefinition:
+        with self._lock:
+            if version is None:
+                found = self._select("WHERE id = ? ORDER BY seq DESC LIMIT 1", (definition_id,))
+            else:
+                found = self._select("WHERE id = ? AND version = ?", (definition_id, version))
+        if not found:
+            which = f"'{definition_id}'" + (f" version '{version}'" if version is not None else "")
+            raise NotFound(f"definition {which} is not deployed", code="definition_not_found")
+        return found[0]
+
+    def list(self, definition_id: str | None = None) -> Definitions:
+        with self._lock:
+            if definition_id is None:
+                return self._select("ORDER BY seq", ())
+            return self._select("WHERE id = ? ORDER BY seq", (definition_id,))
+
+    def delete(self, definition_id: str, version: str | None = None) -> int:
+        with self._lock:
+            if version is None:
+                cursor = self._db.execute("DELETE FROM definitions WHERE id = ?", (definition_id,))
+            else:
+                cursor = self._db.execute(
+                    "DELETE FROM definitions WHERE id = ? AND version = ?", (definition_id, version)
+                )
+        if cursor.rowcount == 0:
+            which = f"'{definition_id}'" + (f" version '{version}'" if version is not None else "")
+            raise NotFound(f"definition {which} is not deployed", code="definition_not_found")
+        return cursor.rowcount
+
+    def latest(self) -> IRs:
+        with self._lock:
+            found = self._select(
+                "WHERE seq IN (SELECT MAX(seq) FROM definitions GROUP BY id) ORDER BY id", ()
+            )
+        return [stored.ir for stored in found]
+
+    def check(self) -> None:
+        with self._lock:
+            self._db.execute("SELECT 1 FROM definitions LIMIT 1").fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _select(self, where: str, parameters: tuple[object, ...]) -> Definitions:
+        """Rows as StoredDefinitions; the caller holds the lock."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM definitions {where}", parameters).fetchall()
+        return [self._row(*row) for row in rows]
+
+    def _row(
+        self, id_: str, version: str, content_hash: str, media_type: str, source: str, ir_text: str,
+        ir_version: int, created_at: str, updated_at: str,
+    ) -> StoredDefinition:  # fmt: skip
+        key = (content_hash, ir_version)
+        ir = self._decoded.get(key)
+        if ir is None:
+            # a row written by an engine with another IR layout is recompiled from its source, not misread
+            ir = decode_ir(ir_text) if ir_version == IR_VERSION else compile_text(source, source=id_)
+            self._decoded[key] = ir
+        return StoredDefinition(
+            id=id_,
+            version=version or None,
+            content_hash=content_hash,
+            source=source,
+            media_type=media_type,
+            ir=ir,
+            created_at=datetime.fromisoformat(created_at),
+            updated_at=datetime.fromisoformat(updated_at),
+        )

@@ -1,0 +1,100 @@
+"""Builds the Temporal worker: the interpreter, built-in and engine activities, and the operator's modules."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+import builtin_activities
+from swengine.activities.emit import EventEmitter, Sink
+from swengine.activities.guard import ActivityGuard
+from swengine.activities.rest import invoke_rest
+from swengine.core.ir import DEFAULT_TASK_QUEUE
+from swengine.interpreter.workflow import Interpreter
+
+PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml")
+"""Deterministic modules handed to the sandbox as-is: re-importing them per run tripled the start cost."""
+
+
+def workflow_runner() -> WorkflowRunner:
+    """How the interpreter runs: unsandboxed by default, sandboxed with ``SWENGINE_SANDBOX=1``.
+
+    No user code runs inside the workflow (user code runs in activities, jq in the guarded evaluator), and
+    our deterministic modules would be passed through the sandbox anyway; it cost a third of the worker's
+    CPU per instance (see BENCHMARKS.md). The layering and replay tests keep the interpreter deterministic.
+    """
+    if os.environ.get("SWENGINE_SANDBOX", "").lower() in ("1", "true", "yes"):
+        return sandbox_runner()
+    return UnsandboxedWorkflowRunner()
+
+
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    """The workflow sandbox with our deterministic modules passed through (replay tests run under both)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
+def load_activity_modules(names: Sequence[str]) -> list[Callable[..., Any]]:
+    """Activities from importable modules named by the operator: a module's ``ACTIVITIES`` list, or every
+    function in it decorated with ``@activity.defn``. A spec can only call what is registered here."""
+    found: list[Callable[..., Any]] = []
+    for name in names:
+        module = importlib.import_module(name)
+        listed = getattr(module, "ACTIVITIES", None)
+        if listed is None:
+            listed = [
+                v for v in vars(module).values() if callable(v) and activity._Definition.from_callable(v)
+            ]
+        found.extend(listed)
+    return found
+
+
+def _by_name(activities: Sequence[Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    """Later registrations win (so mocks replace real activities); sorted for a stable order."""
+    table: dict[str, Callable[..., Any]] = {}
+    for fn in activities:
+        definition = activity._Definition.must_from_callable(fn)
+        assert definition.name is not None
+        table[definition.name] = fn
+    return dict(sorted(table.items()))
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str = DEFAULT_TASK_QUEUE,
+    activity_modules: Sequence[str] = (),
+    extra_activities: Sequence[Callable[..., Any]] = (),
+    sinks: Sequence[Sink] = (),
+    max_concurrent_activities: int = 100,
+) -> Worker:
+    """A worker running the interpreter; ``extra_activities`` (such as mocks) override same-named ones."""
+    emitter = EventEmitter.from_environment(sinks)
+    activities = _by_name(
+        [
+            *builtin_activities.ACTIVITIES,
+            emitter.emit,
+            invoke_rest,
+            *load_activity_modules(activity_modules),
+            *extra_activities,
+        ]
+    )
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[Interpreter],
+        activities=list(activities.values()),
+        activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
+        max_concurrent_activities=max_concurrent_activities,
+        workflow_runner=workflow_runner(),
+        interceptors=[ActivityGuard()],
+    )
