@@ -68,8 +68,8 @@ class Api:
         import uvicorn
 
         from swengine.api.app import create_app
+        from swengine.core.settings import Settings
         from swengine.runtime.router import EventRouter
-        from swengine.runtime.settings import Settings
         from swengine.runtime.store import open_store
 
         self.port = free_port()

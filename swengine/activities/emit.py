@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -10,6 +9,7 @@ import httpx
 from temporalio import activity
 
 from swengine.core.ir import EMIT_ACTIVITY
+from swengine.core.settings import Settings
 
 Sink = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
@@ -37,7 +37,7 @@ class EventEmitter:
     @classmethod
     def from_environment(cls, extra: Sequence[Sink] = ()) -> EventEmitter:
         sinks = list(extra)
-        if url := os.environ.get("K_SINK"):
+        if url := Settings.from_env().event_sink:
             sinks.append(http_sink(url))
         return cls(sinks)
 

@@ -6,7 +6,6 @@ anything else fails the action with the non-retryable error ``rest_not_allowed``
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -16,12 +15,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from swengine.core.ir import REST_ACTIVITY
+from swengine.core.settings import Settings
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 def allowed_hosts() -> set[str]:
-    return {h.strip() for h in os.environ.get("SWENGINE_REST_ALLOW", "").split(",") if h.strip()}
+    return set(Settings.from_env().rest_allow)
 
 
 def _refuse(message: str, code: str = "rest_not_allowed") -> ApplicationError:

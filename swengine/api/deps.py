@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from swengine.api.problems import Unauthorized
+from swengine.core.settings import Settings
+from swengine.runtime.engine import Engine
 from swengine.runtime.router import EventRouter
 from swengine.runtime.service import Service
-from swengine.runtime.settings import Settings
 from swengine.runtime.store import DefinitionStore
-
-
-@dataclass(frozen=True)
-class Engine:
-    """The parts one app serves with, set on ``app.state.engine`` by the lifespan."""
-
-    settings: Settings
-    service: Service
-    store: DefinitionStore
-    router: EventRouter
 
 
 def get_engine(request: Request) -> Engine:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -11,11 +10,10 @@ from typing import Any
 
 from swengine.authoring.crossfile import CheckedFile
 from swengine.core.errors import Problem
-from swengine.dsl import validator
+from swengine.dsl.codes import CODES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning"}
-_CODE_ROW = re.compile(r"^(\w+)\s+(error|warning)\s+(\S.*)$")
 
 
 def display_path(path: Path) -> str:
@@ -123,16 +121,8 @@ def _result(item: CheckedFile, problem: Problem, rule_index: int, root: Path) ->
 
 
 def rule_descriptions() -> dict[str, tuple[str, str]]:
-    """code -> (severity, meaning), read from the code tables of the validator and the cross-file checks."""
-    table: dict[str, tuple[str, str]] = {}
-    for line in (validator.__doc__ or "").splitlines():
-        if match := _CODE_ROW.match(line.strip()):
-            table[match[1]] = (match[2], match[3])
-    table.setdefault(
-        "unknown_subflow", ("error", "a subFlowRef or continueAs names a workflow no file defines")
-    )
-    table.setdefault("duplicate_workflow", ("warning", "two files define the same workflow id and version"))
-    return table
+    """code -> (severity, meaning), from the one table of problem codes."""
+    return {code: (entry.severity, entry.meaning) for code, entry in CODES.items()}
 
 
 def tool_version() -> str:

@@ -8,12 +8,10 @@ import asyncio
 import sys
 from contextlib import AsyncExitStack
 
-from swengine.api.app import connect, create_app
+from swengine.api.app import create_app
 from swengine.api.server import bind, cancel_on_signals, serve_api
-from swengine.runtime.router import EventRouter
-from swengine.runtime.service import Service
-from swengine.runtime.settings import Settings
-from swengine.runtime.store import open_store
+from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
+from swengine.runtime.engine import open_engine
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,12 +25,10 @@ async def serve(args: argparse.Namespace) -> None:
     cancel_on_signals()
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
-        store = open_store(settings.store_location)
-        stack.callback(store.close)
-        service = Service(await connect(settings), task_queue=settings.task_queue, lookup=store.lookup)
-        app = create_app(settings, service, store, EventRouter(service, store.latest))
+        engine = await stack.enter_async_context(open_engine(settings))
+        app = create_app(settings, engine.service, engine.store, engine.router)
         print(f"swengine API on http://{settings.host}:{settings.port} (docs at /docs); Temporal"
-              f" {settings.temporal_address or 'localhost:7233'}", file=sys.stderr)  # fmt: skip
+              f" {settings.temporal_address or DEFAULT_TEMPORAL_ADDRESS}", file=sys.stderr)  # fmt: skip
         await serve_api(app, sock, access_log=bool(getattr(args, "verbose", False)))
     print("swengine API stopped", file=sys.stderr)
 

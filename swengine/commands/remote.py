@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
 import httpx
 
 from swengine.core.errors import SwengineError
+from swengine.core.settings import DEFAULT_SERVER, Settings
 
-DEFAULT_SERVER = "http://127.0.0.1:8080"
 TIMEOUT_SECONDS = 30.0
 
 
 def add_server_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--server",
-        default=os.environ.get("SWENGINE_SERVER") or DEFAULT_SERVER,
+        default=Settings.from_env().server,
         help=f"URL of a running `swengine serve` (default: $SWENGINE_SERVER or {DEFAULT_SERVER})",
     )
 
 
 def auth_headers() -> dict[str, str]:
     """``Authorization: Bearer $SWENGINE_TOKEN`` when the variable is set."""
-    token = os.environ.get("SWENGINE_TOKEN")
+    token = Settings.from_env().token
     return {"authorization": f"Bearer {token}"} if token else {}
 
 

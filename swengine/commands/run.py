@@ -13,11 +13,11 @@ from typing import Any
 
 from swengine.commands.inputs import json_or_file, name_and_value
 from swengine.compiler.pipeline import compile_path, directory_lookup
+from swengine.core.settings import Settings
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
 from swengine.runtime.service import Service
-from swengine.runtime.settings import Settings
 from swengine.runtime.worker import build_worker
 
 WORKFLOW_SUFFIXES = (".yaml", ".yml", ".json")

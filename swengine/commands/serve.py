@@ -13,15 +13,15 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from swengine.api.app import connect, create_app
+from swengine.api.app import create_app
 from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
 from swengine.commands.inputs import UsageError
+from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
+from swengine.runtime.connection import connect
 from swengine.runtime.deployment import deploy_files, workflow_files
 from swengine.runtime.devserver import start_dev_server, stop_orphan
-from swengine.runtime.router import EventRouter, router_sink
-from swengine.runtime.service import Service
-from swengine.runtime.settings import Settings
-from swengine.runtime.store import open_store
+from swengine.runtime.engine import open_engine
+from swengine.runtime.router import router_sink
 from swengine.runtime.worker import build_worker
 
 
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-embedded",
         action="store_true",
-        help="never start a local Temporal: use TEMPORAL_ADDRESS (default localhost:7233)",
+        help=f"never start a local Temporal: use TEMPORAL_ADDRESS (default {DEFAULT_TEMPORAL_ADDRESS})",
     )
     parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
                         help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")  # fmt: skip
@@ -83,7 +83,7 @@ async def wait_for_port(port: int, seconds: float = 10.0) -> None:
 async def open_temporal(settings: Settings, *, embedded: bool, stack: AsyncExitStack) -> tuple[Client, str]:
     """A client, and where it points; the embedded dev server is shut down when ``stack`` closes."""
     if settings.temporal_address or not embedded:
-        return await connect(settings), settings.temporal_address or "localhost:7233"
+        return await connect(settings), settings.temporal_address or DEFAULT_TEMPORAL_ADDRESS
     if stop_orphan(settings.temporal_database):  # left behind by a previous serve that was killed
         await wait_for_port(settings.temporal_port)
     if not port_is_free("127.0.0.1", settings.temporal_port):
@@ -108,11 +108,9 @@ async def serve(args: argparse.Namespace) -> None:
     cancel_on_signals()
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
-        store = open_store(settings.store_location)
-        stack.callback(store.close)
         client, temporal = await open_temporal(settings, embedded=not args.no_embedded, stack=stack)
-        service = Service(client, task_queue=settings.task_queue, lookup=store.lookup)
-        router = EventRouter(service, store.latest)
+        engine = await stack.enter_async_context(open_engine(settings, client))
+        service, store, router = engine.service, engine.store, engine.router
         try:
             worker = build_worker(
                 client,

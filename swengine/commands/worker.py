@@ -10,12 +10,9 @@ import argparse
 import asyncio
 import sys
 
-from temporalio.client import Client
-
-from swengine.runtime.settings import Settings
+from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
+from swengine.runtime.connection import connect
 from swengine.runtime.worker import build_worker
-
-DEFAULT_ADDRESS = "127.0.0.1:7233"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def serve_worker(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
     task_queue = args.task_queue or settings.task_queue
-    address = settings.temporal_address or DEFAULT_ADDRESS
-    client = await Client.connect(address, namespace=settings.temporal_namespace)
+    address = settings.temporal_address or DEFAULT_TEMPORAL_ADDRESS
+    client = await connect(settings)
     modules = [*settings.activities, *args.activities]
     worker = build_worker(client, task_queue=task_queue, activity_modules=modules)
     print(f"worker polling task queue {task_queue!r} on {address}", file=sys.stderr)

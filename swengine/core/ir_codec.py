@@ -114,6 +114,16 @@ def encode(value: Any) -> Any:
     return value
 
 
+def ir_to_json(workflow: ir.WorkflowIR) -> str:
+    """The IR as compact JSON text: what the store keeps and what starts send (default-free)."""
+    return json.dumps(encode(workflow), separators=(",", ":"), ensure_ascii=False)
+
+
+def ir_from_json(text: str) -> ir.WorkflowIR:
+    """Decode JSON text of an IR, default-free or in full (as Temporal's own converter once wrote it)."""
+    return decode_ir(json.loads(text))
+
+
 def decode_ir(value: Any) -> ir.WorkflowIR:
     """A definition, decoded once per process for each distinct JSON form (frozen, so safely shared)."""
     if isinstance(value, ir.WorkflowIR):

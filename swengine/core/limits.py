@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from swengine.core.errors import SwengineError
+from swengine.core.settings import Settings
 
-PAYLOAD_LIMIT = int(os.environ.get("SWENGINE_PAYLOAD_LIMIT", str(1_500_000)))
+PAYLOAD_LIMIT = Settings.from_env().payload_limit
 """Bytes of JSON allowed in one activity result, event or state's data: below Temporal's 2 MB payload limit,
 so an oversized value fails its state instead of leaving the instance stuck retrying a task."""
 

@@ -1,51 +1,6 @@
 """Validate a loaded workflow definition: our JSON Schema first, then semantic checks; every problem at once.
 
-Problem codes (stable; each problem also carries a JSON path and a line:column):
-
-===========================  ========  =======================================================================
-code                         severity  meaning
-===========================  ========  =======================================================================
-parse_error                  error     the text is not YAML or JSON (loader)
-duplicate_key                error     a mapping repeats a key (loader)
-document_too_large           error     the text, or a file it references, is over the size limit (loader)
-alias_limit_exceeded         error     YAML aliases would expand too much, or refer to themselves (loader)
-nesting_too_deep             error     more nesting levels than the limit (loader)
-not_a_mapping                error     the document is not a mapping (loader)
-file_not_found               error     the definition file cannot be read (loader)
-file_reference_not_found     error     a referenced file (``functions: defs.json``) is missing (loader)
-file_reference_outside_root  error     a referenced file lies outside the allowed root (loader)
-file_reference_invalid       error     a referenced file holds neither the list nor an object with it (loader)
-remote_reference_refused     error     a reference is a URL: only local files are read (loader)
-schema_violation             error     the document does not have the 0.8 structure
-unknown_state_type           error     a state ``type`` that 0.8 does not define
-unknown_state                error     start, transition, condition, compensatedBy or runBefore names no state
-duplicate_state              error     two states share a name; likewise duplicate_function, duplicate_event,
-                                       duplicate_error and duplicate_retry for the top-level definitions
-missing_start                error     the workflow has no states to start with
-unknown_function             error     a functionRef (or ``${ fn:name }``) names no function
-unknown_event                error     an event reference names no event definition
-wrong_event_kind             error     a produced event is waited for, or a consumed one is produced
-unknown_error                error     an errorRef, errorRefs, retryableErrors or nonRetryableErrors item
-                                       names no error definition
-unknown_retry                error     a retryRef names no retry definition
-invalid_reference            error     subFlowRef without workflowId; ``fn:`` naming a non-expression function
-conflicting_transition       error     both ``transition`` and ``end``
-missing_transition           error     neither ``transition`` nor ``end``
-invalid_state                error     switch with both or neither condition kinds, eventTimeout without
-                                       eventConditions, atLeast without (or with too large a) numCompleted
-invalid_compensation         error     compensation states misused (the spec's "Defining Compensation" rules)
-unreachable_state            error     no path from the start state (or runBefore) reaches the state
-no_exit_path                 error     no path from a reachable state reaches an end (an endless cycle)
-ends_only_by_error           warning   a state can end only through an onErrors handler
-invalid_duration             error     not an ISO 8601 duration (or repeating interval, for schedules)
-invalid_cron                 error     not a cron expression
-invalid_expression           error     a jq expression does not compile
-forbidden_builtin            error     a jq expression uses a host-reading or non-deterministic builtin
-unsupported_feature          error     valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi
-                                       functions, expressionLang other than jq, auth, authRef, secrets, and
-                                       a specVersion other than 0.8
-unsupported_dsl_version      error     a document of a DSL swengine does not run yet (``document.dsl``: 1.0)
-===========================  ========  =======================================================================
+Problem codes (stable; each problem also carries a JSON path and a line:column) are listed in ``dsl.codes``.
 """
 
 from __future__ import annotations
@@ -53,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from swengine.core.errors import DocumentError, Problem
-from swengine.dsl import semantics
+from swengine.dsl import codes, semantics
 from swengine.dsl.facts import Finding
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.schema_check import schema_findings
 from swengine.dsl.source_map import json_path
+
+__doc__ = f"{__doc__}\n{codes.table()}\n"
 
 
 def validate(document: Document) -> list[Problem]:

@@ -23,6 +23,7 @@ from typing import Any
 import jq
 
 from swengine.core.errors import ExpressionError, ExpressionLimitExceeded
+from swengine.core.settings import Settings
 from swengine.expressions import cost as jq_cost
 from swengine.expressions import syntax as jq_syntax
 from swengine.expressions.pool import EvaluatorPool
@@ -406,23 +407,11 @@ def _forget_pool_after_fork() -> None:
 
 
 def _configure_from_environment() -> None:
-    timeout = os.environ.get("SWENGINE_EXPR_TIMEOUT")
-    memory = os.environ.get("SWENGINE_EXPR_MEMORY")
-    try:
-        configure(
-            timeout_seconds=float(timeout) if timeout else _settings.timeout_seconds,
-            memory_bytes=_parse_bytes(memory) if memory else _settings.memory_bytes,
-        )
-    except ValueError as exc:
-        raise ValueError(f"SWENGINE_EXPR_TIMEOUT / SWENGINE_EXPR_MEMORY: {exc}") from None
-
-
-def _parse_bytes(text: str) -> int:
-    """``536870912``, ``512M``, ``512MiB``, ``1G``..."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)(?:i?b)?\s*", text, re.IGNORECASE)
-    if match is None:
-        raise ValueError(f"{text!r} is not a size in bytes (such as 536870912 or 512M)")
-    return int(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " ")
+    settings = Settings.from_env()
+    configure(
+        timeout_seconds=settings.expression_timeout or _settings.timeout_seconds,
+        memory_bytes=settings.expression_memory or _settings.memory_bytes,
+    )
 
 
 _configure_from_environment()

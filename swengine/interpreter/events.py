@@ -11,7 +11,6 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 from swengine.core.durations import parse_duration
 from swengine.core.ir import (
     EMIT_ACTIVITY,
-    SEARCH_CORRELATION,
     SEARCH_DEFINITION,
     SEARCH_EVENT_TYPES,
     EventDef,
@@ -19,10 +18,10 @@ from swengine.core.ir import (
     ProducedEvent,
     WorkflowIR,
 )
+from swengine.core.matching import CORRELATION_KEY, correlation_keywords, parse_correlation_keywords
 from swengine.interpreter.context import RunContext
 
 EMIT_TIMEOUT = timedelta(seconds=30)
-CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)
 
 
 def search_index(ir: WorkflowIR, correlation: dict[str, str] | None = None) -> TypedSearchAttributes:
@@ -34,15 +33,13 @@ def search_index(ir: WorkflowIR, correlation: dict[str, str] | None = None) -> T
         SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
     ]
     if correlation:
-        keys = [f"{name}={value}" for name, value in sorted(correlation.items())]
-        pairs.append(SearchAttributePair(CORRELATION_KEY, keys))
+        pairs.append(SearchAttributePair(CORRELATION_KEY, correlation_keywords(correlation)))
     return TypedSearchAttributes(pairs)
 
 
 def indexed_correlation() -> dict[str, str]:
     """Correlation this instance indexed before a continue-as-new (search attributes carry over; the inbox does not)."""
-    keys = workflow.info().typed_search_attributes.get(CORRELATION_KEY) or []
-    return dict(key.split("=", 1) for key in keys if "=" in key)
+    return parse_correlation_keywords(workflow.info().typed_search_attributes.get(CORRELATION_KEY) or [])
 
 
 async def wait_for_event(
@@ -92,7 +89,7 @@ def adopt_trigger_correlation(ctx: RunContext, start: EventState) -> None:
 def _index_correlation(ctx: RunContext, known: dict[str, Any]) -> None:
     """Publish newly learned correlation keys (``SwCorrelation``) so the router can skip other correlations."""
     if ctx.request.index_correlation and ctx.inbox.correlation != known:
-        keys = [f"{name}={value}" for name, value in sorted(ctx.inbox.correlation.items())]
+        keys = correlation_keywords(ctx.inbox.correlation)
         workflow.upsert_search_attributes([CORRELATION_KEY.value_set(keys)])
 
 

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from swengine.core.ir import EventDef
-
-
-def dedupe_key(event: Mapping[str, Any]) -> str:
-    """CloudEvents are unique by (source, id): the key under which a delivery counts once."""
-    return f"{event.get('source', '')}\x1f{event.get('id', '')}"
-
-
-def event_attribute(event: Mapping[str, Any], name: str) -> Any:
-    """A context attribute by name; a camelCase correlation name (``patientId``) also finds the lowercase
-    form CloudEvents requires of attribute names (``patientid``)."""
-    value = event.get(name)
-    return event.get(name.lower()) if value is None else value
+from swengine.core.matching import dedupe_key, event_attribute, matches
 
 
 class Inbox:
@@ -40,20 +28,7 @@ class Inbox:
         return True
 
     def matches(self, event: dict[str, Any], definition: EventDef) -> bool:
-        if event.get("type") != definition.type:
-            return False
-        if definition.source is not None and event.get("source") != definition.source:
-            return False
-        for rule in definition.correlation:
-            value = event_attribute(event, rule.context_attribute_name)
-            if value is None:
-                return False
-            expected = rule.context_attribute_value
-            if expected is None:
-                expected = self.correlation.get(rule.context_attribute_name)
-            if expected is not None and str(value) != str(expected):
-                return False
-        return True
+        return matches(event, definition, self.correlation)
 
     def find(self, definition: EventDef) -> int | None:
         for index, event in enumerate(self._pending):

@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 from swengine.core.errors import EventError
 from swengine.core.ir import EventDef
 from swengine.core.limits import check_incoming
-from swengine.interpreter.inbox import dedupe_key, event_attribute
+from swengine.core.matching import correlation_values, dedupe_key
 
 SPEC_VERSION = "1.0"
 REQUIRED = ("specversion", "id", "source", "type")
@@ -39,11 +39,7 @@ CORRELATED_ID_TAIL = re.compile(r"correlation-[0-9a-f]{32}|[^/=&]+=[^/=&]*(&[^/=
 """What follows ``<definition id>/`` in a correlated start id (quoted names and values hold no ``/``, ``=``, ``&``)."""
 
 __all__ = [
-    "correlation_values",
-    "dedupe_key",
-    "event_attribute",
     "is_correlated_start_id",
-    "matches",
     "parse_event",
     "parse_http",
     "start_instance_id",
@@ -265,28 +261,6 @@ def parse_http(headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
 
 
 # --- keys for matching, correlation and starts ----------------------------------------------------------
-
-
-def correlation_values(event: Mapping[str, Any], event_def: EventDef) -> dict[str, str] | None:
-    """The event's values for the definition's correlation attributes; None when one is absent or mismatched."""
-    values: dict[str, str] = {}
-    for rule in event_def.correlation:
-        value = event_attribute(event, rule.context_attribute_name)
-        if value is None:
-            return None
-        if rule.context_attribute_value is not None and str(value) != str(rule.context_attribute_value):
-            return None
-        values[rule.context_attribute_name] = str(value)
-    return values
-
-
-def matches(event: Mapping[str, Any], event_def: EventDef) -> bool:
-    """Type, source (when the definition names one) and static correlation values all agree."""
-    if event.get("type") != event_def.type:
-        return False
-    if event_def.source is not None and event.get("source") != event_def.source:
-        return False
-    return correlation_values(event, event_def) is not None
 
 
 def is_correlated_start_id(definition_id: str, instance_id: str) -> bool:

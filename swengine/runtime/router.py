@@ -24,7 +24,6 @@ from swengine.activities.emit import Sink
 from swengine.core.errors import NotFound, SwengineError
 from swengine.core.ir import (
     EVENT_SIGNAL,
-    SEARCH_CORRELATION,
     SEARCH_DEFINITION,
     SEARCH_EVENT_TYPES,
     WORKFLOW_NAME,
@@ -32,17 +31,17 @@ from swengine.core.ir import (
     EventState,
     WorkflowIR,
 )
-from swengine.runtime.cloudevents import (
+from swengine.core.matching import (
+    CORRELATION_KEY,
     correlation_values,
     dedupe_key,
     event_attribute,
-    is_correlated_start_id,
     matches,
-    start_instance_id,
+    parse_correlation_keywords,
 )
+from swengine.runtime.cloudevents import is_correlated_start_id, start_instance_id
 from swengine.runtime.service import Service
 
-CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)
 DEFINITION_KEY = SearchAttributeKey.for_keyword(SEARCH_DEFINITION)
 logger = logging.getLogger(__name__)
 
@@ -72,8 +71,7 @@ def starting_event(ir: WorkflowIR, event: dict[str, Any]) -> EventDef | None:
 
 def learned_correlation(execution: WorkflowExecution) -> dict[str, str]:
     """The ``name=value`` keys an instance learned from the events it consumed (``SwCorrelation``)."""
-    keys = execution.typed_search_attributes.get(CORRELATION_KEY) or []
-    return dict(key.split("=", 1) for key in keys if "=" in key)
+    return parse_correlation_keywords(execution.typed_search_attributes.get(CORRELATION_KEY) or [])
 
 
 def required_correlation(ir: WorkflowIR | None, event: dict[str, Any]) -> list[str]:

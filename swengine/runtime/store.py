@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlparse
 
-from temporalio.api.common.v1 import Payload
-from temporalio.converter import DataConverter
-
 from swengine.compiler.pipeline import compile_text
 from swengine.core.errors import Conflict, NotFound, SwengineError
 from swengine.core.ir import IR_VERSION, WorkflowIR
+from swengine.core.ir_codec import ir_from_json, ir_to_json
 
 PutOutcome = Literal["created", "updated", "unchanged"]
 
@@ -105,7 +103,6 @@ def open_store(url: str) -> DefinitionStore:
     )
 
 
-_converter = DataConverter.default.payload_converter
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS definitions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -124,18 +121,6 @@ CREATE TABLE IF NOT EXISTS definitions (
 _COLUMNS = "id, version, content_hash, media_type, source, ir, ir_version, created_at, updated_at"
 NO_VERSION = ""
 """Stored for a document without ``version`` so (id, version) stays a real key (NULLs never collide)."""
-
-
-def encode_ir(ir: WorkflowIR) -> str:
-    """The IR as JSON, exactly as Temporal's default converter writes it into history."""
-    return _converter.to_payloads([ir])[0].data.decode()
-
-
-def decode_ir(text: str) -> WorkflowIR:
-    payload = Payload(metadata={"encoding": b"json/plain"}, data=text.encode())
-    decoded = _converter.from_payloads([payload], [WorkflowIR])[0]
-    assert isinstance(decoded, WorkflowIR)
-    return decoded
 
 
 class SqliteDefinitionStore(DefinitionStore):
@@ -176,7 +161,7 @@ class SqliteDefinitionStore(DefinitionStore):
                             ir.content_hash,
                             media_type,
                             source,
-                            encode_ir(ir),
+                            ir_to_json(ir),
                             IR_VERSION,
                             now,
                             now,
@@ -196,7 +181,16 @@ class SqliteDefinitionStore(DefinitionStore):
                     self._db.execute(
                         "UPDATE definitions SET content_hash = ?, media_type = ?, source = ?, ir = ?,"
                         " ir_version = ?, updated_at = ? WHERE id = ? AND version = ?",
-                        (ir.content_hash, media_type, source, encode_ir(ir), IR_VERSION, now, ir.id, version),
+                        (
+                            ir.content_hash,
+                            media_type,
+                            source,
+                            ir_to_json(ir),
+                            IR_VERSION,
+                            now,
+                            ir.id,
+                            version,
+                        ),
                     )
                 self._db.execute("COMMIT")
             except BaseException:
@@ -263,7 +257,7 @@ class SqliteDefinitionStore(DefinitionStore):
         ir = self._decoded.get(key)
         if ir is None:
             # a row written by an engine with another IR layout is recompiled from its source, not misread
-            ir = decode_ir(ir_text) if ir_version == IR_VERSION else compile_text(source, source=id_)
+            ir = ir_from_json(ir_text) if ir_version == IR_VERSION else compile_text(source, source=id_)
             self._decoded[key] = ir
         return StoredDefinition(
             id=id_,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,6 +17,7 @@ from swengine.activities.emit import EventEmitter, Sink
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
+from swengine.core.settings import Settings
 from swengine.interpreter.workflow import Interpreter
 
 PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml")
@@ -31,7 +31,7 @@ def workflow_runner() -> WorkflowRunner:
     our deterministic modules would be passed through the sandbox anyway; it cost a third of the worker's
     CPU per instance (see BENCHMARKS.md). The layering and replay tests keep the interpreter deterministic.
     """
-    if os.environ.get("SWENGINE_SANDBOX", "").lower() in ("1", "true", "yes"):
+    if Settings.from_env().sandbox:
         return sandbox_runner()
     return UnsandboxedWorkflowRunner()
 

@@ -20,9 +20,9 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from swengine.api.app import create_app
+from swengine.core.settings import Settings
 from swengine.runtime.router import EventRouter, router_sink
 from swengine.runtime.service import Service
-from swengine.runtime.settings import Settings
 from swengine.runtime.store import SqliteDefinitionStore
 from swengine.runtime.worker import build_worker
 from tests.integration.conftest import client, temporal_env  # noqa: F401 - fixtures used by these tests

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from temporalio.client import Client
 
 from swengine.api.deps import Engine
+from swengine.core.settings import Settings
 from swengine.runtime.service import Service
-from swengine.runtime.settings import Settings
 from swengine.runtime.store import SqliteDefinitionStore
 from tests.api.conftest import Api, ApiFactory, assert_problem, spec, unique
 

@@ -22,8 +22,8 @@ from temporalio.testing import WorkflowEnvironment
 from swengine.api.app import create_app
 from swengine.api.server import bind
 from swengine.cli import main
+from swengine.core.settings import Settings
 from swengine.runtime.service import Service
-from swengine.runtime.settings import Settings
 from swengine.runtime.store import SqliteDefinitionStore
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"

@@ -73,3 +73,16 @@ def test_workflow_code_imports_only_the_pure_core(path: Path):
 def test_dsl_never_imports_temporal():
     for path in (PACKAGE / "dsl").rglob("*.py"):
         assert "temporalio" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_every_state_kind_has_a_rule_a_compiler_and_an_executor() -> None:
+    """The per-kind tables agree: a kind added to the IR needs a validator rule, a compiler and an executor."""
+    import typing
+
+    from swengine.compiler.states import COMPILERS
+    from swengine.core import ir
+    from swengine.dsl.state_rules import _STATE_RULES
+    from swengine.interpreter.states import EXECUTORS
+
+    kinds = {cls.__dataclass_fields__["kind"].default for cls in typing.get_args(ir.State)}
+    assert set(_STATE_RULES) == set(COMPILERS) == set(EXECUTORS) == kinds

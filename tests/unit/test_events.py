@@ -16,15 +16,8 @@ from cloudevents.core.v1.event import CloudEvent
 from swengine import cli
 from swengine.core.errors import EventError
 from swengine.core.ir import Correlation, EventDef
-from swengine.runtime.cloudevents import (
-    correlation_values,
-    dedupe_key,
-    is_correlated_start_id,
-    matches,
-    parse_event,
-    parse_http,
-    start_instance_id,
-)
+from swengine.core.matching import correlation_values, dedupe_key, matches
+from swengine.runtime.cloudevents import is_correlated_start_id, parse_event, parse_http, start_instance_id
 
 BASE = {"specversion": "1.0", "id": "A-1", "source": "/orders", "type": "order.created"}
 

@@ -14,6 +14,7 @@ import pytest
 
 from swengine import expressions
 from swengine.core.errors import ExpressionError, ExpressionLimitExceeded
+from swengine.core.settings import parse_bytes
 from swengine.expressions import cost as jq_cost
 from swengine.expressions import syntax as jq_syntax
 
@@ -447,11 +448,11 @@ def test_configure_validates_and_applies_limits() -> None:
         expressions.configure(pool_size=0)
     expressions.configure(timeout_seconds=0.3, pool_size=1)
     assert expressions._pool().timeout == 0.3
-    assert expressions._parse_bytes("512M") == 512 * 2**20
-    assert expressions._parse_bytes("1GiB") == 2**30
-    assert expressions._parse_bytes("1000") == 1000
+    assert parse_bytes("512M") == 512 * 2**20
+    assert parse_bytes("1GiB") == 2**30
+    assert parse_bytes("1000") == 1000
     with pytest.raises(ValueError):
-        expressions._parse_bytes("lots")
+        parse_bytes("lots")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from swengine.core.errors import InputError
+from swengine.core.settings import Settings
 from swengine.runtime.schedules import interval_spec
-from swengine.runtime.settings import Settings
 
 
 def test_defaults() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -15,6 +14,7 @@ from swengine.api.deps import ServiceDep, StoreDep
 from swengine.api.models import DefinitionDetail, DefinitionList, Deployed, Validation, problem_responses
 from swengine.api.problems import UnsupportedMediaType
 from swengine.compiler.pipeline import compile_text
+from swengine.core import ir_codec
 from swengine.core.errors import DocumentError, InputError
 from swengine.core.ir import WorkflowIR
 from swengine.runtime.deployment import JSON, YAML, deploy, withdraw
@@ -189,7 +189,7 @@ async def get_definition(
     version: Annotated[str | None, Query(description="That version; the latest when absent.")] = None,
 ) -> dict[str, Any]:
     stored = store.get(definition_id, version)
-    return {**summary(stored), "source": stored.source, "ir": dataclasses.asdict(stored.ir)}
+    return {**summary(stored), "source": stored.source, "ir": ir_codec.encode(stored.ir)}
 
 
 @router.delete(

@@ -1,8 +1,12 @@
-"""Every setting of the server, read once from the environment into one frozen value."""
+"""Every setting of swengine, read from the environment into one frozen value: the one home of every variable.
+
+Pure (it reads only the mapping it is given), so any layer may use it; nothing else reads ``os.environ``.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,6 +16,11 @@ from swengine.core.ir import DEFAULT_TASK_QUEUE
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TEMPORAL_PORT = 7233
+DEFAULT_TEMPORAL_ADDRESS = f"127.0.0.1:{DEFAULT_TEMPORAL_PORT}"
+"""Where ``worker`` and ``api`` look for Temporal when ``TEMPORAL_ADDRESS`` is unset."""
+DEFAULT_PAYLOAD_LIMIT = 1_500_000
+DEFAULT_SERVER = "http://127.0.0.1:8080"
+TRUE_WORDS = ("1", "true", "yes")
 
 
 def _csv(value: str | None) -> tuple[str, ...]:
@@ -26,6 +35,32 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
+def parse_bytes(text: str) -> int:
+    """``536870912``, ``512M``, ``512MiB``, ``1G``..."""
+    match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)(?:i?b)?\s*", text, re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size in bytes (such as 536870912 or 512M)")
+    return int(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " ")
+
+
+def _bytes(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    try:
+        return parse_bytes(raw) if raw else None
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +89,22 @@ class Settings:
     """``SWENGINE_HOST``: where the API listens."""
     port: int = 8080
     """``SWENGINE_PORT``."""
+    payload_limit: int = DEFAULT_PAYLOAD_LIMIT
+    """``SWENGINE_PAYLOAD_LIMIT``: largest state data, activity result or start input, in bytes."""
+    expression_timeout: float | None = None
+    """``SWENGINE_EXPR_TIMEOUT``: seconds one jq evaluation may take (unset: the evaluator's default)."""
+    expression_memory: int | None = None
+    """``SWENGINE_EXPR_MEMORY``: memory of an evaluator process (``512M``; unset: the evaluator's default)."""
+    rest_allow: tuple[str, ...] = ()
+    """``SWENGINE_REST_ALLOW``: hosts that ``rest`` functions may call."""
+    event_sink: str | None = None
+    """``K_SINK``: where produced CloudEvents are POSTed (Knative's name for it)."""
+    sandbox: bool = False
+    """``SWENGINE_SANDBOX``: run the interpreter in Temporal's workflow sandbox."""
+    server: str = DEFAULT_SERVER
+    """``SWENGINE_SERVER``: the running ``serve`` that remote commands (``deploy``, ``send-event``) talk to."""
+    token: str | None = None
+    """``SWENGINE_TOKEN``: the bearer token remote commands send."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +121,14 @@ class Settings:
             activities=_csv(env.get("SWENGINE_ACTIVITIES")),
             host=env.get("SWENGINE_HOST") or "127.0.0.1",
             port=_int(env, "SWENGINE_PORT", 8080),
+            payload_limit=_int(env, "SWENGINE_PAYLOAD_LIMIT", DEFAULT_PAYLOAD_LIMIT),
+            expression_timeout=_float(env, "SWENGINE_EXPR_TIMEOUT"),
+            expression_memory=_bytes(env, "SWENGINE_EXPR_MEMORY"),
+            rest_allow=_csv(env.get("SWENGINE_REST_ALLOW")),
+            event_sink=env.get("K_SINK") or None,
+            sandbox=(env.get("SWENGINE_SANDBOX") or "").lower() in TRUE_WORDS,
+            server=env.get("SWENGINE_SERVER") or DEFAULT_SERVER,
+            token=env.get("SWENGINE_TOKEN") or None,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -1,0 +1,89 @@
+"""Every problem code, its severity and its meaning: the one table that the validator's documentation, the
+SARIF rule descriptions and the README are made from. Codes are stable: add, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    severity: str
+    meaning: str
+
+
+CODES: dict[str, Code] = {
+    "parse_error": Code("error", "the text is not YAML or JSON (loader)"),
+    "duplicate_key": Code("error", "a mapping repeats a key (loader)"),
+    "document_too_large": Code("error", "the text, or a file it references, is over the size limit (loader)"),
+    "alias_limit_exceeded": Code(
+        "error", "YAML aliases would expand too much, or refer to themselves (loader)"
+    ),
+    "nesting_too_deep": Code("error", "more nesting levels than the limit (loader)"),
+    "not_a_mapping": Code("error", "the document is not a mapping (loader)"),
+    "file_not_found": Code("error", "the definition file cannot be read (loader)"),
+    "file_reference_not_found": Code(
+        "error", "a referenced file (``functions: defs.json``) is missing (loader)"
+    ),
+    "file_reference_outside_root": Code("error", "a referenced file lies outside the allowed root (loader)"),
+    "file_reference_invalid": Code(
+        "error", "a referenced file holds neither the list nor an object with it (loader)"
+    ),
+    "remote_reference_refused": Code("error", "a reference is a URL: only local files are read (loader)"),
+    "schema_violation": Code("error", "the document does not have the 0.8 structure"),
+    "unknown_state_type": Code("error", "a state ``type`` that 0.8 does not define"),
+    "unknown_state": Code("error", "start, transition, condition, compensatedBy or runBefore names no state"),
+    "duplicate_state": Code(
+        "error",
+        "two states share a name; likewise duplicate_function, duplicate_event, duplicate_error and duplicate_retry for the top-level definitions",
+    ),
+    "missing_start": Code("error", "the workflow has no states to start with"),
+    "unknown_function": Code("error", "a functionRef (or ``${ fn:name }``) names no function"),
+    "unknown_event": Code("error", "an event reference names no event definition"),
+    "wrong_event_kind": Code("error", "a produced event is waited for, or a consumed one is produced"),
+    "unknown_error": Code(
+        "error",
+        "an errorRef, errorRefs, retryableErrors or nonRetryableErrors item names no error definition",
+    ),
+    "unknown_retry": Code("error", "a retryRef names no retry definition"),
+    "invalid_reference": Code(
+        "error", "subFlowRef without workflowId; ``fn:`` naming a non-expression function"
+    ),
+    "conflicting_transition": Code("error", "both ``transition`` and ``end``"),
+    "missing_transition": Code("error", "neither ``transition`` nor ``end``"),
+    "invalid_state": Code(
+        "error",
+        "switch with both or neither condition kinds, eventTimeout without eventConditions, atLeast without (or with too large a) numCompleted",
+    ),
+    "invalid_compensation": Code(
+        "error", 'compensation states misused (the spec\'s "Defining Compensation" rules)'
+    ),
+    "unreachable_state": Code("error", "no path from the start state (or runBefore) reaches the state"),
+    "no_exit_path": Code("error", "no path from a reachable state reaches an end (an endless cycle)"),
+    "ends_only_by_error": Code("warning", "a state can end only through an onErrors handler"),
+    "invalid_duration": Code("error", "not an ISO 8601 duration (or repeating interval, for schedules)"),
+    "invalid_cron": Code("error", "not a cron expression"),
+    "invalid_expression": Code("error", "a jq expression does not compile"),
+    "forbidden_builtin": Code("error", "a jq expression uses a host-reading or non-deterministic builtin"),
+    "unsupported_feature": Code(
+        "error",
+        "valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi functions, expressionLang other than jq, auth, authRef, secrets, and a specVersion other than 0.8",
+    ),
+    "unsupported_dsl_version": Code(
+        "error", "a document of a DSL swengine does not run yet (``document.dsl``: 1.0)"
+    ),
+    "unknown_subflow": Code(
+        "error", "a subFlowRef or continueAs names a workflow no file defines (cross-file)"
+    ),
+    "duplicate_workflow": Code("warning", "two files define the same workflow id and version (cross-file)"),
+}
+
+
+def table() -> str:
+    """The codes as a reStructuredText table (for docstrings and documentation)."""
+    width = max(map(len, CODES)) + 2
+    rule = "=" * (width - 2) + "  ========  " + "=" * 70
+    lines = [rule, f"{'code':<{width}}severity  meaning", rule]
+    lines += [f"{code:<{width}}{entry.severity:<10}{entry.meaning}" for code, entry in CODES.items()]
+    return "\n".join([*lines, rule])
