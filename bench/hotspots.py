@@ -45,16 +45,16 @@ from common import (
 from transforms import ONE_STATE
 
 WATCHED = {
-    "IR decode (swengine ir_codec)": ("swengine/ir_codec.py", "decode_run_request"),
+    "IR decode (swengine ir_codec)": ("swengine/core/ir_codec.py", "decode_run_request"),
     "SDK value_to_type (all payloads)": ("temporalio/converter/_payload_converter.py", "value_to_type"),
     "  of which typing.get_type_hints": ("typing.py", "get_type_hints"),
     "sandbox: new instance": ("workflow_sandbox/_runner.py", "_create_instance"),
     "sandbox: restricted imports": ("workflow_sandbox/_importer.py", "_import"),
     "interpreter: RunContext.create": ("swengine/interpreter/context.py", "create"),
     "interpreter: _run_state": ("swengine/interpreter/workflow.py", "_run_state"),
-    "expressions.evaluate (all modes)": ("swengine/expressions.py", "_evaluate"),
-    "expressions.merge_at": ("swengine/expressions.py", "merge_at"),
-    "limits.check_payload": ("swengine/limits.py", "check_payload"),
+    "expressions.evaluate (all modes)": ("swengine/expressions/__init__.py", "_evaluate"),
+    "json_merge.merge_at": ("swengine/core/json_merge.py", "merge_at"),
+    "limits.check_payload": ("swengine/core/limits.py", "check_payload"),
     "retries.retry_policy": ("swengine/interpreter/retries.py", "retry_policy"),
     "json.dumps": ("json/__init__.py", "dumps"),
     "workflow.execute_activity": ("temporalio/workflow.py", "execute_activity"),
@@ -250,6 +250,7 @@ def micro_costs() -> list[dict[str, Any]]:
     from temporalio.converter import DataConverter
 
     from swengine import expressions
+    from swengine.core import json_merge
     from swengine.core.ir import RunRequest, WorkflowIR
     from swengine.interpreter.retries import action_timeout, retry_policy
     from swengine.runtime.service import Service
@@ -294,7 +295,7 @@ def micro_costs() -> list[dict[str, Any]]:
                      "us": per_call_us(lambda: expressions.evaluate(arguments_expr, data, {"CONST": {}}))})  # fmt: skip
     if action.to_state_data:
         rows.append({"what": f"evaluate_path {action.to_state_data!r} + merge_at", "per": "action",
-                     "us": per_call_us(lambda: expressions.merge_at(
+                     "us": per_call_us(lambda: json_merge.merge_at(
                          data, expressions.evaluate_path(action.to_state_data, data, {"CONST": {}}), {"step": 0}))})  # fmt: skip
     import inspect
 
@@ -316,7 +317,7 @@ def micro_costs() -> list[dict[str, Any]]:
                  "us": per_call_us(lambda: expressions.evaluate(subtotal, TRANSFORMS_INPUT))})  # fmt: skip
     big = {"value": "x", "blob": [{"k": i, "text": "y" * 80} for i in range(1000)]}  # about 100 KiB
     rows.append({"what": "evaluate_path '.step0' + merge_at, 100 KiB state data", "per": "action",
-                 "us": per_call_us(lambda: expressions.merge_at(
+                 "us": per_call_us(lambda: json_merge.merge_at(
                      big, expressions.evaluate_path(".step0", big, {"CONST": {}}), {"step": 0}))})  # fmt: skip
     if check_payload is not None:
         rows.append({"what": "check_payload, 100 KiB state data", "per": "state",

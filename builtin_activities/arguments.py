@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from temporalio.exceptions import ApplicationError
 
+from swengine.core.json_merge import json_type
 from swengine.core.limits import MAX_DEPTH, json_depth
 
 INVALID_ARGUMENTS = "invalid_arguments"
@@ -33,23 +34,6 @@ def refuse(verb: str, message: str) -> NoReturn:
 def preview(text: str, limit: int = 80) -> str:
     """``repr`` of ``text`` cut to ``limit`` characters, so a message never echoes a huge input."""
     return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def arguments_object(

@@ -9,6 +9,7 @@ from typing import Any
 
 from swengine import expressions
 from swengine.compiler.context import CompileContext, compile_error
+from swengine.expressions import templates
 
 _FUNCTION_REFERENCE = re.compile(r"\s*fn:\s*(.+?)\s*")
 
@@ -37,14 +38,14 @@ def optional_expression(value: Any, ctx: CompileContext) -> str | None:
 def program(tree: Any) -> str:
     """One jq program producing ``tree``: its ``${ }`` leaves evaluated, everything else literal."""
     tree = json_native(tree)
-    built = expressions.template_to_jq(tree)
+    built = templates.template_to_jq(tree)
     return built if built is not None else json.dumps(tree, ensure_ascii=False)
 
 
 def literal_or_program(tree: Any) -> tuple[Any, str | None]:
     """``(literal, None)`` when ``tree`` holds no expression, else ``(None, jq program)``."""
     tree = json_native(tree)
-    built = expressions.template_to_jq(tree)
+    built = templates.template_to_jq(tree)
     return (tree, None) if built is None else (None, built)
 
 

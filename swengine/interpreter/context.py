@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swengine import expressions
+from swengine.core import json_merge
 from swengine.core.ir import RunRequest, State, WorkflowIR
 from swengine.interpreter.inbox import Inbox
 
@@ -57,7 +58,7 @@ class RunContext:
         path = None
         if to_state_data is not None:
             path = expressions.evaluate_path(to_state_data, data, self.variables(extra))
-        return expressions.merge_at(data, path, value)
+        return json_merge.merge_at(data, path, value)
 
     def next_child_id(self, workflow_id: str, label: str) -> str:
         self.child_counter += 1

@@ -47,12 +47,15 @@ async def deploy(
     replace: bool = False,
 ) -> Deployment:
     """Store ``ir``; a schedule that could not start anything is refused before anything is stored."""
-    schedule_for(service, ir)
+    wanted = schedule_for(service, ir)
     had_schedule = _has_schedule(store.lookup(ir.id, None))
     outcome, stored = store.put(ir, source, media_type, replace=replace)
     schedule_id = None
     if had_schedule or _has_schedule(ir):
-        schedule_id = await sync_schedule(service, ir.id, store.lookup(ir.id, None))
+        latest = store.lookup(ir.id, None)
+        if latest is None or latest.content_hash != ir.content_hash:
+            wanted = schedule_for(service, latest) if latest is not None else None
+        schedule_id = await sync_schedule(service, ir.id, wanted)
     return Deployment(outcome, stored, schedule_id)
 
 
@@ -61,7 +64,10 @@ async def withdraw(service: Service, store: DefinitionStore, definition_id: str,
     had_schedule = _has_schedule(store.lookup(definition_id, None))
     removed = store.delete(definition_id, version)
     if had_schedule:
-        await sync_schedule(service, definition_id, store.lookup(definition_id, None))
+        latest = store.lookup(definition_id, None)
+        await sync_schedule(
+            service, definition_id, schedule_for(service, latest) if latest is not None else None
+        )
     return removed
 
 

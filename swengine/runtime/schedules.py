@@ -77,9 +77,9 @@ def schedule_for(service: Service, ir: WorkflowIR) -> Schedule | None:
     return Schedule(action=action, spec=spec)
 
 
-async def sync_schedule(service: Service, definition_id: str, latest: WorkflowIR | None) -> str | None:
-    """Make the schedule of ``definition_id`` match its latest version; the schedule id, or None if none."""
-    wanted = schedule_for(service, latest) if latest is not None else None
+async def sync_schedule(service: Service, definition_id: str, wanted: Schedule | None) -> str | None:
+    """Make the schedule of ``definition_id`` the one its latest version asks for (``schedule_for``), or none;
+    the schedule id, or None if none."""
     handle = service.client.get_schedule_handle(schedule_id(definition_id))
     if wanted is None:
         try:

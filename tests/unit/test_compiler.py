@@ -10,12 +10,12 @@ from typing import Any, get_args
 import jq
 import pytest
 
-from swengine import expressions
 from swengine.compiler import COMPILE_ERROR, compile_workflow
 from swengine.compiler.retries import DEFAULT_AUTO_RETRY
 from swengine.compiler.states import COMPILERS
 from swengine.core import ir
 from swengine.core.errors import SwengineError
+from swengine.expressions import templates
 
 FUNCTIONS = [
     {"name": "restFn", "operation": "http://api.example/openapi.json#op"},
@@ -371,7 +371,7 @@ def test_arguments_follow_the_expressions_template_rules() -> None:
     # Whether "text ${ .x } text" interpolates is the expressions module's rule; the compiler just delegates.
     arguments = {"message": "Book ${ .book.title } is on loan", "id": "${ .id }"}
     call = compile_action({"functionRef": {"refName": "restFn", "arguments": arguments}}).call
-    assert call.arguments_expr == expressions.template_to_jq(arguments)
+    assert call.arguments_expr == templates.template_to_jq(arguments)
 
 
 def test_async_function_yields_no_results_and_no_retry() -> None:

@@ -13,10 +13,12 @@ import jq
 import pytest
 
 from swengine import expressions
+from swengine.core import json_merge
 from swengine.core.errors import ExpressionError, ExpressionLimitExceeded
 from swengine.core.settings import parse_bytes
 from swengine.expressions import cost as jq_cost
 from swengine.expressions import syntax as jq_syntax
+from swengine.expressions import templates
 
 
 @pytest.fixture(autouse=True)
@@ -486,7 +488,7 @@ def test_evaluate_path_refuses_what_is_not_a_path(expr: str) -> None:
 
 
 def test_template_example() -> None:
-    program = expressions.template_to_jq({"name": "${ .person.name }", "n": 5})
+    program = templates.template_to_jq({"name": "${ .person.name }", "n": 5})
     assert program == '{"name": (.person.name), "n": 5}'
     assert expressions.evaluate(program, {"person": {"name": "Ada"}}) == {"name": "Ada", "n": 5}
 
@@ -495,7 +497,7 @@ def test_template_example() -> None:
     "tree", [{"a": 1, "b": ["x", {"c": None}]}, "plain", 5, None, [], {}, {"s": "id-${ .x }"}]
 )
 def test_template_without_expressions_is_none(tree: Any) -> None:
-    assert expressions.template_to_jq(tree) is None
+    assert templates.template_to_jq(tree) is None
 
 
 def test_template_builds_the_tree_with_literals_kept_exactly() -> None:
@@ -513,7 +515,7 @@ def test_template_builds_the_tree_with_literals_kept_exactly() -> None:
         "empty": [[], {}],
     }
     tree = {**literals, "value": "${ .x }", "nested": [1, ["${ .y }", [True, None]], {"k": ["${ .x + .y }"]}]}
-    program = expressions.template_to_jq(tree)
+    program = templates.template_to_jq(tree)
     assert program is not None
     assert expressions.find_problems(program) == []
     assert expressions.evaluate(program, {"x": 1, "y": 2}) == {
@@ -524,14 +526,14 @@ def test_template_builds_the_tree_with_literals_kept_exactly() -> None:
 
 
 def test_template_expressions_may_end_with_a_comment() -> None:
-    program = expressions.template_to_jq({"a": "${ .x # the x }", "b": "${ .y }"})
+    program = templates.template_to_jq({"a": "${ .x # the x }", "b": "${ .y }"})
     assert program is not None
     assert expressions.evaluate(program, {"x": 1, "y": 2}) == {"a": 1, "b": 2}
 
 
 def test_template_of_a_single_expression() -> None:
-    assert expressions.template_to_jq("${ .a }") == "(.a)"
-    assert expressions.template_to_jq(["${ .a }", "b"]) == '[(.a), "b"]'
+    assert templates.template_to_jq("${ .a }") == "(.a)"
+    assert templates.template_to_jq(["${ .a }", "b"]) == '[(.a), "b"]'
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -541,7 +543,7 @@ def test_template_of_a_single_expression() -> None:
 def test_merge_objects_deeply_with_the_source_winning() -> None:
     state = {"customer": {"name": "John", "address": "1234 street", "zip": "12345"}}
     event = {"customer": {"name": "John", "zip": "54321"}}
-    assert expressions.merge(state, event) == {
+    assert json_merge.merge(state, event) == {
         "customer": {"name": "John", "address": "1234 street", "zip": "54321"}
     }
 
@@ -550,28 +552,28 @@ def test_merge_arrays_concatenates_unique_elements() -> None:
     michael = {"name": "Michael", "address": "6789 street", "zip": "6789"}
     john = {"name": "John", "address": "1234 street", "zip": "12345"}
     jane = {"name": "Jane", "address": "4321 street", "zip": "54321"}
-    merged = expressions.merge({"customers": [michael]}, {"customers": [john, jane]})
+    merged = json_merge.merge({"customers": [michael]}, {"customers": [john, jane]})
     assert merged == {"customers": [michael, john, jane]}
-    assert expressions.merge([1, 2], [2, 3, 3]) == [1, 2, 3]
-    assert expressions.merge([{"a": 1, "b": 2}], [{"b": 2, "a": 1}]) == [
+    assert json_merge.merge([1, 2], [2, 3, 3]) == [1, 2, 3]
+    assert json_merge.merge([{"a": 1, "b": 2}], [{"b": 2, "a": 1}]) == [
         {"a": 1, "b": 2}
     ]  # key order ignored
-    assert expressions.merge([1], [1.0, True]) == [1, True]  # JSON equality: 1 == 1.0, true != 1
+    assert json_merge.merge([1], [1.0, True]) == [1, True]  # JSON equality: 1 == 1.0, true != 1
 
 
 def test_merge_overwrites_numbers_strings_and_mismatched_types() -> None:
-    assert expressions.merge({"age": 20}, {"age": 30}) == {"age": 30}
-    assert expressions.merge({"name": "a"}, {"name": "b"}) == {"name": "b"}
-    assert expressions.merge({"a": [1]}, {"a": {"x": 1}}) == {"a": {"x": 1}}
-    assert expressions.merge({"a": 1}, [1]) == [1]
-    assert expressions.merge({"a": 1, "b": 2}, {"b": None}) == {"a": 1, "b": None}
+    assert json_merge.merge({"age": 20}, {"age": 30}) == {"age": 30}
+    assert json_merge.merge({"name": "a"}, {"name": "b"}) == {"name": "b"}
+    assert json_merge.merge({"a": [1]}, {"a": {"x": 1}}) == {"a": {"x": 1}}
+    assert json_merge.merge({"a": 1}, [1]) == [1]
+    assert json_merge.merge({"a": 1, "b": 2}, {"b": None}) == {"a": 1, "b": None}
 
 
 def test_merge_never_mutates_and_shares_nothing() -> None:
     target = {"a": {"b": [1, {"c": 1}]}, "keep": {"deep": [1]}}
     source = {"a": {"b": [2], "d": {"e": 1}}, "new": [{"x": 1}]}
     before = copy.deepcopy((target, source))
-    merged = expressions.merge(target, source)
+    merged = json_merge.merge(target, source)
     merged["a"]["b"][1]["c"] = 99
     merged["keep"]["deep"].append(2)
     merged["a"]["d"]["e"] = 99
@@ -581,22 +583,22 @@ def test_merge_never_mutates_and_shares_nothing() -> None:
 
 def test_merge_at_a_path() -> None:
     data = {"a": {"x": 1}, "list": [{"k": 1}]}
-    assert expressions.merge_at(data, None, {"b": 2}) == {"a": {"x": 1}, "list": [{"k": 1}], "b": 2}
-    assert expressions.merge_at(data, [], {"b": 2}) == expressions.merge(data, {"b": 2})
-    assert expressions.merge_at(data, ["a"], {"y": 2})["a"] == {"x": 1, "y": 2}
-    assert expressions.merge_at(data, ["new", "deep"], [1]) == {**data, "new": {"deep": [1]}}
-    assert expressions.merge_at(data, ["list", 0], {"v": 2})["list"] == [{"k": 1, "v": 2}]
-    assert expressions.merge_at(data, ["list", 2], "z")["list"] == [{"k": 1}, None, "z"]
-    assert expressions.merge_at(data, ["list", -1, "k"], 5)["list"] == [{"k": 5}]
-    assert expressions.merge_at(None, ["a"], 1) == {"a": 1}
+    assert json_merge.merge_at(data, None, {"b": 2}) == {"a": {"x": 1}, "list": [{"k": 1}], "b": 2}
+    assert json_merge.merge_at(data, [], {"b": 2}) == json_merge.merge(data, {"b": 2})
+    assert json_merge.merge_at(data, ["a"], {"y": 2})["a"] == {"x": 1, "y": 2}
+    assert json_merge.merge_at(data, ["new", "deep"], [1]) == {**data, "new": {"deep": [1]}}
+    assert json_merge.merge_at(data, ["list", 0], {"v": 2})["list"] == [{"k": 1, "v": 2}]
+    assert json_merge.merge_at(data, ["list", 2], "z")["list"] == [{"k": 1}, None, "z"]
+    assert json_merge.merge_at(data, ["list", -1, "k"], 5)["list"] == [{"k": 5}]
+    assert json_merge.merge_at(None, ["a"], 1) == {"a": 1}
     assert data == {"a": {"x": 1}, "list": [{"k": 1}]}
-    assert list(expressions.merge_at({"p": 1, "q": 2}, ["p"], 3)) == ["p", "q"]  # key order kept
+    assert list(json_merge.merge_at({"p": 1, "q": 2}, ["p"], 3)) == ["p", "q"]  # key order kept
 
 
 @pytest.mark.parametrize(("data", "path"), [({"a": 5}, ["a", "b"]), ({"a": {}}, ["a", 0]), ([1], [-3])])
 def test_merge_at_refuses_paths_through_other_types(data: Any, path: list[str | int]) -> None:
     with pytest.raises(ExpressionError, match="cannot merge"):
-        expressions.merge_at(data, path, 1)
+        json_merge.merge_at(data, path, 1)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine import expressions
+from swengine.core import json_merge
 from swengine.core.ir import InjectState, Transition
 from swengine.interpreter.context import RunContext
 
@@ -12,4 +12,4 @@ from swengine.interpreter.context import RunContext
 async def execute_inject(state: InjectState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:
     if state.data is None:
         return data, state.transition
-    return expressions.merge(data, state.data), state.transition
+    return json_merge.merge(data, state.data), state.transition

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from swengine import expressions
+from swengine.core import json_merge
 from swengine.core.durations import parse_duration
 from swengine.core.ir import Branch, ParallelState, Transition
 from swengine.interpreter.actions import run_actions
@@ -42,5 +42,5 @@ async def execute_parallel(state: ParallelState, data: Any, ctx: RunContext) -> 
                 task.cancel()
     for task in tasks:
         if task.done() and not task.cancelled() and task.exception() is None:
-            data = expressions.merge(data, task.result())
+            data = json_merge.merge(data, task.result())
     return data, state.transition
