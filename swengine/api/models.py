@@ -44,6 +44,9 @@ class DefinitionSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     scheduled: bool = Field(description="Its start has a schedule (interval or cron).")
+    dialect: str = Field(
+        default="standard", description="The 0.8 dialect it was deployed in: standard or sonataflow."
+    )
 
 
 class DefinitionDetail(DefinitionSummary):

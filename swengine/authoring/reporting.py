@@ -14,8 +14,8 @@ from swengine.core.errors import Problem
 from swengine.dsl import validator
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_LEVELS = {"error": "error", "warning": "warning"}
-_CODE_ROW = re.compile(r"^(\w+)\s+(error|warning)\s+(\S.*)$")
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_CODE_ROW = re.compile(r"^(\w+)\s+(error|warning|info)\s+(\S.*)$")
 
 
 def display_path(path: Path) -> str:
@@ -38,7 +38,7 @@ def counts(checked: list[CheckedFile]) -> tuple[int, int]:
     """(errors, warnings) over every file."""
     problems = [p for item in checked for p in item.problems]
     errors = sum(p.severity == "error" for p in problems)
-    return errors, len(problems) - errors
+    return errors, sum(p.severity == "warning" for p in problems)
 
 
 def summary(checked: list[CheckedFile]) -> str:

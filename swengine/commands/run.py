@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from swengine.commands.inputs import json_or_file, name_and_value
+from swengine.commands.inputs import add_dialect_argument, json_or_file, name_and_value
 from swengine.compiler.pipeline import compile_path, directory_lookup
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
@@ -55,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="JSON_OR_FILE",
         help="CloudEvent to send to the instance, in order",
     )
+    add_dialect_argument(parser)
 
 
 def _candidates(args: argparse.Namespace) -> list[Path]:
@@ -63,13 +64,14 @@ def _candidates(args: argparse.Namespace) -> list[Path]:
 
 
 async def run_instance(args: argparse.Namespace) -> Any:
-    ir = compile_path(args.file)
+    ir = compile_path(args.file, dialect=args.dialect)
     data = json_or_file(args.input) if args.input else {}
     events = [parse_event(json_or_file(e)) for e in args.event]
     book = MockBook({name: MockSpec(returns=value) for name, value in map(name_and_value, args.mock)})
     task_queue = f"swengine-run-{uuid.uuid4()}"
     async with temporal_client(Settings.from_env()) as client:
-        service = Service(client, task_queue=task_queue, lookup=directory_lookup(_candidates(args)))
+        lookup = directory_lookup(_candidates(args), dialect=args.dialect)
+        service = Service(client, task_queue=task_queue, lookup=lookup)
         request = service.request_for(ir, data)
         mocks = mock_activities(book, [ir, *request.subflows.values()])
         async with build_worker(

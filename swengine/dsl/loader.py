@@ -7,12 +7,13 @@ file); network references are refused, so loading a definition never reaches out
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from swengine.core.errors import DocumentError, Problem
+from swengine.dsl.constructs import Construct
 from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
 
@@ -51,6 +52,17 @@ class Document:
     content_hash: str = ""
     """sha256 (hex) of the top-level text."""
     base_dir: Path | None = None
+    dialect: str = "standard"
+    """``standard`` 0.8, or a dialect (``sonataflow``) whose rewrite to standard 0.8 ``data`` now holds."""
+    constructs: list[Construct] = field(default_factory=list)
+    """What the dialect's rewrite found and changed (or kept, or refused), for explanations."""
+    loaded: dict[str, Any] | None = None
+    """The data as loaded (file references resolved), when a dialect rewrote ``data``."""
+
+    @property
+    def resolved(self) -> dict[str, Any]:
+        """The document as written, file references resolved: what is deployed for a file that includes."""
+        return self.data if self.loaded is None else self.loaded
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         """Line and column of ``path`` (1:1 when nothing on the way is located)."""

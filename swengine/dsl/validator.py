@@ -45,6 +45,9 @@ unsupported_feature          error     valid 0.8 that swengine refuses: rpc, gra
                                        functions, expressionLang other than jq, auth, authRef, secrets, and
                                        a specVersion other than 0.8
 unsupported_dsl_version      error     a document of a DSL swengine does not run yet (``document.dsl``: 1.0)
+sonataflow_dialect           warning   a standard document uses SonataFlow-isms (bare jq arguments, sysout,
+                                       service: functions ...): run it with ``--dialect sonataflow``
+dialect_construct            info      ``--explain``: a construct of the chosen dialect and its 0.8 equivalent
 ===========================  ========  =======================================================================
 """
 
@@ -53,7 +56,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from swengine.core.errors import DocumentError, Problem
-from swengine.dsl import semantics
+from swengine.dsl import dialects, semantics
 from swengine.dsl.facts import Finding
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.schema_check import schema_findings
@@ -64,8 +67,8 @@ def validate(document: Document) -> list[Problem]:
     """Every problem in the document (errors and warnings), sorted by line."""
     if (other := other_dsl(document)) is not None:
         return [other]
-    findings = schema_findings(document.data) + semantics.check(document.data)
-    problems = {_to_problem(document, finding) for finding in findings}
+    findings = dialects.adjust(document, schema_findings(document.data) + semantics.check(document.data))
+    problems = {to_problem(document, finding) for finding in findings}
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code, p.path, p.message))
 
 
@@ -83,7 +86,7 @@ def other_dsl(document: Document) -> Problem | None:
         'specVersion "0.8" only so far'
     )
     path = ("document", "dsl") if "dsl" in header else ("document",)
-    return _to_problem(document, Finding("unsupported_dsl_version", message, path))
+    return to_problem(document, Finding("unsupported_dsl_version", message, path))
 
 
 def validate_text(text: str | bytes, *, source: str = "<document>") -> list[Problem]:
@@ -116,7 +119,7 @@ def load_valid(
     return document
 
 
-def _to_problem(document: Document, finding: Finding) -> Problem:
+def to_problem(document: Document, finding: Finding) -> Problem:
     line, column = document.locate(finding.path)
     message = finding.message
     origin = document.source_map.origin(finding.path)

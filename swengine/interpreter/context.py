@@ -7,6 +7,7 @@ from typing import Any
 
 from swengine import expressions
 from swengine.core.ir import RunRequest, State, WorkflowIR
+from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
 
 
@@ -23,11 +24,13 @@ class RunContext:
     produced_events: list[dict[str, Any]] = field(default_factory=list)
     completed_for_compensation: list[str] = field(default_factory=list)
     child_counter: int = 0
+    dialect_variables: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
         ctx = cls(request=request, inbox=inbox, visited=list(request.visited))
         ctx.states = {state.name: state for state in request.ir.states}
+        ctx.dialect_variables = dialect_variables(request)
         return ctx
 
     @property
@@ -35,8 +38,8 @@ class RunContext:
         return self.request.ir
 
     def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Variables every expression sees: ``$CONST`` plus any iteration parameters."""
-        base = {"CONST": self.ir.constants}
+        """Variables every expression sees: ``$CONST``, the dialect's, and any iteration parameters."""
+        base = {"CONST": self.ir.constants, **self.dialect_variables}
         if extra:
             base.update(extra)
         return base

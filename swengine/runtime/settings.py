@@ -54,6 +54,9 @@ class Settings:
     """``SWENGINE_HOST``: where the API listens."""
     port: int = 8080
     """``SWENGINE_PORT``."""
+    dialect: str = "standard"
+    """``SWENGINE_DIALECT``: the 0.8 dialect of ``serve``'s specs and of definitions submitted without one
+    (``standard`` or ``sonataflow``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +73,7 @@ class Settings:
             activities=_csv(env.get("SWENGINE_ACTIVITIES")),
             host=env.get("SWENGINE_HOST") or "127.0.0.1",
             port=_int(env, "SWENGINE_PORT", 8080),
+            dialect=env.get("SWENGINE_DIALECT") or "standard",
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

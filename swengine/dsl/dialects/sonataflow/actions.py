@@ -1,0 +1,121 @@
+"""SonataFlow's reading of actions: arguments evaluated when they are jq, sysout calls, fire-and-forget eventRefs.
+
+Sources: ``WorkItemBuilder.processArgs`` (an argument string that compiles is evaluated, a whole-arguments
+string is one expression), ``ExpressionHandlerUtils.transform`` (a failed evaluation keeps the text),
+``SysOutTypeHandler``/``SysoutAction`` (``message`` is evaluated to a string and logged; nothing is merged),
+``CompositeContextNodeHandler`` (an ``eventRef`` action only sends ``triggerEventRef``: ``resultEventRef`` is
+never waited for), ``MergeUtils.mergeObject`` (a non-object result lands under ``response``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swengine.dsl.constructs import Construct
+from swengine.dsl.dialects.sonataflow import jq
+from swengine.dsl.dialects.sonataflow.walk import actions, mappings
+from swengine.dsl.source_map import JsonPath
+
+RESPONSE_WRAP = 'if type == "object" or type == "null" then . else {response: .} end'
+"""MergeUtils puts a result that is not an object (a number, a string, an array) under ``response``."""
+
+
+def rewrite_actions(data: dict[str, Any], sysout_levels: dict[str, str]) -> list[Construct]:
+    constructs: list[Construct] = []
+    for action, path in actions(data):
+        ref = action.get("functionRef")
+        if isinstance(ref, str):
+            ref = action["functionRef"] = {"refName": ref}
+        if isinstance(ref, dict):
+            name = ref.get("refName")
+            if name in sysout_levels:
+                constructs += _sysout_call(action, ref, sysout_levels[str(name)], path)
+            else:
+                constructs += _arguments(ref, path + ("functionRef",))
+                constructs += _wrap_result(action, path)
+        if isinstance(action.get("eventRef"), dict):
+            constructs += _event_ref(action["eventRef"], path + ("eventRef",))
+    return constructs
+
+
+def _arguments(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
+    arguments = ref.get("arguments")
+    path += ("arguments",)
+    if isinstance(arguments, str):
+        if not jq.compiles(arguments):
+            return []
+        ref["arguments"] = "${ " + jq.body_of(arguments) + " }"
+        return [
+            Construct("arguments_expression", path, "an arguments object built field by field", kept=True)
+        ]
+    found: list[Construct] = []
+    ref["arguments"] = rewrite_leaves(arguments, path, found)
+    return found
+
+
+def rewrite_leaves(value: Any, path: JsonPath, found: list[Construct]) -> Any:
+    """Every string leaf that compiles as jq becomes an expression (keeping its text when evaluation fails)."""
+    if isinstance(value, str):
+        if not jq.compiles(value):
+            return value
+        if jq.is_bare(value):
+            found.append(Construct("bare_jq", path, f"${{ {jq.body_of(value)} }}"))
+        return jq.evaluated_or_text(value)
+    if isinstance(value, dict):
+        return {key: rewrite_leaves(item, path + (key,), found) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rewrite_leaves(item, path + (index,), found) for index, item in enumerate(value)]
+    return value
+
+
+def _sysout_call(action: dict[str, Any], ref: dict[str, Any], level: str, path: JsonPath) -> list[Construct]:
+    arguments = ref.get("arguments")
+    message = arguments.get("message") if isinstance(arguments, dict) else None
+    if isinstance(message, str):
+        text = jq.body_of(message) if jq.compiles(message) else None
+        ref["arguments"] = {"message": _log_line(message, text), "level": level}
+    data_filter = action.setdefault("actionDataFilter", {})
+    if isinstance(data_filter, dict):
+        data_filter["useResults"] = False
+    return [Construct("sysout_call", path + ("functionRef",), "builtin.log with useResults: false")]
+
+
+def _log_line(message: str, body: str | None) -> str:
+    """SysoutAction logs every output of the expression as text, joined by spaces (null as nothing)."""
+    if body is None:
+        return message
+    outputs = f"[try ({body}) catch {jq.quoted(message)}]"
+    rendered = 'map(if type == "string" then . elif type == "null" then "" else tojson end)'
+    return "${ " + f'{outputs} | {rendered} | join(" ")' + " }"
+
+
+def _wrap_result(action: dict[str, Any], path: JsonPath) -> list[Construct]:
+    data_filter = action.get("actionDataFilter")
+    data_filter = data_filter if isinstance(data_filter, dict) else {}
+    if data_filter.get("useResults") is False or "toStateData" in data_filter:
+        return []
+    results = data_filter.get("results")
+    if results is not None and not isinstance(results, str):
+        return []
+    selected = "." if results is None else jq.body_of(results)
+    action["actionDataFilter"] = {**data_filter, "results": "${ (" + selected + ") | " + RESPONSE_WRAP + " }"}
+    where = path + ("actionDataFilter", "results") if results is not None else path
+    return [
+        Construct("result_under_response", where, f"actionDataFilter.results: ${{ ... | {RESPONSE_WRAP} }}")
+    ]
+
+
+def _event_ref(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
+    found: list[Construct] = []
+    ignored = [key for key in ("resultEventRef", "resultEventTimeout") if ref.pop(key, None) is not None]
+    standard = "an eventRef with invoke: async (0.8 requires resultEventRef; SonataFlow never waits for it)"
+    kind = "event_ref_result_ignored" if ignored else "event_ref_without_result"
+    found.append(Construct(kind, path, standard, kept=isinstance(ref.get("triggerEventRef"), str)))
+    if isinstance(ref.get("data"), dict | list):
+        ref["data"] = rewrite_leaves(ref["data"], path + ("data",), found)
+    attributes = ref.get("contextAttributes")
+    if isinstance(attributes, dict):
+        ref["contextAttributes"] = rewrite_leaves(attributes, path + ("contextAttributes",), found)
+    for entry, entry_path in mappings(attributes, path + ("contextAttributes",)):
+        entry.update(rewrite_leaves(entry, entry_path, found))
+    return found

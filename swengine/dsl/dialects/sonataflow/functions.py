@@ -1,0 +1,91 @@
+"""SonataFlow's custom function types (``FunctionTypeHandlerFactory`` and the ``parser/types`` handlers).
+
+``custom`` functions name their handler before a colon: ``sysout[:LEVEL]`` (a log line, ``SysOutTypeHandler``),
+``service:[lang:]Interface::method`` (a Java or Python service, ``ServiceTypeHandler``), ``rest:method:url``
+(``RestTypeHandler``), ``script:python`` (``ScriptTypeHandler``). Here ``sysout`` becomes ``builtin.log``,
+``service:`` the operator-registered activity named ``Interface::method``; ``script:`` and ``rest:`` are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from swengine.dsl.constructs import Construct
+from swengine.dsl.dialects.sonataflow.walk import mappings
+from swengine.dsl.source_map import JsonPath
+
+LOG_ACTIVITY = "builtin.log"
+LOG_LEVELS = {"TRACE": "debug", "DEBUG": "debug", "INFO": "info", "WARN": "warning", "ERROR": "error"}
+"""SonataFlow's ``WorkflowLogLevel`` names to ``builtin.log`` levels (no trace level there)."""
+
+Rewrite = Callable[[dict[str, Any], str, JsonPath], Construct]
+
+
+def rewrite_functions(data: dict[str, Any]) -> tuple[list[Construct], dict[str, str]]:
+    """Rewrite custom function definitions; returns the constructs and the log level of each sysout function."""
+    constructs: list[Construct] = []
+    sysout_levels: dict[str, str] = {}
+    for function, path in mappings(data.get("functions"), ("functions",)):
+        operation = function.get("operation")
+        if function.get("type") != "custom" or not isinstance(operation, str):
+            continue
+        handler, _, rest = operation.partition(":")
+        rewrite = _HANDLERS.get(handler.strip().lower())
+        if rewrite is None:
+            continue
+        if handler == "sysout" and isinstance(function.get("name"), str):
+            sysout_levels[function["name"]] = LOG_LEVELS.get(rest.strip().upper() or "INFO", "info")
+        constructs.append(rewrite(function, rest, path + ("operation",)))
+    return constructs, sysout_levels
+
+
+def _sysout(function: dict[str, Any], level: str, path: JsonPath) -> Construct:
+    function["operation"] = LOG_ACTIVITY
+    return Construct(
+        "sysout",
+        path,
+        f"custom function {LOG_ACTIVITY} (level {LOG_LEVELS.get(level.upper() or 'INFO', 'info')}); its "
+        "result is not merged into the state data",
+    )
+
+
+def _service(function: dict[str, Any], target: str, path: JsonPath) -> Construct:
+    interface, separator, method = target.rpartition("::")
+    language, _, name = interface.rpartition(":") if ":" in interface else ("", "", interface)
+    activity = f"{name.strip()}{separator}{method.strip()}"
+    function["operation"] = activity
+    via = f" ({language} service)" if language else ""
+    return Construct(
+        "service_function",
+        path,
+        f"custom function naming the activity {activity!r}{via}, which the operator registers in the worker",
+    )
+
+
+_REFUSALS: dict[str, tuple[str, str, str]] = {
+    "script": (
+        "script_function",
+        "none: run the script as an activity the operator registers",
+        "script functions ({}) would run code from the document; register the code as an activity instead",
+    ),
+    "rest": (
+        "rest_custom_function",
+        "a rest function with an OpenAPI document (operation: <openapi file>#<operationId>)",
+        "custom rest functions ({}) are not supported yet; describe the call in an OpenAPI document",
+    ),
+}
+"""Handlers refused: (construct kind, standard equivalent, why), the ``{}`` being the rest of the operation."""
+
+
+def _refusal(handler: str) -> Rewrite:
+    kind, standard, why = _REFUSALS[handler]
+    return lambda function, rest, path: Construct(kind, path, standard, refused=why.format(rest or "-"))
+
+
+_HANDLERS: dict[str, Rewrite] = {
+    "sysout": _sysout,
+    "service": _service,
+    "script": _refusal("script"),
+    "rest": _refusal("rest"),
+}
