@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from swengine.core.errors import DocumentError, Problem
 from swengine.dsl.constructs import Construct
 from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
+from swengine.dsl.schema_refs import Reader, bundle
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
 
 __all__ = [
@@ -188,8 +189,26 @@ def _resolve_input_schema(document: Document, root: Path | None, limits: Limits)
     if not isinstance(content, dict):
         message = f"dataInputSchema: {reference} does not hold a JSON Schema object"
         return [problem_at("file_reference_invalid", message, line, column, path=path)]
+    try:
+        content = bundle(content, target.parent, _schema_reader(root, limits))
+    except _Refusal as refusal:
+        message = f"dataInputSchema: {reference}: {refusal.message}"
+        return [problem_at(refusal.code, message, line, column, path=path)]
+    except DocumentError as error:
+        return [_relocate(problem, reference, "dataInputSchema", line, column) for problem in error.problems]
     document.data["dataInputSchema"] = {**holder, "schema": content}
     return []
+
+
+def _schema_reader(root: Path | None, limits: Limits) -> Reader:
+    """Reads the files an input schema ``$ref``s: local, inside ``root``, bounded like the workflow."""
+
+    def read(reference: str, directory: Path) -> tuple[Path, Any]:
+        _, target = _target(reference, directory, root)
+        raw = _read_bounded(target, limits, missing="file_reference_not_found")
+        return target, parse(raw, syntax=syntax_of(target.name), limits=limits)[1]
+
+    return read
 
 
 def _target(reference: str, base_dir: Path | None, root: Path | None) -> tuple[str, Path]:

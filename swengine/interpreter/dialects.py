@@ -21,7 +21,7 @@ def _sonataflow(request: RunRequest) -> dict[str, Any]:
     facts = {
         "instanceId": workflow.info().workflow_id,
         "id": ir.id,
-        "name": ir.name,
+        "name": ir.name or ir.id,
         "input": request.input,
         "headers": {},
     }

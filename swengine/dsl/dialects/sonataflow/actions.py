@@ -39,18 +39,31 @@ def rewrite_actions(data: dict[str, Any], sysout_levels: dict[str, str]) -> list
 
 
 def _arguments(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
-    arguments = ref.get("arguments")
+    found = _ignored_keys(ref, path)
+    if "arguments" not in ref:
+        return found
+    arguments = ref["arguments"]
     path += ("arguments",)
     if isinstance(arguments, str):
-        if not jq.compiles(arguments):
-            return []
-        ref["arguments"] = "${ " + jq.body_of(arguments) + " }"
-        return [
-            Construct("arguments_expression", path, "an arguments object built field by field", kept=True)
-        ]
-    found: list[Construct] = []
+        if jq.compiles(arguments):
+            ref["arguments"] = "${ " + jq.body_of(arguments) + " }"
+            standard = "an arguments object built field by field"
+            found.append(Construct("arguments_expression", path, standard, kept=True))
+        return found
     ref["arguments"] = rewrite_leaves(arguments, path, found)
     return found
+
+
+IGNORED_REF_KEYS = ("name",)
+"""functionRef keys SonataFlow's deserializer tolerates and never reads (its python example sets ``name``)."""
+
+
+def _ignored_keys(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
+    return [
+        Construct("ignored_key", path + (key,), f"no {key!r} (SonataFlow ignores it)")
+        for key in IGNORED_REF_KEYS
+        if ref.pop(key, None) is not None
+    ]
 
 
 def rewrite_leaves(value: Any, path: JsonPath, found: list[Construct]) -> Any:
