@@ -41,6 +41,8 @@ TELLTALES = frozenset(
         "workflow_variable",
         "missing_default_condition",
         "event_ref_without_result",
+        "missing_spec_version",
+        "event_kind",
     }
 )
 """Constructs that mark a document as written for SonataFlow (the rest also occur in standard documents)."""
@@ -85,6 +87,11 @@ def adjust(document: Document, findings: list[Finding]) -> list[Finding]:
         return findings + looks_like_sonataflow(document)
     kept = {construct.path for construct in document.constructs if construct.kept}
     findings = [f for f in findings if not (f.code == "schema_violation" and f.path in kept)]
+    refused = {construct.path for construct in document.constructs if construct.refused}
+    findings = [f for f in findings if f.path not in refused]  # the refusal says why, once
+    if any(f.code == "unsupported_feature" and f.path == ("expressionLang",) for f in findings):
+        # expressions of another language, judged as jq, would only bury the one refusal that matters
+        findings = [f for f in findings if f.code != "invalid_expression"]
     refusals = [
         Finding("unsupported_feature", f"{construct.refused} ({document.dialect} dialect)", construct.path)
         for construct in document.constructs

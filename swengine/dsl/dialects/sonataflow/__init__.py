@@ -26,9 +26,14 @@ def rewrite(data: dict[str, Any]) -> list[Construct]:
     if "specVersion" not in data:
         data["specVersion"] = SPEC_VERSION
         constructs.append(Construct("missing_spec_version", (), f'specVersion: "{SPEC_VERSION}"'))
-    function_constructs, sysout_levels = rewrite_functions(data)
-    constructs += function_constructs
-    constructs += rewrite_actions(data, sysout_levels)
+    if data.pop("secrets", None) is not None:
+        # ServerlessWorkflowParser never reads the list: $SECRET reads configuration properties instead
+        constructs.append(
+            Construct("ignored_key", ("secrets",), "no 'secrets' (SonataFlow never reads them)")
+        )
+    functions = rewrite_functions(data)
+    constructs += functions.constructs
+    constructs += rewrite_actions(data, functions)
     constructs += rewrite_events(data)
     constructs += rewrite_switches(data)
     return constructs

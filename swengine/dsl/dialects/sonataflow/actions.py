@@ -13,6 +13,7 @@ from typing import Any
 
 from swengine.dsl.constructs import Construct
 from swengine.dsl.dialects.sonataflow import jq
+from swengine.dsl.dialects.sonataflow.functions import Functions
 from swengine.dsl.dialects.sonataflow.walk import actions, mappings
 from swengine.dsl.source_map import JsonPath
 
@@ -20,17 +21,21 @@ RESPONSE_WRAP = 'if type == "object" or type == "null" then . else {response: .}
 """MergeUtils puts a result that is not an object (a number, a string, an array) under ``response``."""
 
 
-def rewrite_actions(data: dict[str, Any], sysout_levels: dict[str, str]) -> list[Construct]:
+def rewrite_actions(data: dict[str, Any], functions: Functions) -> list[Construct]:
     constructs: list[Construct] = []
+    defined = {function.get("name") for function, _ in mappings(data.get("functions"), ("functions",))}
     for action, path in actions(data):
         ref = action.get("functionRef")
         if isinstance(ref, str):
             ref = action["functionRef"] = {"refName": ref}
         if isinstance(ref, dict):
             name = ref.get("refName")
-            if name in sysout_levels:
-                constructs += _sysout_call(action, ref, sysout_levels[str(name)], path)
-            else:
+            constructs += _ignored_keys(ref, path + ("functionRef",))
+            if name in functions.sysout_levels:
+                constructs += _sysout_call(action, ref, functions.sysout_levels[str(name)], path)
+            elif isinstance(name, str) and ":" in name and name not in defined:
+                constructs.append(_namespace(name, path + ("functionRef", "refName")))
+            elif name not in functions.refused:
                 constructs += _arguments(ref, path + ("functionRef",))
                 constructs += _wrap_result(action, path)
         if isinstance(action.get("eventRef"), dict):
@@ -38,15 +43,25 @@ def rewrite_actions(data: dict[str, Any], sysout_levels: dict[str, str]) -> list
     return constructs
 
 
+def _namespace(name: str, path: JsonPath) -> Construct:
+    """``refName: "camel:direct:x"``: a function of a namespace (``FunctionNamespaceFactory``), not a definition."""
+    return Construct(
+        "function_namespace",
+        path,
+        "a function definition of that name",
+        refused=f"function namespaces ({name}) are not supported",
+    )
+
+
 def _arguments(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
-    found = _ignored_keys(ref, path)
+    found: list[Construct] = []
     if "arguments" not in ref:
         return found
     arguments = ref["arguments"]
     path += ("arguments",)
     if isinstance(arguments, str):
         if jq.compiles(arguments):
-            ref["arguments"] = "${ " + jq.body_of(arguments) + " }"
+            ref["arguments"] = "${ " + str(jq.program_of(arguments)) + " }"
             standard = "an arguments object built field by field"
             found.append(Construct("arguments_expression", path, standard, kept=True))
         return found
@@ -72,7 +87,7 @@ def rewrite_leaves(value: Any, path: JsonPath, found: list[Construct]) -> Any:
         if not jq.compiles(value):
             return value
         if jq.is_bare(value):
-            found.append(Construct("bare_jq", path, f"${{ {jq.body_of(value)} }}"))
+            found.append(Construct("bare_jq", path, f"${{ {jq.program_of(value)} }}"))
         return jq.evaluated_or_text(value)
     if isinstance(value, dict):
         return {key: rewrite_leaves(item, path + (key,), found) for key, item in value.items()}
@@ -85,7 +100,7 @@ def _sysout_call(action: dict[str, Any], ref: dict[str, Any], level: str, path: 
     arguments = ref.get("arguments")
     message = arguments.get("message") if isinstance(arguments, dict) else None
     if isinstance(message, str):
-        text = jq.body_of(message) if jq.compiles(message) else None
+        text = jq.program_of(message)
         ref["arguments"] = {"message": _log_line(message, text), "level": level}
     data_filter = action.setdefault("actionDataFilter", {})
     if isinstance(data_filter, dict):

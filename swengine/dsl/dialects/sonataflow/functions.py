@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from swengine.dsl.constructs import Construct
@@ -22,10 +23,18 @@ LOG_LEVELS = {"TRACE": "debug", "DEBUG": "debug", "INFO": "info", "WARN": "warni
 Rewrite = Callable[[dict[str, Any], str, JsonPath], Construct]
 
 
-def rewrite_functions(data: dict[str, Any]) -> tuple[list[Construct], dict[str, str]]:
-    """Rewrite custom function definitions; returns the constructs and the log level of each sysout function."""
-    constructs: list[Construct] = []
-    sysout_levels: dict[str, str] = {}
+@dataclass(slots=True)
+class Functions:
+    """What the action rewrite must know of the functions: the sysout ones (and their level), the refused."""
+
+    constructs: list[Construct] = field(default_factory=list)
+    sysout_levels: dict[str, str] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
+
+
+def rewrite_functions(data: dict[str, Any]) -> Functions:
+    """Rewrite custom function definitions."""
+    found = Functions()
     for function, path in mappings(data.get("functions"), ("functions",)):
         operation = function.get("operation")
         if function.get("type") != "custom" or not isinstance(operation, str):
@@ -34,10 +43,14 @@ def rewrite_functions(data: dict[str, Any]) -> tuple[list[Construct], dict[str, 
         rewrite = _HANDLERS.get(handler.strip().lower())
         if rewrite is None:
             continue
-        if handler == "sysout" and isinstance(function.get("name"), str):
-            sysout_levels[function["name"]] = LOG_LEVELS.get(rest.strip().upper() or "INFO", "info")
-        constructs.append(rewrite(function, rest, path + ("operation",)))
-    return constructs, sysout_levels
+        construct = rewrite(function, rest, path + ("operation",))
+        name = str(function.get("name"))
+        if handler == "sysout":
+            found.sysout_levels[name] = LOG_LEVELS.get(rest.strip().upper() or "INFO", "info")
+        if construct.refused:
+            found.refused.add(name)
+        found.constructs.append(construct)
+    return found
 
 
 def _sysout(function: dict[str, Any], level: str, path: JsonPath) -> Construct:

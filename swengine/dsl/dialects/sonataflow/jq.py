@@ -1,9 +1,9 @@
 """SonataFlow's reading of a string that may be jq: an expression when it compiles, else the literal text.
 
-SonataFlow (``ExpressionHandlerUtils.transform`` and ``WorkItemBuilder.isExpression``) evaluates a string
-argument when it is valid jq (``${ }`` optional) and keeps the original text when it is not, or when the
-evaluation throws. ``"Hello"`` (an undefined function) stays text; ``".orderId"``, ``"1"`` and ``"true"`` are
-evaluated.
+SonataFlow (``ExpressionHandlerUtils.transform``, ``WorkItemBuilder.isExpression``, ``JqExpression``) evaluates
+a string argument when it is valid jq (``${ }`` or the legacy ``{{ }}`` optional, or a text with ``\\( )``
+interpolations, read as a jq string), and keeps the original text when it is not, or when the evaluation
+throws. ``"Hello"`` (an undefined function) stays text; ``".orderId"``, ``"1"`` and ``"true"`` are evaluated.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from swengine import expressions
 from swengine.dsl.expression_batch import problems_of
 
 _LEGACY = ("{{", "}}")
+_INTERPOLATION = "\\("
 
 
 def body_of(text: str) -> str:
-    """The jq program SonataFlow sees: ``${ }`` (or the legacy ``{{ }}``) removed, whitespace trimmed."""
+    """The text SonataFlow compiles: ``${ }`` (or the legacy ``{{ }}``) removed, whitespace trimmed."""
     if expressions.is_expression(text):
         return expressions.strip(text)
     stripped = text.strip()
@@ -26,10 +27,25 @@ def body_of(text: str) -> str:
     return stripped.strip()
 
 
-def compiles(text: str) -> bool:
-    """True when the string is valid jq (forbidden builtins still count as jq: validation refuses them)."""
-    body = body_of(text)
+def _valid(body: str) -> bool:
     return bool(body) and not any(code == "invalid_expression" for code, _ in problems_of(body))
+
+
+def program_of(text: str) -> str | None:
+    """The jq program SonataFlow runs for ``text``, or None when it reads it as plain text.
+
+    Forbidden builtins still count as jq: validation then refuses them, rather than passing them as text.
+    """
+    body = body_of(text)
+    if _valid(body):
+        return body
+    if _INTERPOLATION in body and not body.startswith('"') and _valid(f'"{body}"'):
+        return f'"{body}"'
+    return None
+
+
+def compiles(text: str) -> bool:
+    return program_of(text) is not None
 
 
 def is_bare(text: str) -> bool:
@@ -37,11 +53,11 @@ def is_bare(text: str) -> bool:
     return not expressions.is_expression(text) and compiles(text)
 
 
-def evaluated_or_text(text: str) -> str:
-    """The standard expression for a string argument: its value, or the text itself when evaluation fails."""
-    return "${ try (" + body_of(text) + ") catch " + quoted(text) + " }"
-
-
 def quoted(text: str) -> str:
     """``text`` as a jq string literal."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def evaluated_or_text(text: str) -> str:
+    """The standard expression for a string argument: its value, or the text itself when evaluation fails."""
+    return "${ try (" + str(program_of(text)) + ") catch " + quoted(text) + " }"
