@@ -8,11 +8,14 @@ import json
 import logging
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from swengine.commands.inputs import add_dialect_argument, json_or_file, name_and_value
+from swengine.commands.waiting import await_result
 from swengine.compiler.pipeline import compile_path, directory_lookup
+from swengine.core.durations import parse_duration
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
@@ -56,6 +59,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="CloudEvent to send to the instance, in order",
     )
     add_dialect_argument(parser)
+    parser.add_argument(
+        "--timeout",
+        type=_duration,
+        metavar="DURATION",
+        help="ISO 8601 duration (PT30S); an instance still running then is terminated, exit 1 with its state",
+    )
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _candidates(args: argparse.Namespace) -> list[Path]:
@@ -81,7 +97,11 @@ async def run_instance(args: argparse.Namespace) -> Any:
             print(f"started {started.instance_id}", file=sys.stderr)
             for event in events:
                 await service.send_event(started.instance_id, event)
-            return await service.result(started.instance_id)
+            return await await_result(service, started.instance_id, _say, timeout=args.timeout)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def main(args: argparse.Namespace) -> int:

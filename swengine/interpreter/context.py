@@ -25,6 +25,8 @@ class RunContext:
     completed_for_compensation: list[str] = field(default_factory=list)
     child_counter: int = 0
     dialect_variables: dict[str, Any] = field(default_factory=dict)
+    waiting_for: list[dict[str, Any]] = field(default_factory=list)
+    """The events the instance waits for right now (each state waiting adds its own), for status only."""
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
@@ -79,4 +81,8 @@ class RunContext:
             "visited": list(self.visited),
             "produced_events": list(self.produced_events),
             "pending_events": self.inbox.pending_count(),
+            "waiting_for": list(self.waiting_for),
+            "unconsumed_events": [
+                {key: event.get(key) for key in ("id", "type", "source")} for event in self.inbox.pending()
+            ],
         }
