@@ -144,3 +144,20 @@ async def _wait_for_state(service: Any, instance_id: str, state: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{instance_id} never reached {state}")
+
+
+CITIES = [{"name": "Ljubljana", "population": 290000}, {"name": "Paris", "population": 2100000}]
+
+
+@pytest.mark.parametrize(("region", "where"), [("EU", "europe"), ("US", "elsewhere")])
+async def test_jsonpath_documents_run_on_the_guarded_evaluator(client, region, where):
+    ir = compile_path(FLOWS / "cities.sw.yaml", dialect=SONATAFLOW)
+    async with running(client, [ir]) as (service, _):
+        result = await service.run(ir, {"region": region, "cities": CITIES})
+    assert result["picked"] == {
+        "small": ["Ljubljana"],  # an indefinite path yields the list of matches
+        "first": "Ljubljana",
+        "text": "Hello World",  # not JSONPath: text
+        "missing": "$.nowhere",  # a definite path that matches nothing: SonataFlow keeps the text
+    }
+    assert result["where"] == where

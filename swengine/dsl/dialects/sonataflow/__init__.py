@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from swengine.dsl.constructs import Construct
+from swengine.dsl.dialects.sonataflow import jq
 from swengine.dsl.dialects.sonataflow.actions import rewrite_actions
 from swengine.dsl.dialects.sonataflow.events import rewrite_events
 from swengine.dsl.dialects.sonataflow.functions import rewrite_functions
+from swengine.dsl.dialects.sonataflow.jsonpath import translate_jsonpath, uses_jsonpath
 from swengine.dsl.dialects.sonataflow.switch import rewrite_switches
 from swengine.dsl.dialects.sonataflow.variables import scan_variables
 
@@ -31,9 +33,13 @@ def rewrite(data: dict[str, Any]) -> list[Construct]:
         constructs.append(
             Construct("ignored_key", ("secrets",), "no 'secrets' (SonataFlow never reads them)")
         )
+    reading = jq.JQ
+    if uses_jsonpath(data):
+        constructs += translate_jsonpath(data)
+        reading = jq.WRAPPED
     functions = rewrite_functions(data)
     constructs += functions.constructs
-    constructs += rewrite_actions(data, functions)
+    constructs += rewrite_actions(data, functions, reading)
     constructs += rewrite_events(data)
     constructs += rewrite_switches(data)
     return constructs

@@ -14,6 +14,7 @@ from typing import Any
 from swengine.dsl.constructs import Construct
 from swengine.dsl.dialects.sonataflow import jq
 from swengine.dsl.dialects.sonataflow.functions import Functions
+from swengine.dsl.dialects.sonataflow.jq import JQ, Reading
 from swengine.dsl.dialects.sonataflow.walk import actions, mappings
 from swengine.dsl.source_map import JsonPath
 
@@ -21,7 +22,7 @@ RESPONSE_WRAP = 'if type == "object" or type == "null" then . else {response: .}
 """MergeUtils puts a result that is not an object (a number, a string, an array) under ``response``."""
 
 
-def rewrite_actions(data: dict[str, Any], functions: Functions) -> list[Construct]:
+def rewrite_actions(data: dict[str, Any], functions: Functions, reading: Reading = JQ) -> list[Construct]:
     constructs: list[Construct] = []
     defined = {function.get("name") for function, _ in mappings(data.get("functions"), ("functions",))}
     for action, path in actions(data):
@@ -32,14 +33,14 @@ def rewrite_actions(data: dict[str, Any], functions: Functions) -> list[Construc
             name = ref.get("refName")
             constructs += _ignored_keys(ref, path + ("functionRef",))
             if name in functions.sysout_levels:
-                constructs += _sysout_call(action, ref, functions.sysout_levels[str(name)], path)
+                constructs += _sysout_call(action, ref, functions.sysout_levels[str(name)], path, reading)
             elif isinstance(name, str) and ":" in name and name not in defined:
                 constructs.append(_namespace(name, path + ("functionRef", "refName")))
             elif name not in functions.refused:
-                constructs += _arguments(ref, path + ("functionRef",))
+                constructs += _arguments(ref, path + ("functionRef",), reading)
                 constructs += _wrap_result(action, path)
         if isinstance(action.get("eventRef"), dict):
-            constructs += _event_ref(action["eventRef"], path + ("eventRef",))
+            constructs += _event_ref(action["eventRef"], path + ("eventRef",), reading)
     return constructs
 
 
@@ -53,19 +54,19 @@ def _namespace(name: str, path: JsonPath) -> Construct:
     )
 
 
-def _arguments(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
+def _arguments(ref: dict[str, Any], path: JsonPath, reading: Reading) -> list[Construct]:
     found: list[Construct] = []
     if "arguments" not in ref:
         return found
     arguments = ref["arguments"]
     path += ("arguments",)
     if isinstance(arguments, str):
-        if jq.compiles(arguments):
-            ref["arguments"] = "${ " + str(jq.program_of(arguments)) + " }"
+        if reading.compiles(arguments):
+            ref["arguments"] = "${ " + str(reading.program_of(arguments)) + " }"
             standard = "an arguments object built field by field"
             found.append(Construct("arguments_expression", path, standard, kept=True))
         return found
-    ref["arguments"] = rewrite_leaves(arguments, path, found)
+    ref["arguments"] = rewrite_leaves(arguments, path, found, reading)
     return found
 
 
@@ -81,26 +82,28 @@ def _ignored_keys(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
     ]
 
 
-def rewrite_leaves(value: Any, path: JsonPath, found: list[Construct]) -> Any:
+def rewrite_leaves(value: Any, path: JsonPath, found: list[Construct], reading: Reading) -> Any:
     """Every string leaf that compiles as jq becomes an expression (keeping its text when evaluation fails)."""
     if isinstance(value, str):
-        if not jq.compiles(value):
+        if not reading.compiles(value):
             return value
-        if jq.is_bare(value):
-            found.append(Construct("bare_jq", path, f"${{ {jq.program_of(value)} }}"))
-        return jq.evaluated_or_text(value)
+        if reading.is_bare(value):
+            found.append(Construct("bare_jq", path, f"${{ {reading.program_of(value)} }}"))
+        return reading.evaluated_or_text(value)
     if isinstance(value, dict):
-        return {key: rewrite_leaves(item, path + (key,), found) for key, item in value.items()}
+        return {key: rewrite_leaves(item, path + (key,), found, reading) for key, item in value.items()}
     if isinstance(value, list):
-        return [rewrite_leaves(item, path + (index,), found) for index, item in enumerate(value)]
+        return [rewrite_leaves(item, path + (index,), found, reading) for index, item in enumerate(value)]
     return value
 
 
-def _sysout_call(action: dict[str, Any], ref: dict[str, Any], level: str, path: JsonPath) -> list[Construct]:
+def _sysout_call(
+    action: dict[str, Any], ref: dict[str, Any], level: str, path: JsonPath, reading: Reading
+) -> list[Construct]:
     arguments = ref.get("arguments")
     message = arguments.get("message") if isinstance(arguments, dict) else None
     if isinstance(message, str):
-        text = jq.program_of(message)
+        text = reading.program_of(message)
         ref["arguments"] = {"message": _log_line(message, text), "level": level}
     data_filter = action.setdefault("actionDataFilter", {})
     if isinstance(data_filter, dict):
@@ -133,17 +136,17 @@ def _wrap_result(action: dict[str, Any], path: JsonPath) -> list[Construct]:
     ]
 
 
-def _event_ref(ref: dict[str, Any], path: JsonPath) -> list[Construct]:
+def _event_ref(ref: dict[str, Any], path: JsonPath, reading: Reading) -> list[Construct]:
     found: list[Construct] = []
     ignored = [key for key in ("resultEventRef", "resultEventTimeout") if ref.pop(key, None) is not None]
     standard = "an eventRef with invoke: async (0.8 requires resultEventRef; SonataFlow never waits for it)"
     kind = "event_ref_result_ignored" if ignored else "event_ref_without_result"
     found.append(Construct(kind, path, standard, kept=isinstance(ref.get("triggerEventRef"), str)))
     if isinstance(ref.get("data"), dict | list):
-        ref["data"] = rewrite_leaves(ref["data"], path + ("data",), found)
+        ref["data"] = rewrite_leaves(ref["data"], path + ("data",), found, reading)
     attributes = ref.get("contextAttributes")
     if isinstance(attributes, dict):
-        ref["contextAttributes"] = rewrite_leaves(attributes, path + ("contextAttributes",), found)
+        ref["contextAttributes"] = rewrite_leaves(attributes, path + ("contextAttributes",), found, reading)
     for entry, entry_path in mappings(attributes, path + ("contextAttributes",)):
-        entry.update(rewrite_leaves(entry, entry_path, found))
+        entry.update(rewrite_leaves(entry, entry_path, found, reading))
     return found

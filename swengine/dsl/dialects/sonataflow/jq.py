@@ -9,6 +9,8 @@ throws. ``"Hello"`` (an undefined function) stays text; ``".orderId"``, ``"1"`` 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from swengine import expressions
 from swengine.dsl.expression_batch import problems_of
@@ -44,20 +46,33 @@ def program_of(text: str) -> str | None:
     return None
 
 
-def compiles(text: str) -> bool:
-    return program_of(text) is not None
-
-
-def is_bare(text: str) -> bool:
-    """A string SonataFlow evaluates although it is not written as ``${ ... }``."""
-    return not expressions.is_expression(text) and compiles(text)
-
-
 def quoted(text: str) -> str:
     """``text`` as a jq string literal."""
     return json.dumps(text, ensure_ascii=False)
 
 
-def evaluated_or_text(text: str) -> str:
-    """The standard expression for a string argument: its value, or the text itself when evaluation fails."""
-    return "${ try (" + str(program_of(text)) + ") catch " + quoted(text) + " }"
+def wrapped_program(text: str) -> str | None:
+    """Only ``${ }`` is an expression: how strings read once JSONPath documents are translated to jq."""
+    return expressions.strip(text) if expressions.is_expression(text) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a document's strings are read: which are expressions, and the jq they stand for."""
+
+    program_of: Callable[[str], str | None]
+
+    def compiles(self, text: str) -> bool:
+        return self.program_of(text) is not None
+
+    def is_bare(self, text: str) -> bool:
+        """A string SonataFlow evaluates although it is not written as ``${ ... }``."""
+        return not expressions.is_expression(text) and self.compiles(text)
+
+    def evaluated_or_text(self, text: str) -> str:
+        """The standard expression for a string argument: its value, or the text when evaluation fails."""
+        return "${ try (" + str(self.program_of(text)) + ") catch " + quoted(text) + " }"
+
+
+JQ = Reading(program_of)
+WRAPPED = Reading(wrapped_program)
