@@ -7,6 +7,10 @@ One workflow per family of rules (``tests/integration/sonataflow/``); none has a
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +165,46 @@ async def test_jsonpath_documents_run_on_the_guarded_evaluator(client, region, w
         "missing": "$.nowhere",  # a definite path that matches nothing: SonataFlow keeps the text
     }
     assert result["where"] == where
+
+
+class _Numbers(BaseHTTPRequestHandler):
+    """The numbers service the rest: functions call (a real HTTP server on this machine)."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _send(self, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._send(4)
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        multiplier = int(self.path.split("/")[2])
+        self._send(
+            {"total": sum(n * multiplier for n in body["inputNumbers"]), "trace": self.headers["x-trace"]}
+        )
+
+
+@pytest.fixture
+def numbers_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Numbers)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("SWENGINE_REST_BASE", f"http://127.0.0.1:{httpd.server_address[1]}")
+    yield httpd.server_address[1]
+    httpd.shutdown()
+
+
+async def test_rest_custom_functions_call_the_url_they_name(client, numbers_service):
+    ir = compile_path(FLOWS / "numbers.sw.json", dialect=SONATAFLOW)
+    async with running(client, [ir]) as (service, _):
+        result = await service.run(ir, {"multiplier": 3, "numbers": [1, 2]})
+    assert result["sum"] == {"total": 9, "trace": "t-1"}
+    assert result["random"] == 4

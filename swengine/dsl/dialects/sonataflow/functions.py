@@ -3,7 +3,8 @@
 ``custom`` functions name their handler before a colon: ``sysout[:LEVEL]`` (a log line, ``SysOutTypeHandler``),
 ``service:[lang:]Interface::method`` (a Java or Python service, ``ServiceTypeHandler``), ``rest:method:url``
 (``RestTypeHandler``), ``script:python`` (``ScriptTypeHandler``). Here ``sysout`` becomes ``builtin.log``,
-``service:`` the operator-registered activity named ``Interface::method``; ``script:`` and ``rest:`` are refused.
+``service:`` the operator-registered activity named ``Interface::method``, ``rest:`` a ``rest`` function the
+rest activity calls plainly; ``script:`` is refused.
 """
 
 from __future__ import annotations
@@ -82,13 +83,14 @@ _REFUSALS: dict[str, tuple[str, str, str]] = {
         "none: run the script as an activity the operator registers",
         "script functions ({}) would run code from the document; register the code as an activity instead",
     ),
-    "rest": (
-        "rest_custom_function",
-        "a rest function with an OpenAPI document (operation: <openapi file>#<operationId>)",
-        "custom rest functions ({}) are not supported yet; describe the call in an OpenAPI document",
-    ),
 }
 """Handlers refused: (construct kind, standard equivalent, why), the ``{}`` being the rest of the operation."""
+
+
+def _rest(function: dict[str, Any], target: str, path: JsonPath) -> Construct:
+    function["type"] = "rest"  # the rest activity makes one plain call for an operation "rest:METHOD:URL"
+    standard = "a rest function with an OpenAPI document (operation: <openapi file>#<operationId>)"
+    return Construct("rest_custom_function", path, standard)
 
 
 def _refusal(handler: str) -> Rewrite:
@@ -100,5 +102,5 @@ _HANDLERS: dict[str, Rewrite] = {
     "sysout": _sysout,
     "service": _service,
     "script": _refusal("script"),
-    "rest": _refusal("rest"),
+    "rest": _rest,
 }
