@@ -14,6 +14,7 @@ import yaml
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from swengine.activities.plain_rest import call_plain, is_plain, read_response
 from swengine.core.ir import REST_ACTIVITY
 from swengine.core.settings import Settings
 
@@ -69,7 +70,10 @@ def build_request(
 
 @activity.defn(name=REST_ACTIVITY)
 async def invoke_rest(payload: dict[str, Any]) -> Any:
-    """``payload``: ``{"function", "operation": "<openapi url>#<operationId>", "arguments"}``."""
+    """``payload``: ``{"function", "operation": "<openapi url>#<operationId>", "arguments"}``; an operation
+    ``rest:METHOD:URL`` (SonataFlow's form, from its dialect) is one plain call."""
+    if is_plain(str(payload.get("operation", ""))):
+        return await call_plain(payload, allowed_hosts())
     uri, _, operation_id = str(payload.get("operation", "")).partition("#")
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or parts.hostname not in allowed_hosts():
@@ -89,15 +93,4 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         response = await client.request(
             **build_request(base.rstrip("/") + "/", method, path, operation, arguments)
         )
-    if response.status_code >= 400:
-        raise ApplicationError(
-            f"{method.upper()} {path} answered {response.status_code}",
-            type=str(response.status_code),
-            non_retryable=response.status_code < 500,
-        )
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+    return read_response(response, f"{method.upper()} {path}")

@@ -44,6 +44,9 @@ class DefinitionSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     scheduled: bool = Field(description="Its start has a schedule (interval or cron).")
+    dialect: str = Field(
+        default="standard", description="The 0.8 dialect it was deployed in: standard or sonataflow."
+    )
 
 
 class DefinitionDetail(DefinitionSummary):
@@ -159,6 +162,10 @@ class EventRouted(BaseModel):
     started: list[str] = Field(
         description="Instances the event started (definitions whose start consumes it)."
     )
+    unrouted: bool = Field(
+        default=False,
+        description="No waiting instance and no definition took the event: it reached nobody.",
+    )
 
 
 class EventsRouted(BaseModel):
@@ -167,6 +174,7 @@ class EventsRouted(BaseModel):
 
     delivered: list[str] = Field(description="Every instance that received one of the events.")
     started: list[str] = Field(description="Every instance one of the events started.")
+    unrouted: list[str] = Field(default_factory=list, description="Ids of the events that reached nobody.")
     results: list[EventRouted]
 
 

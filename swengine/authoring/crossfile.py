@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from swengine.core.errors import DocumentError, Problem
+from swengine.dsl.dialects import STANDARD, load_file
 from swengine.dsl.discovery import siblings
 from swengine.dsl.facts import collect
-from swengine.dsl.loader import Document, load_file
+from swengine.dsl.loader import Document
 from swengine.dsl.parser import parse, syntax_of
 from swengine.dsl.source_map import JsonPath, json_path
 from swengine.dsl.validator import validate
@@ -61,18 +62,18 @@ def root_for(path: Path, root: Path) -> Path:
     return root if resolved.is_relative_to(root.resolve()) else resolved.parent
 
 
-def check_file(path: Path, *, root: Path) -> CheckedFile:
-    """Load (resolving file references under ``root``) and validate one file."""
+def check_file(path: Path, *, root: Path, dialect: str = STANDARD) -> CheckedFile:
+    """Load (resolving file references under ``root``) in ``dialect`` and validate one file."""
     try:
-        document = load_file(path, root=root_for(path, root))
+        document = load_file(path, root=root_for(path, root), dialect=dialect)
     except DocumentError as error:
         return CheckedFile(path, list(error.problems))
     return CheckedFile(path, validate(document), document)
 
 
-def check_files(files: list[Path], *, root: Path) -> list[CheckedFile]:
+def check_files(files: list[Path], *, root: Path, dialect: str = STANDARD) -> list[CheckedFile]:
     """Validate every file, then the checks that need the whole set (subflow ids, duplicate ids)."""
-    checked = [check_file(path, root=root) for path in files]
+    checked = [check_file(path, root=root, dialect=dialect) for path in files]
     beside = [parsed_identity(path) for path in siblings(files, besides=True)]
     known = [item.identity for item in checked if item.identity] + [found for found in beside if found]
     for item in checked:

@@ -13,7 +13,7 @@ from swengine.core.errors import Problem
 from swengine.dsl.codes import CODES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_LEVELS = {"error": "error", "warning": "warning"}
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def display_path(path: Path) -> str:
@@ -36,7 +36,7 @@ def counts(checked: list[CheckedFile]) -> tuple[int, int]:
     """(errors, warnings) over every file."""
     problems = [p for item in checked for p in item.problems]
     errors = sum(p.severity == "error" for p in problems)
-    return errors, len(problems) - errors
+    return errors, sum(p.severity == "warning" for p in problems)
 
 
 def summary(checked: list[CheckedFile]) -> str:

@@ -21,8 +21,10 @@ import httpx
 
 from swengine.authoring.crossfile import CheckedFile
 from swengine.authoring.reporting import counts, display_path, render_text, summary
+from swengine.commands.inputs import add_dialect_argument
 from swengine.commands.remote import add_server_argument, describe_failure, server_client, unreachable
 from swengine.commands.validate import check_paths
+from swengine.dsl.dialects import STANDARD
 
 MEDIA_TYPES = {".json": "application/json"}
 DEFAULT_MEDIA_TYPE = "application/yaml"
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "instead of replacing its content",
     )
     parser.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    add_dialect_argument(parser)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,7 @@ def submission(item: CheckedFile) -> tuple[bytes, str]:
     document = item.document
     assert document is not None
     if document.source_map.includes:
-        return json.dumps(document.data, ensure_ascii=False, indent=2).encode(), "application/json"
+        return json.dumps(document.resolved, ensure_ascii=False, indent=2).encode(), "application/json"
     return item.path.read_bytes(), MEDIA_TYPES.get(item.path.suffix.lower(), DEFAULT_MEDIA_TYPE)
 
 
@@ -69,6 +72,8 @@ def submit(client: httpx.Client, item: CheckedFile, *, replace: bool) -> Outcome
     body, media_type = submission(item)
     name = display_path(item.path)
     params = {"replace": "true"} if replace else {}
+    # always said, so a server whose default dialect differs never reads the file another way
+    params["dialect"] = item.document.dialect if item.document is not None else STANDARD
     response = client.post("/definitions", content=body, params=params, headers={"content-type": media_type})
     if not response.is_success:
         return Outcome(file=name, status="failed", error=describe_failure(response))
@@ -109,7 +114,7 @@ def print_outcomes(outcomes: list[Outcome]) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    checked, root = check_paths(args.paths, args.root)
+    checked, root = check_paths(args.paths, args.root, dialect=args.dialect)
     errors, _ = counts(checked)
     if errors:
         sys.stderr.write(render_text(checked, root))

@@ -1,16 +1,31 @@
-"""Command-line values given as inline JSON or as a path to a JSON/YAML file."""
+"""Command-line values given as inline JSON or as a path to a JSON/YAML file, and the shared ``--dialect``."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from swengine.dsl import dialects
+from swengine.dsl.dialects import STANDARD
+
 
 class UsageError(Exception):
     """Bad command-line usage: exit code 2."""
+
+
+def add_dialect_argument(parser: argparse.ArgumentParser, *, default: str | None = STANDARD) -> None:
+    """``--dialect``: the 0.8 dialect the documents are written in (never guessed: it changes their meaning)."""
+    parser.add_argument(
+        "--dialect",
+        choices=dialects.NAMES,
+        default=default,
+        help="the 0.8 dialect the workflows are written in: standard (the specification) or sonataflow"
+        " (SonataFlow's reading: bare jq arguments, sysout, service: functions ...); default: standard",
+    )
 
 
 def json_or_file(value: str) -> Any:

@@ -8,11 +8,14 @@ import json
 import logging
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from swengine.commands.inputs import json_or_file, name_and_value
+from swengine.commands.inputs import add_dialect_argument, json_or_file, name_and_value
+from swengine.commands.waiting import await_result
 from swengine.compiler.pipeline import compile_path, directory_lookup
+from swengine.core.durations import parse_duration
 from swengine.core.settings import Settings
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
@@ -55,6 +58,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="JSON_OR_FILE",
         help="CloudEvent to send to the instance, in order",
     )
+    add_dialect_argument(parser)
+    parser.add_argument(
+        "--timeout",
+        type=_duration,
+        metavar="DURATION",
+        help="ISO 8601 duration (PT30S); an instance still running then is terminated, exit 1 with its state",
+    )
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _candidates(args: argparse.Namespace) -> list[Path]:
@@ -63,13 +80,14 @@ def _candidates(args: argparse.Namespace) -> list[Path]:
 
 
 async def run_instance(args: argparse.Namespace) -> Any:
-    ir = compile_path(args.file)
+    ir = compile_path(args.file, dialect=args.dialect)
     data = json_or_file(args.input) if args.input else {}
     events = [parse_event(json_or_file(e)) for e in args.event]
     book = MockBook({name: MockSpec(returns=value) for name, value in map(name_and_value, args.mock)})
     task_queue = f"swengine-run-{uuid.uuid4()}"
     async with temporal_client(Settings.from_env()) as client:
-        service = Service(client, task_queue=task_queue, lookup=directory_lookup(_candidates(args)))
+        lookup = directory_lookup(_candidates(args), dialect=args.dialect)
+        service = Service(client, task_queue=task_queue, lookup=lookup)
         request = service.request_for(ir, data)
         mocks = mock_activities(book, [ir, *request.subflows.values()])
         async with build_worker(
@@ -79,7 +97,11 @@ async def run_instance(args: argparse.Namespace) -> Any:
             print(f"started {started.instance_id}", file=sys.stderr)
             for event in events:
                 await service.send_event(started.instance_id, event)
-            return await service.result(started.instance_id)
+            return await await_result(service, started.instance_id, _say, timeout=args.timeout)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from swengine.api.app import create_app
 from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
-from swengine.commands.inputs import UsageError
+from swengine.commands.inputs import UsageError, add_dialect_argument
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
 from swengine.runtime.connection import connect
 from swengine.runtime.deployment import deploy_files, workflow_files
@@ -52,13 +52,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=f"never start a local Temporal: use TEMPORAL_ADDRESS (default {DEFAULT_TEMPORAL_ADDRESS})",
     )
+    add_dialect_argument(parser, default=None)
     parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
                         help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")  # fmt: skip
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env().with_overrides(
-        data_dir=args.data_dir, host=args.host, port=args.port, temporal_port=args.temporal_port
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        temporal_port=args.temporal_port,
+        dialect=args.dialect,
     )
     return settings.with_overrides(activities=(*settings.activities, *args.activities))
 
@@ -123,7 +128,8 @@ async def serve(args: argparse.Namespace) -> None:
         worker_run = asyncio.ensure_future(worker.run())
         try:
             if specs is not None:
-                deployed = await deploy_files(service, store, workflow_files(specs), report=say)
+                files = workflow_files(specs)
+                deployed = await deploy_files(service, store, files, report=say, dialect=settings.dialect)
                 say(f"deployed {len(deployed)} definition(s) from {specs}")
             app = create_app(settings, service, store, router)
             say(

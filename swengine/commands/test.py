@@ -22,7 +22,7 @@ from swengine.authoring.reporting import display_path
 from swengine.authoring.testing.cases import CaseFile, CaseFileError, find_test_files, load_test_file
 from swengine.authoring.testing.record import record
 from swengine.authoring.testing.runner import CaseResult, Runner
-from swengine.commands.inputs import UsageError
+from swengine.commands.inputs import UsageError, add_dialect_argument
 from swengine.core.errors import SwengineError
 from swengine.dsl.discovery import find_workflow_files
 from swengine.runtime.devserver import test_server_path
@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MODULE",
         help="importable Python module with activities for custom functions that are not mocked",
     )
+    add_dialect_argument(parser)
 
 
 @asynccontextmanager
@@ -123,7 +124,7 @@ async def run_all(
     workflows, _ = find_workflow_files([p for p in args.paths if p.is_dir()])
     results: list[CaseResult] = []
     async with time_skipping_server() as env:
-        runner = Runner(env, activities=activities, extra_workflows=workflows)
+        runner = Runner(env, activities=activities, extra_workflows=workflows, dialect=args.dialect)
         for case_file in files:
             file_results = []
             async for result in runner.run_file(

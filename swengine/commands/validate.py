@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 from swengine.authoring.crossfile import CheckedFile, check_files
+from swengine.authoring.explain import add_explanations
 from swengine.authoring.reporting import FORMATS, counts, display_path, summary
-from swengine.commands.inputs import UsageError
+from swengine.commands.inputs import UsageError, add_dialect_argument
+from swengine.dsl.dialects import STANDARD
 from swengine.dsl.discovery import NotAPath, find_workflow_files, repository_root
 
 
@@ -24,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
+    add_dialect_argument(parser)
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also list every construct of the dialect with its line and its standard 0.8 equivalent",
     )
     parser.add_argument(
         "--root",
@@ -41,7 +49,9 @@ def resolve_root(root: Path | None) -> Path:
     return root.resolve()
 
 
-def check_paths(paths: list[Path], root: Path | None) -> tuple[list[CheckedFile], Path]:
+def check_paths(
+    paths: list[Path], root: Path | None, *, dialect: str = STANDARD
+) -> tuple[list[CheckedFile], Path]:
     """Find and check every workflow under ``paths``; a missing path is a usage error."""
     resolved_root = resolve_root(root)
     try:
@@ -52,11 +62,13 @@ def check_paths(paths: list[Path], root: Path | None) -> tuple[list[CheckedFile]
         print(
             f"{display_path(path)}: skipped: not a workflow (neither specVersion nor states)", file=sys.stderr
         )
-    return check_files(files, root=resolved_root), resolved_root
+    return check_files(files, root=resolved_root, dialect=dialect), resolved_root
 
 
 def main(args: argparse.Namespace) -> int:
-    checked, root = check_paths(args.paths, args.root)
+    checked, root = check_paths(args.paths, args.root, dialect=args.dialect)
+    if args.explain:
+        add_explanations(checked)
     sys.stdout.write(FORMATS[args.format](checked, root))
     if args.format == "text":
         print(summary(checked), file=sys.stderr)

@@ -8,7 +8,8 @@ from pathlib import Path
 from swengine.compiler import compile_workflow
 from swengine.core.errors import DocumentError
 from swengine.core.ir import ContinueAs, SubflowCall, WorkflowIR, nodes
-from swengine.dsl.loader import Document, load_file, load_text
+from swengine.dsl.dialects import STANDARD, load_file, load_text
+from swengine.dsl.loader import Document
 from swengine.dsl.validator import validate
 
 
@@ -17,15 +18,15 @@ def compile_document(document: Document) -> WorkflowIR:
     errors = [p for p in validate(document) if p.severity == "error"]
     if errors:
         raise DocumentError(errors, source=document.source)
-    return compile_workflow(document.data, content_hash=document.content_hash)
+    return compile_workflow(document.data, content_hash=document.content_hash, dialect=document.dialect)
 
 
-def compile_text(text: str | bytes, *, source: str = "<document>") -> WorkflowIR:
-    return compile_document(load_text(text, source=source))
+def compile_text(text: str | bytes, *, source: str = "<document>", dialect: str = STANDARD) -> WorkflowIR:
+    return compile_document(load_text(text, source=source, dialect=dialect))
 
 
-def compile_path(path: str | Path) -> WorkflowIR:
-    return compile_document(load_file(Path(path)))
+def compile_path(path: str | Path, *, dialect: str = STANDARD) -> WorkflowIR:
+    return compile_document(load_file(Path(path), dialect=dialect))
 
 
 def referenced_workflows(ir: WorkflowIR) -> list[tuple[str, str | None]]:
@@ -66,7 +67,7 @@ def bundle_subflows(ir: WorkflowIR, lookup: Lookup) -> dict[str, WorkflowIR]:
     return bundle
 
 
-def directory_lookup(files: Iterable[Path]) -> Lookup:
+def directory_lookup(files: Iterable[Path], *, dialect: str = STANDARD) -> Lookup:
     """Find subflows among workflow files (for ``swengine run``): compiled lazily, by id and version."""
     cache: dict[Path, WorkflowIR | None] = {}
 
@@ -74,7 +75,7 @@ def directory_lookup(files: Iterable[Path]) -> Lookup:
         for path in files:
             if path not in cache:
                 try:
-                    cache[path] = compile_path(path)
+                    cache[path] = compile_path(path, dialect=dialect)
                 except Exception:  # noqa: BLE001 - a broken neighbour file is simply not a candidate
                     cache[path] = None
             candidate = cache[path]

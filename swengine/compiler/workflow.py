@@ -12,7 +12,9 @@ from swengine.compiler.timeouts import default_timeouts, workflow_timeouts
 from swengine.core import ir
 
 
-def compile_workflow(data: dict[str, Any], *, content_hash: str = "") -> ir.WorkflowIR:
+def compile_workflow(
+    data: dict[str, Any], *, content_hash: str = "", dialect: str = "standard"
+) -> ir.WorkflowIR:
     """Lower a validated document (file references already resolved by the loader) to its IR."""
     if not isinstance(data, dict):
         raise compile_error("a workflow document must be an object")
@@ -49,6 +51,7 @@ def compile_workflow(data: dict[str, Any], *, content_hash: str = "") -> ir.Work
         run_before_timeout=exec_timeout.run_before,
         keep_active=bool(data.get("keepActive", False)),
         auto_retries=ctx.auto_retries,
+        dialect=dialect,
     )
 
 

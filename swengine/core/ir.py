@@ -376,6 +376,8 @@ class WorkflowIR:
     """State to run when ``workflowExecTimeout`` fires (``runBefore``)."""
     keep_active: bool = False
     auto_retries: bool = False
+    dialect: str = "standard"
+    """The 0.8 dialect it was written in: ``sonataflow`` binds SonataFlow's ``$WORKFLOW`` in expressions."""
 
     def state(self, name: str) -> State:
         for state in self.states:

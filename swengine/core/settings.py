@@ -105,6 +105,9 @@ class Settings:
     """``SWENGINE_SERVER``: the running ``serve`` that remote commands (``deploy``, ``send-event``) talk to."""
     token: str | None = None
     """``SWENGINE_TOKEN``: the bearer token remote commands send."""
+    dialect: str = "standard"
+    """``SWENGINE_DIALECT``: the 0.8 dialect of ``serve``'s specs and of definitions submitted without one
+    (``standard`` or ``sonataflow``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +132,7 @@ class Settings:
             sandbox=(env.get("SWENGINE_SANDBOX") or "").lower() in TRUE_WORDS,
             server=env.get("SWENGINE_SERVER") or DEFAULT_SERVER,
             token=env.get("SWENGINE_TOKEN") or None,
+            dialect=env.get("SWENGINE_DIALECT") or "standard",
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

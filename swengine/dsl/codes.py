@@ -70,6 +70,14 @@ CODES: dict[str, Code] = {
         "error",
         "valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi functions, expressionLang other than jq, auth, authRef, secrets, and a specVersion other than 0.8",
     ),
+    "sonataflow_dialect": Code(
+        "warning",
+        "a standard document uses SonataFlow-isms (bare jq arguments, sysout, service: functions ...): run it"
+        " with ``--dialect sonataflow``",
+    ),
+    "dialect_construct": Code(
+        "info", "``--explain``: a construct of the chosen dialect and its 0.8 equivalent"
+    ),
     "unsupported_dsl_version": Code(
         "error", "a document of a DSL swengine does not run yet (``document.dsl``: 1.0)"
     ),

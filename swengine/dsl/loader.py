@@ -7,13 +7,15 @@ file); network references are refused, so loading a definition never reaches out
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from swengine.core.errors import DocumentError, Problem
+from swengine.dsl.constructs import Construct
 from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
+from swengine.dsl.schema_refs import Reader, bundle
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
 
 __all__ = [
@@ -51,6 +53,17 @@ class Document:
     content_hash: str = ""
     """sha256 (hex) of the top-level text."""
     base_dir: Path | None = None
+    dialect: str = "standard"
+    """``standard`` 0.8, or a dialect (``sonataflow``) whose rewrite to standard 0.8 ``data`` now holds."""
+    constructs: list[Construct] = field(default_factory=list)
+    """What the dialect's rewrite found and changed (or kept, or refused), for explanations."""
+    loaded: dict[str, Any] | None = None
+    """The data as loaded (file references resolved), when a dialect rewrote ``data``."""
+
+    @property
+    def resolved(self) -> dict[str, Any]:
+        """The document as written, file references resolved: what is deployed for a file that includes."""
+        return self.data if self.loaded is None else self.loaded
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         """Line and column of ``path`` (1:1 when nothing on the way is located)."""
@@ -176,8 +189,26 @@ def _resolve_input_schema(document: Document, root: Path | None, limits: Limits)
     if not isinstance(content, dict):
         message = f"dataInputSchema: {reference} does not hold a JSON Schema object"
         return [problem_at("file_reference_invalid", message, line, column, path=path)]
+    try:
+        content = bundle(content, target.parent, _schema_reader(root, limits))
+    except _Refusal as refusal:
+        message = f"dataInputSchema: {reference}: {refusal.message}"
+        return [problem_at(refusal.code, message, line, column, path=path)]
+    except DocumentError as error:
+        return [_relocate(problem, reference, "dataInputSchema", line, column) for problem in error.problems]
     document.data["dataInputSchema"] = {**holder, "schema": content}
     return []
+
+
+def _schema_reader(root: Path | None, limits: Limits) -> Reader:
+    """Reads the files an input schema ``$ref``s: local, inside ``root``, bounded like the workflow."""
+
+    def read(reference: str, directory: Path) -> tuple[Path, Any]:
+        _, target = _target(reference, directory, root)
+        raw = _read_bounded(target, limits, missing="file_reference_not_found")
+        return target, parse(raw, syntax=syntax_of(target.name), limits=limits)[1]
+
+    return read
 
 
 def _target(reference: str, base_dir: Path | None, root: Path | None) -> tuple[str, Path]:

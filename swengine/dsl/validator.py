@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from swengine.core.errors import DocumentError, Problem
-from swengine.dsl import codes, semantics
+from swengine.dsl import codes, dialects, semantics
 from swengine.dsl.facts import Finding
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.schema_check import schema_findings
@@ -21,8 +21,8 @@ def validate(document: Document) -> list[Problem]:
     """Every problem in the document (errors and warnings), sorted by line."""
     if (other := other_dsl(document)) is not None:
         return [other]
-    findings = schema_findings(document.data) + semantics.check(document.data)
-    problems = {_to_problem(document, finding) for finding in findings}
+    findings = dialects.adjust(document, schema_findings(document.data) + semantics.check(document.data))
+    problems = {to_problem(document, finding) for finding in findings}
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code, p.path, p.message))
 
 
@@ -40,7 +40,7 @@ def other_dsl(document: Document) -> Problem | None:
         'specVersion "0.8" only so far'
     )
     path = ("document", "dsl") if "dsl" in header else ("document",)
-    return _to_problem(document, Finding("unsupported_dsl_version", message, path))
+    return to_problem(document, Finding("unsupported_dsl_version", message, path))
 
 
 def validate_text(text: str | bytes, *, source: str = "<document>") -> list[Problem]:
@@ -73,7 +73,7 @@ def load_valid(
     return document
 
 
-def _to_problem(document: Document, finding: Finding) -> Problem:
+def to_problem(document: Document, finding: Finding) -> Problem:
     line, column = document.locate(finding.path)
     message = finding.message
     origin = document.source_map.origin(finding.path)

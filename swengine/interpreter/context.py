@@ -8,6 +8,7 @@ from typing import Any
 from swengine import expressions
 from swengine.core import json_merge
 from swengine.core.ir import RunRequest, State, WorkflowIR
+from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
 
 
@@ -24,11 +25,15 @@ class RunContext:
     produced_events: list[dict[str, Any]] = field(default_factory=list)
     completed_for_compensation: list[str] = field(default_factory=list)
     child_counter: int = 0
+    dialect_variables: dict[str, Any] = field(default_factory=dict)
+    waiting_for: list[dict[str, Any]] = field(default_factory=list)
+    """The events the instance waits for right now (each state waiting adds its own), for status only."""
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
         ctx = cls(request=request, inbox=inbox, visited=list(request.visited))
         ctx.states = {state.name: state for state in request.ir.states}
+        ctx.dialect_variables = dialect_variables(request)
         return ctx
 
     @property
@@ -36,8 +41,8 @@ class RunContext:
         return self.request.ir
 
     def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Variables every expression sees: ``$CONST`` plus any iteration parameters."""
-        base = {"CONST": self.ir.constants}
+        """Variables every expression sees: ``$CONST``, the dialect's, and any iteration parameters."""
+        base = {"CONST": self.ir.constants, **self.dialect_variables}
         if extra:
             base.update(extra)
         return base
@@ -77,4 +82,8 @@ class RunContext:
             "visited": list(self.visited),
             "produced_events": list(self.produced_events),
             "pending_events": self.inbox.pending_count(),
+            "waiting_for": list(self.waiting_for),
+            "unconsumed_events": [
+                {key: event.get(key) for key in ("id", "type", "source")} for event in self.inbox.pending()
+            ],
         }

@@ -56,7 +56,13 @@ async def wait_for_event(
     limit = parse_duration(timeout) if isinstance(timeout, str) else timeout
     if limit is not None and limit <= timedelta(0) and not ready():
         raise TimeoutError("no time left to wait for an event")
-    await workflow.wait_condition(ready, timeout=limit)
+    wanted = [{"event": d.name, "type": d.type, "source": d.source} for d in definitions]
+    ctx.waiting_for.extend(wanted)
+    try:
+        await workflow.wait_condition(ready, timeout=limit)
+    finally:
+        for entry in wanted:
+            ctx.waiting_for.remove(entry)
     best: tuple[int, EventDef] | None = None
     for definition in definitions:
         index = ctx.inbox.find(definition)

@@ -14,8 +14,8 @@ from pathlib import Path
 from swengine.compiler.pipeline import compile_document, compile_text
 from swengine.core.errors import DocumentError, SwengineError
 from swengine.core.ir import WorkflowIR
+from swengine.dsl.dialects import STANDARD, load_file
 from swengine.dsl.discovery import find_workflow_files
-from swengine.dsl.loader import load_file
 from swengine.runtime.schedules import schedule_for, sync_schedule
 from swengine.runtime.service import Service
 from swengine.runtime.store import DefinitionStore, PutOutcome, StoredDefinition
@@ -76,13 +76,13 @@ def workflow_files(directory: Path) -> list[Path]:
     return find_workflow_files([directory])[0]
 
 
-def compile_file(path: Path) -> tuple[WorkflowIR, str, str]:
+def compile_file(path: Path, *, dialect: str = STANDARD) -> tuple[WorkflowIR, str, str]:
     """(IR, source text, media type); a file including others is stored as its resolved JSON document, so
     its content hash changes when an included file does (as ``swengine deploy`` submits it)."""
-    document = load_file(path)
+    document = load_file(path, dialect=dialect)
     if document.source_map.includes:
-        text = json.dumps(document.data, ensure_ascii=False, indent=2)
-        return compile_text(text, source=str(path)), text, JSON
+        text = json.dumps(document.resolved, ensure_ascii=False, indent=2)
+        return compile_text(text, source=str(path), dialect=dialect), text, JSON
     return compile_document(document), document.text, JSON if path.suffix.lower() == ".json" else YAML
 
 
@@ -92,6 +92,7 @@ async def deploy_files(
     files: Iterable[Path],
     *,
     report: Callable[[str], None] = log.error,
+    dialect: str = STANDARD,
 ) -> list[Deployment]:
     """Deploy each file; the files win over what was deployed before under the same id and version.
 
@@ -100,7 +101,7 @@ async def deploy_files(
     deployed = []
     for path in files:
         try:
-            ir, text, media_type = compile_file(path)
+            ir, text, media_type = compile_file(path, dialect=dialect)
             deployed.append(await deploy(service, store, ir, text, media_type, replace=True))
         except DocumentError as refused:
             for problem in refused.problems:

@@ -8,6 +8,7 @@ Running instances never read the store: their IR travels inside the Temporal his
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -121,6 +122,12 @@ CREATE TABLE IF NOT EXISTS definitions (
 _COLUMNS = "id, version, content_hash, media_type, source, ir, ir_version, created_at, updated_at"
 NO_VERSION = ""
 """Stored for a document without ``version`` so (id, version) stays a real key (NULLs never collide)."""
+
+
+def _recompile(source: str, name: str, ir_text: str) -> WorkflowIR:
+    """Compile a stored source again, in the dialect it was deployed in (recorded in its IR)."""
+    dialect = json.loads(ir_text).get("dialect", "standard")
+    return compile_text(source, source=name, dialect=dialect)
 
 
 class SqliteDefinitionStore(DefinitionStore):
@@ -257,7 +264,7 @@ class SqliteDefinitionStore(DefinitionStore):
         ir = self._decoded.get(key)
         if ir is None:
             # a row written by an engine with another IR layout is recompiled from its source, not misread
-            ir = ir_from_json(ir_text) if ir_version == IR_VERSION else compile_text(source, source=id_)
+            ir = ir_from_json(ir_text) if ir_version == IR_VERSION else _recompile(source, id_, ir_text)
             self._decoded[key] = ir
         return StoredDefinition(
             id=id_,

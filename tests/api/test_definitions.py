@@ -212,3 +212,32 @@ async def test_a_scheduled_definition_gets_a_temporal_schedule_that_starts_it(ap
         raise AssertionError("the schedule outlived its definition")
     except RPCError:
         pass
+
+
+SONATAFLOW_ECHO = """id: {id}
+start: Echo
+functions: [{{name: echo, type: custom, operation: builtin.echo}}]
+states:
+  - {{name: Echo, type: operation, actions: [functionRef: {{refName: echo, arguments: {{value: .x}}}}], end: true}}
+"""
+
+
+async def test_the_dialect_is_chosen_per_deployment_and_stored(api: Api) -> None:
+    definition_id = unique("sonataflow")
+    text = SONATAFLOW_ECHO.format(id=definition_id)
+    headers = {"content-type": "application/yaml"}
+    refused = await api.http.post("/definitions", content=text, headers=headers)
+    assert_problem(refused, 422, "invalid_document")  # standard: no specVersion
+    response = await api.http.post(
+        "/definitions", content=text, headers=headers, params={"dialect": "sonataflow"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["dialect"] == "sonataflow"
+    stored = (await api.http.get(f"/definitions/{definition_id}")).json()
+    assert stored["dialect"] == "sonataflow" and stored["source"] == text
+    started = await api.http.post("/instances", json={"definition": definition_id, "input": {"x": 4}})
+    instance = started.json()["instance_id"]
+    result = await api.http.get(f"/instances/{instance}/result", params={"wait": "true"})
+    assert result.json()["output"]["value"] == 4
+    unknown = await api.http.post("/definitions", content=text, headers=headers, params={"dialect": "kogito"})
+    assert_problem(unknown, 400, "unknown_dialect")

@@ -372,3 +372,14 @@ class TestTaskDslDocuments:
     ) -> None:
         code, _, err = run(capsys, "run", str(write(tmp_path, "set.yaml", DSL_1_0)))
         assert code != 0 and "unsupported_dsl_version" in err
+
+
+def test_dialect_and_explain_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    saga = REPO / "tests" / "integration" / "sonataflow" / "saga.sw.json"
+    assert main(["validate", str(saga)]) == 1
+    standard = capsys.readouterr().out
+    assert "warning sonataflow_dialect" in standard and "--dialect sonataflow" in standard
+    assert main(["validate", "--dialect", "sonataflow", "--explain", str(saga)]) == 0
+    explained = capsys.readouterr().out.splitlines()
+    assert explained and all(": info dialect_construct: " in line for line in explained)
+    assert any("service_function" in line and ":8:" in line for line in explained)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -10,13 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from swengine.api.deps import ServiceDep, StoreDep
+from swengine.api.deps import ServiceDep, SettingsDep, StoreDep
 from swengine.api.models import DefinitionDetail, DefinitionList, Deployed, Validation, problem_responses
 from swengine.api.problems import UnsupportedMediaType
 from swengine.compiler.pipeline import compile_text
 from swengine.core import ir_codec
 from swengine.core.errors import DocumentError, InputError
 from swengine.core.ir import WorkflowIR
+from swengine.dsl import dialects
 from swengine.runtime.deployment import JSON, YAML, deploy, withdraw
 from swengine.runtime.store import StoredDefinition
 
@@ -96,9 +98,30 @@ async def read_spec(request: Request) -> SubmittedSpec:
 SpecDep = Annotated[SubmittedSpec, Depends(read_spec)]
 
 
-async def compile_spec(spec: SubmittedSpec) -> WorkflowIR:
+def read_dialect(
+    settings: SettingsDep,
+    dialect: Annotated[
+        str | None,
+        Query(
+            description="The 0.8 dialect the document is written in: `standard` or `sonataflow` (SonataFlow's"
+            " reading: bare jq arguments, sysout, service: functions ...). Default: the server's"
+            " SWENGINE_DIALECT, else standard."
+        ),
+    ] = None,
+) -> str:
+    chosen = dialect or settings.dialect
+    try:
+        return dialects.check_name(chosen)
+    except dialects.UnknownDialect as unknown:
+        raise InputError(str(unknown), code="unknown_dialect") from None
+
+
+DialectDep = Annotated[str, Depends(read_dialect)]
+
+
+async def compile_spec(spec: SubmittedSpec, dialect: str) -> WorkflowIR:
     # validation compiles every jq expression: off the event loop, so other requests keep flowing
-    return await run_in_threadpool(compile_text, spec.text, source=spec.source)
+    return await run_in_threadpool(partial(compile_text, spec.text, source=spec.source, dialect=dialect))
 
 
 def summary(stored: StoredDefinition) -> dict[str, Any]:
@@ -111,6 +134,7 @@ def summary(stored: StoredDefinition) -> dict[str, Any]:
         "created_at": stored.created_at,
         "updated_at": stored.updated_at,
         "scheduled": stored.ir.schedule is not None,
+        "dialect": stored.ir.dialect,
     }
 
 
@@ -143,11 +167,12 @@ async def deploy_definition(
     store: StoreDep,
     service: ServiceDep,
     response: Response,
+    dialect: DialectDep,
     replace: Annotated[
         bool, Query(description="Replace the content of an already deployed version.")
     ] = False,
 ) -> dict[str, Any]:
-    ir = await compile_spec(spec)
+    ir = await compile_spec(spec, dialect)
     deployment = await deploy(service, store, ir, spec.text, spec.media_type, replace=replace)
     stored = deployment.stored
     response.status_code = status.HTTP_201_CREATED if deployment.outcome == "created" else status.HTTP_200_OK
@@ -162,9 +187,9 @@ async def deploy_definition(
     summary="Validate and compile without deploying: 200 with every problem",
     responses=problem_responses({413: "Body over the size limit.", 415: "Neither YAML nor JSON."}),
 )
-async def validate_definition(spec: SpecDep) -> Validation:
+async def validate_definition(spec: SpecDep, dialect: DialectDep) -> Validation:
     try:
-        ir = await compile_spec(spec)
+        ir = await compile_spec(spec, dialect)
     except DocumentError as refused:
         return Validation(valid=False, problems=[problem.to_dict() for problem in refused.problems])  # type: ignore[misc]
     return Validation(valid=True, id=ir.id, version=ir.version, content_hash=ir.content_hash, problems=[])

@@ -41,10 +41,12 @@ async def publish_events(request: Request, router: RouterDep) -> EventsRouted:
         routed = await router.route(event)
         results.append(
             EventRouted(id=event["id"], source=event["source"], type=event["type"],
-                        delivered=list(routed.delivered), started=list(routed.started))
+                        delivered=list(routed.delivered), started=list(routed.started),
+                        unrouted=not (routed.delivered or routed.started))
         )  # fmt: skip
     return EventsRouted(
         delivered=list(dict.fromkeys(i for r in results for i in r.delivered)),
         started=list(dict.fromkeys(i for r in results for i in r.started)),
+        unrouted=[r.id for r in results if r.unrouted],
         results=results,
     )

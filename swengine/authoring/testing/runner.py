@@ -27,6 +27,7 @@ from swengine.authoring.testing.preflight import activity_names, check_mocks
 from swengine.compiler.pipeline import Lookup, compile_path, directory_lookup
 from swengine.core.errors import DocumentError, NotFound, SwengineError
 from swengine.core.ir import EMIT_ACTIVITY, REST_ACTIVITY, WorkflowIR
+from swengine.dsl.dialects import STANDARD
 from swengine.dsl.discovery import siblings
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
 from swengine.runtime.service import InstanceFailed, Service
@@ -79,8 +80,10 @@ class Runner:
         *,
         activities: Sequence[Callable[..., Any]] = (),
         extra_workflows: Sequence[Path] = (),
+        dialect: str = STANDARD,
     ) -> None:
         self.env = env
+        self.dialect = dialect
         self.activities = list(activities)
         self.extra_workflows = list(extra_workflows)
         self.registered = activity_names([*builtin_activities.ACTIVITIES, *self.activities]) | {REST_ACTIVITY}
@@ -91,13 +94,14 @@ class Runner:
         """Every selected case of the file, as each ends; a workflow that does not compile fails each case."""
         cases = [case for case in case_file.cases if only(case)]
         try:
-            ir = compile_path(case_file.workflow)
+            ir = compile_path(case_file.workflow, dialect=self.dialect)
         except SwengineError as error:
             problems = refusal(error, case_file.workflow)
             for case in cases:
                 yield CaseResult(case_file.path, case.name, "error", 0.0, problems)
             return
-        lookup = directory_lookup([*siblings([case_file.workflow]), *self.extra_workflows])
+        files = [*siblings([case_file.workflow]), *self.extra_workflows]
+        lookup = directory_lookup(files, dialect=self.dialect)
         for case in cases:
             yield await self.run_case(case_file.path, ir, case, lookup)
 

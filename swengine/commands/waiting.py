@@ -1,0 +1,74 @@
+"""``swengine run`` never waits in silence: what the instance waits for, events nobody took, ``--timeout``.
+
+While the instance runs, every few seconds a line on stderr says which state it is in and which events it
+waits for; when it ends (or the timeout ends it), every event it received but no state consumed is named.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from swengine.core.durations import format_duration
+from swengine.core.errors import SwengineError
+from swengine.runtime.service import Service
+
+POLL_SECONDS = 5.0
+"""How often a waiting instance is described on stderr."""
+
+Say = Callable[[str], None]
+
+
+class RunTimedOut(SwengineError):
+    """``--timeout`` passed before the instance ended; it was terminated."""
+
+    code = "run_timeout"
+
+
+async def await_result(
+    service: Service, instance_id: str, say: Say, *, timeout: timedelta | None, every: float = POLL_SECONDS
+) -> Any:
+    """The instance's output; progress on ``say``; ``RunTimedOut`` (naming the state) after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout.total_seconds()
+    try:
+        while True:
+            wait = every if deadline is None else max(0.0, min(every, deadline - loop.time()))
+            try:
+                return await service.result(instance_id, timeout=wait)
+            except TimeoutError:
+                status = await service.describe(instance_id)
+            if deadline is not None and loop.time() >= deadline:
+                assert timeout is not None
+                await service.terminate(
+                    instance_id, reason=f"swengine run: --timeout {format_duration(timeout)}"
+                )
+                raise RunTimedOut(f"no end after {format_duration(timeout)}: {where(status)}")
+            say(where(status))
+    finally:
+        await report_unconsumed(service, instance_id, say)
+
+
+def where(status: dict[str, Any]) -> str:
+    """``in state 'Wait', waiting for com.example.approved (from any source)``, or just the state."""
+    state = f"in state {status.get('current_state')!r}"
+    waits = status.get("waiting_for") or []
+    if not waits:
+        return state
+    wanted = ", ".join(f"{w['type']} (from {w.get('source') or 'any source'})" for w in waits)
+    return f"{state}, waiting for {wanted}"
+
+
+async def report_unconsumed(service: Service, instance_id: str, say: Say) -> None:
+    """One line for every event the instance received and no state consumed."""
+    try:
+        status = await service.describe(instance_id)
+    except SwengineError:
+        return
+    for event in status.get("unconsumed_events") or []:
+        say(
+            f"event {event.get('id')} ({event.get('type')} from {event.get('source')}) was not consumed by any"
+            " state"
+        )
