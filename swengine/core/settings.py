@@ -96,7 +96,7 @@ class Settings:
     expression_memory: int | None = None
     """``SWENGINE_EXPR_MEMORY``: memory of an evaluator process (``512M``; unset: the evaluator's default)."""
     rest_allow: tuple[str, ...] = ()
-    """``SWENGINE_REST_ALLOW``: hosts that ``rest`` functions may call."""
+    """``SWENGINE_REST_ALLOW``: origins ``rest`` functions may call (``host``: default port; ``host:port``)."""
     event_sink: str | None = None
     """``K_SINK``: where produced CloudEvents are POSTed (Knative's name for it)."""
     sandbox: bool = False
