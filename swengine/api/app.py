@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from swengine.api.auth import BearerAuth
 from swengine.api.deps import Authorized
-from swengine.api.limits import BodySizeLimit
+from swengine.api.limits import BodyGuard
 from swengine.api.models import ProblemDetails
 from swengine.api.problems import install_problem_handlers
 from swengine.api.routes import definitions, events, health, instances
@@ -22,7 +23,8 @@ from swengine.runtime.store import DefinitionStore
 
 DESCRIPTION = """Deploy Serverless Workflow 0.8 definitions, run them durably on Temporal, and route
 CloudEvents to them. Every error is `application/problem+json` (RFC 9457) with a stable `code`. When
-`SWENGINE_TOKENS` is set, every route but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`."""
+`SWENGINE_TOKENS` is set, every route but `/healthz` and `/readyz` (the documentation included) needs
+`Authorization: Bearer <token>`."""
 
 
 def create_app(
@@ -44,7 +46,9 @@ def create_app(
             yield
 
     app = FastAPI(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.add_middleware(BodySizeLimit, max_body=settings.max_body)
+    app.add_middleware(BodyGuard, max_body=settings.max_body, timeout=settings.body_timeout)
+    if settings.tokens:  # added last, so outermost: a request without a token is refused before its body
+        app.add_middleware(BearerAuth, tokens=settings.tokens)
     install_problem_handlers(app)
     app.include_router(health.router)
     for resource in (definitions, instances, events):

@@ -15,6 +15,10 @@ from typing import Any, Literal
 IR_VERSION = 1
 
 DEFAULT_TASK_QUEUE = "swengine"
+CONSTANTS_VARIABLE = "CONST"
+"""``$CONST``: the workflow's ``constants``, bound in every expression."""
+DEFAULT_ITERATION_PARAM = "item"
+"""The variable a ``foreach`` binds to each element when it names none."""
 """Task queue workers poll and instances are started on, unless configured otherwise."""
 WORKFLOW_NAME = "swengine.Interpreter"
 """The one Temporal workflow type that runs every definition."""

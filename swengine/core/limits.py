@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from swengine.core.errors import SwengineError
-from swengine.core.settings import Settings
+from swengine.core.settings import payload_limit_from_env
 
-PAYLOAD_LIMIT = Settings.from_env().payload_limit
+PAYLOAD_LIMIT = payload_limit_from_env()
 """Bytes of JSON allowed in one activity result, event or state's data: below Temporal's 2 MB payload limit,
 so an oversized value fails its state instead of leaving the instance stuck retrying a task."""
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from swengine import expressions
 from swengine.core import durations
+from swengine.core.ir import CONSTANTS_VARIABLE, DEFAULT_ITERATION_PARAM
 from swengine.dsl.expression_batch import find_problems_many
 from swengine.dsl.facts import Facts, Finding, collect, listed
 from swengine.dsl.flow import check_flow
@@ -24,6 +25,7 @@ SUPPORTED_SPEC_VERSION = re.compile(r"^0\.8(\.\d+)?$")
 SUPPORTED_FUNCTION_TYPES = ("rest", "expression", "custom")
 UNSUPPORTED_FUNCTION_TYPES = ("rpc", "graphql", "odata", "asyncapi")
 _FUNCTION_CALL = re.compile(r"^\s*fn:\s*(?P<name>.+?)\s*$")
+_NAME_IN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMED = {
     "state": ("states", "unknown_state", "duplicate_state"),
     "function": ("functions", "unknown_function", "duplicate_function"),
@@ -164,10 +166,22 @@ def check_expressions(data: dict[str, Any], facts: Facts) -> list[Finding]:
             findings += _check_function_call(call["name"], functions, site.path)
         else:
             to_compile.append((body, site.path))
-    problems = find_problems_many(body for body, _ in to_compile)
+    problems = find_problems_many((body for body, _ in to_compile), bound_variables(data))
     for body, path in to_compile:
         findings += [Finding(code, message, path) for code, message in problems[body]]
     return findings
+
+
+def bound_variables(data: dict[str, Any]) -> frozenset[str]:
+    """What the engine binds: ``$CONST`` everywhere, and every foreach's iteration parameter (checked per
+    document, not per state: a misplaced iteration variable is a runtime error, a typo never gets here)."""
+    names = {CONSTANTS_VARIABLE, DEFAULT_ITERATION_PARAM}
+    states = data.get("states")
+    for state in states if isinstance(states, list) else []:
+        parameter = state.get("iterationParam") if isinstance(state, dict) else None
+        if isinstance(parameter, str):
+            names.update(_NAME_IN.findall(parameter))
+    return frozenset(names)
 
 
 def _check_function_call(name: str, functions: dict[str, dict[str, Any]], path: JsonPath) -> list[Finding]:

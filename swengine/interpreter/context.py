@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swengine import expressions
-from swengine.core.ir import RunRequest, State, WorkflowIR
+from swengine.core.ir import CONSTANTS_VARIABLE, RunRequest, State, WorkflowIR
 from swengine.interpreter.inbox import Inbox
 
 
@@ -36,7 +36,7 @@ class RunContext:
 
     def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Variables every expression sees: ``$CONST`` plus any iteration parameters."""
-        base = {"CONST": self.ir.constants}
+        base = {CONSTANTS_VARIABLE: self.ir.constants}
         if extra:
             base.update(extra)
         return base

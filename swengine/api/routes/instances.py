@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from swengine.api.deps import ServiceDep, StoreDep
+from swengine.api.deps import ServiceDep, SettingsDep, StoreDep
 from swengine.api.models import (
     DEFAULT_TERMINATE_REASON,
     EventsSent,
@@ -235,8 +235,10 @@ async def terminate_instance(
         {400: "Not a valid CloudEvent.", **NOT_FOUND, 409: "The instance is not running."}
     ),
 )
-async def send_instance_events(instance_id: str, request: Request, service: ServiceDep) -> EventsSent:
-    events = parse_http(request.headers, await request.body())
+async def send_instance_events(
+    instance_id: str, request: Request, service: ServiceDep, settings: SettingsDep
+) -> EventsSent:
+    events = parse_http(request.headers, await request.body(), max_events=settings.max_batch)
     await require_running(service, instance_id)
     for event in events:
         await service.send_event(instance_id, event)
