@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from swengine.core.json_values import unrepresentable
 
 DEFAULT_TERMINATE_REASON = "terminated through the API"
 InstanceStatusName = Literal["running", "completed", "failed", "cancelled", "terminated", "timed_out"]
@@ -75,7 +77,7 @@ class StartInstance(BaseModel):
 
     definition: str = Field(min_length=1, description="Definition id.")
     version: str | None = Field(None, description="Definition version; the latest deployed when absent.")
-    input: Any = Field(None, description="Workflow input (a JSON object); {} when absent.")
+    input: dict[str, Any] | None = Field(None, description="Workflow input (a JSON object); {} when absent.")
     instance_id: str | None = Field(
         None, min_length=1, max_length=400, pattern=r"^[^\s]+$",
         description="Workflow id to use; generated when absent.",
@@ -85,6 +87,15 @@ class StartInstance(BaseModel):
         description="Correlation values (context attribute name to value) this instance is for: routed"
         " events that carry a correlation attribute reach only instances whose values match.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def only_json(cls, value: Any) -> Any:
+        """NaN, infinities and lone surrogates parse, but JSON cannot carry them on: refused, never nulled."""
+        found = unrepresentable(value)
+        if found is not None:
+            raise ValueError(f"at {'.'.join(map(str, found[0])) or '(root)'}: {found[1]}")
+        return value
 
 
 class InstanceStarted(BaseModel):

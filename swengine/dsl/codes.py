@@ -22,6 +22,9 @@ CODES: dict[str, Code] = {
     ),
     "nesting_too_deep": Code("error", "more nesting levels than the limit (loader)"),
     "not_a_mapping": Code("error", "the document is not a mapping (loader)"),
+    "invalid_value": Code(
+        "error", "a value JSON cannot carry: NaN, an infinity (``1e400``), a lone surrogate (loader)"
+    ),
     "file_not_found": Code("error", "the definition file cannot be read (loader)"),
     "file_reference_not_found": Code(
         "error", "a referenced file (``functions: defs.json``) is missing (loader)"

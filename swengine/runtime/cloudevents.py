@@ -18,8 +18,14 @@ from urllib.parse import quote, unquote
 
 from swengine.core.errors import EventError
 from swengine.core.ir import EventDef
+from swengine.core.json_values import unrepresentable
 from swengine.core.limits import check_incoming
-from swengine.core.matching import correlation_values, dedupe_key
+from swengine.core.matching import (
+    MAX_CORRELATION_BYTES,
+    correlation_value_fits,
+    correlation_values,
+    dedupe_key,
+)
 from swengine.core.settings import DEFAULT_MAX_BATCH
 
 SPEC_VERSION = "1.0"
@@ -167,9 +173,14 @@ def parse_event(obj: Any) -> dict[str, Any]:
                 else ""
             )
             raise EventError(f"CloudEvent is missing the required attribute '{name}'{detail}")
+    found = unrepresentable(event)
+    if found is not None:
+        raise EventError(f"CloudEvent '{'.'.join(map(str, found[0]))}' must be JSON: {found[1]}")
     for name, value in event.items():
         if name not in DATA_MEMBERS:
             ATTRIBUTE_CHECKS.get(name, _check_extension)(name, value)
+            if isinstance(value, str) and not correlation_value_fits(value):  # any may be a correlation
+                raise EventError(f"CloudEvent attribute '{name}' is over {MAX_CORRELATION_BYTES} bytes")
     _decode_data(event)
     check_incoming(event.get("data", event.get("data_base64")), f"the data of CloudEvent '{event['id']}'")
     return event

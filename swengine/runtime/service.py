@@ -31,7 +31,8 @@ from swengine.core.ir import (
     WorkflowIR,
 )
 from swengine.core.ir_codec import encode
-from swengine.core.limits import check_incoming
+from swengine.core.limits import START_REQUEST_LIMIT, check_incoming, check_payload
+from swengine.core.matching import MAX_CORRELATION_BYTES, MAX_CORRELATIONS, correlation_value_fits
 from swengine.interpreter.events import search_index
 from swengine.interpreter.input import input_problems
 
@@ -66,6 +67,18 @@ def failure_of(err: WorkflowFailureError) -> tuple[str, str]:
             break
         cause = cause.cause
     return "instance_failed", str(cause or err)
+
+
+def checked_correlation(values: dict[str, Any]) -> dict[str, str]:
+    """Correlation values given at start, within the limits of the search attribute that indexes them."""
+    if len(values) > MAX_CORRELATIONS:
+        raise InputError(f"at most {MAX_CORRELATIONS} correlation values", code="correlation_too_long")
+    checked = {name: str(value) for name, value in values.items()}
+    for name, value in checked.items():
+        if not correlation_value_fits(f"{name}={value}"):
+            message = f"correlation value '{name}' is over {MAX_CORRELATION_BYTES} bytes"
+            raise InputError(message, code="correlation_too_long")
+    return checked
 
 
 QUERY_TIMEOUT = timedelta(seconds=2)
@@ -103,20 +116,28 @@ class Service:
         """Index instances by definition and consumed event types (needs our search attributes registered)."""
 
     def request_for(self, ir: WorkflowIR, data: Any) -> RunRequest:
-        """Check the input against ``dataInputSchema`` now (a clear 4xx) and bundle the subflows."""
+        """Check the input (an object, JSON, ``dataInputSchema``) now (a clear 4xx), bundle the subflows,
+        and refuse a request Temporal would refuse (over its payload limit) with 413."""
         data = {} if data is None else data
+        if not isinstance(data, dict):
+            raise InputError(f"the workflow input must be a JSON object, not {type(data).__name__}",
+                             code="input_not_object")  # fmt: skip
         check_incoming(data, "the workflow input")
         problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
         if problems:
             raise InputError(
                 "workflow input does not match dataInputSchema: " + "; ".join(problems), detail=problems
             )
-        return RunRequest(
+        request = RunRequest(
             ir=ir,
             input=data,
             subflows=bundle_subflows(ir, self.lookup),
             index_correlation=self.search_attributes,
         )
+        check_payload(
+            encode(request), "the start request (definition, subflows and input)", START_REQUEST_LIMIT
+        )
+        return request
 
     async def start(
         self,
@@ -136,7 +157,7 @@ class Service:
         """
         request = self.request_for(ir, data)
         if correlation:
-            request = dataclasses.replace(request, correlation={k: str(v) for k, v in correlation.items()})
+            request = dataclasses.replace(request, correlation=checked_correlation(correlation))
         options: dict[str, Any] = {
             "id": instance_id or f"{ir.id}-{uuid.uuid4()}",
             "task_queue": self.task_queue,
