@@ -17,11 +17,17 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError, TimeoutError
+from temporalio.exceptions import (
+    ApplicationError,
+    CancelledError,
+    TerminatedError,
+    TimeoutError,
+    WorkflowAlreadyStartedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.compiler.pipeline import Lookup, bundle_subflows
-from swengine.core.errors import InputError, NotFound, SwengineError, Unavailable
+from swengine.core.errors import Conflict, InputError, NotFound, SwengineError, Unavailable
 from swengine.core.ir import (
     DEFAULT_TASK_QUEUE,
     EVENT_SIGNAL,
@@ -83,6 +89,15 @@ def checked_correlation(values: dict[str, Any]) -> dict[str, str]:
 
 QUERY_TIMEOUT = timedelta(seconds=2)
 """A status query needs a live worker; without one, answer from Temporal's own view instead of hanging."""
+
+
+IDEMPOTENCY_MEMO = "swengine.request_hash"
+"""Memo key holding the hash of the request that started an instance under an Idempotency-Key."""
+
+
+class IdempotencyMismatch(SwengineError):
+    code = "idempotency_key_reused"
+    http_status = 422
 
 
 class InstanceFailed(SwengineError):
@@ -149,6 +164,7 @@ class Service:
         first_event: dict[str, Any] | None = None,
         reuse_closed_id: bool = True,
         correlation: dict[str, str] | None = None,
+        memo: dict[str, Any] | None = None,
     ) -> Started:
         """Start an instance; with ``reuse_existing`` a running instance of that id is returned, not duplicated.
 
@@ -169,11 +185,49 @@ class Service:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
         if self.search_attributes:
             options["search_attributes"] = search_index(ir, request.correlation)
+        if memo:
+            options["memo"] = memo
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]
         handle = await self.client.start_workflow(WORKFLOW_NAME, encode(request), **options)
         return Started(instance_id=handle.id, run_id=handle.result_run_id)
+
+    async def start_once(
+        self,
+        ir: WorkflowIR,
+        data: Any,
+        *,
+        instance_id: str,
+        request_hash: str,
+        correlation: dict[str, str] | None = None,
+    ) -> tuple[Started, bool]:
+        """Start under a deterministic id at most once, ever: (the instance, whether this call started it).
+
+        Temporal decides atomically (an id used before, running or closed, is refused), so concurrent
+        repeats cannot both start; the request's hash travels in the memo, and a repeat whose hash differs
+        is ``IdempotencyMismatch`` rather than the first instance answered for another request.
+        """
+        try:
+            started = await self.start(ir, data, instance_id=instance_id, reuse_closed_id=False,
+                                       correlation=correlation, memo={IDEMPOTENCY_MEMO: request_hash})  # fmt: skip
+            return started, True
+        except WorkflowAlreadyStartedError:
+            pass
+        try:
+            description = await self.handle(instance_id).describe()
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+        first = await description.memo_value(IDEMPOTENCY_MEMO, default=None)
+        if first is None:
+            raise Conflict(f"instance '{instance_id}' exists and was not started with an Idempotency-Key",
+                           code="instance_exists")  # fmt: skip
+        if first != request_hash:
+            raise IdempotencyMismatch(
+                f"the Idempotency-Key was first used for another request (instance '{instance_id}')"
+            )
+        run_id = description.raw_description.workflow_execution_info.first_run_id or description.run_id
+        return Started(instance_id=instance_id, run_id=run_id), False
 
     async def run(self, ir: WorkflowIR, data: Any = None, *, instance_id: str | None = None) -> Any:
         started = await self.start(ir, data, instance_id=instance_id)
