@@ -193,9 +193,15 @@ class Readiness(BaseModel):
 PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDetails"}
 
 
-def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for error statuses, each an application/problem+json ``ProblemDetails``."""
-    return {
+def problem_responses(
+    described: dict[int, str], ok: tuple[type[BaseModel], str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, each an application/problem+json ``ProblemDetails``; ``ok``
+    documents a 200 beside the route's own (201) success status."""
+    responses: dict[int | str, dict[str, Any]] = {
         status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA_REF}}}
         for status, text in described.items()
     }
+    if ok is not None:
+        responses[200] = {"model": ok[0], "description": ok[1]}
+    return responses

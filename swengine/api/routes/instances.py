@@ -85,17 +85,15 @@ async def require_running(service: Service, instance_id: str) -> None:
     status_code=status.HTTP_201_CREATED,
     response_model=InstanceStarted,
     summary="Start an instance of a deployed definition",
-    responses={
-        200: {"model": InstanceStarted, "description": "A repeat of an Idempotency-Key's first request."},
-        **problem_responses(
-            {
-                400: "The input does not match the definition's dataInputSchema.",
-                404: "The definition (or a subflow it calls) is not deployed.",
-                409: "An instance with this instance_id is already running.",
-                422: "The Idempotency-Key was first used with another request.",
-            }
-        ),
-    },
+    responses=problem_responses(
+        {
+            400: "The input does not match the definition's dataInputSchema.",
+            404: "The definition (or a subflow it calls) is not deployed.",
+            409: "An instance with this instance_id is already running.",
+            422: "The Idempotency-Key was first used with another request.",
+        },
+        ok=(InstanceStarted, "A repeat of an Idempotency-Key's first request."),
+    ),
 )
 async def start_instance(
     body: StartInstance,
