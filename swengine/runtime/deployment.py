@@ -74,7 +74,7 @@ def compile_file(path: Path) -> tuple[WorkflowIR, str, str]:
     """(IR, source text, media type); a file including others is stored as its resolved JSON document, so
     its content hash changes when an included file does (as ``swengine deploy`` submits it)."""
     document = load_file(path)
-    if document.source_map.includes:
+    if document.source_map.includes or document.rewritten:
         text = json.dumps(document.data, ensure_ascii=False, indent=2)
         return compile_text(text, source=str(path)), text, JSON
     return compile_document(document), document.text, JSON if path.suffix.lower() == ".json" else YAML

@@ -26,7 +26,9 @@ OPENAPI = {
         },
         "/orders": {"post": {"operationId": "placeOrder"}},
         "/broken": {"get": {"operationId": "broken"}},
-        "/{anything}": {"get": {"operationId": "anything", "parameters": [{"name": "anything", "in": "path"}]}},
+        "/{anything}": {
+            "get": {"operationId": "anything", "parameters": [{"name": "anything", "in": "path"}]}
+        },
         "/moved": {"get": {"operationId": "moved"}},
     },
 }
