@@ -37,6 +37,12 @@ START_REQUEST_LIMIT = 2 * 1024 * 1024 - 64 * 1024
 """Bytes of JSON in one start request (IR, bundled subflows, input): Temporal refuses a payload over 2 MiB,
 and would answer the start with an error (a 502) instead of our 413."""
 
+MAX_PENDING_EVENTS = 100
+"""Most unconsumed events an instance buffers: past it the oldest is dropped (and reported in its status)."""
+MAX_PENDING_BYTES = 1024 * 1024
+"""Most bytes of unconsumed events an instance buffers (the newest event is always kept): events nobody
+consumes must not grow what a continue-as-new carries past Temporal's payload limit."""
+
 MAX_DEPTH = 100
 """Deepest nesting of objects and arrays accepted in workflow input and event data from outside. Deeper data
 overflows the recursive code it meets (data merging inside the workflow, JSON responses), and an instance

@@ -76,4 +76,5 @@ class RunContext:
             "visited": list(self.visited),
             "produced_events": list(self.produced_events),
             "pending_events": self.inbox.pending_count(),
+            "dropped_events": list(self.inbox.dropped),
         }
