@@ -171,7 +171,8 @@ class Service:
         ``first_event`` starts it with a CloudEvent already delivered (signal-with-start). Without
         ``reuse_closed_id`` an id whose instance has closed is refused (``WorkflowAlreadyStartedError``).
         """
-        request = self.request_for(ir, data)
+        # validating a large input, bundling and sizing: off the event loop, which serves every request
+        request = await asyncio.to_thread(self.request_for, ir, data)
         if correlation:
             request = dataclasses.replace(request, correlation=checked_correlation(correlation))
         options: dict[str, Any] = {
