@@ -122,6 +122,11 @@ class InstanceDetail(BaseModel):
     visited: list[str] = Field(default_factory=list, description="States visited, in order.")
     produced_events: list[dict[str, Any]] = Field(default_factory=list)
     pending_events: int | None = Field(None, description="Events received and not yet consumed.")
+    dropped_events: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Unconsumed events dropped to keep the instance within its limits (id, source, type, reason);"
+        " the latest 20 of this run.",
+    )
     started_at: str | None = None
     closed_at: str | None = None
 
