@@ -48,13 +48,10 @@ BOUNDED_INBOX = """
 id: replay-bounded-inbox
 specVersion: "0.8"
 start: Wait
-events:
-  - {name: wanted, type: replay.wanted, source: /replay}
+events: [{name: wanted, type: replay.wanted, source: /replay}]
 states:
-  - name: Wait
-    type: event
-    onEvents: [{eventRefs: [wanted], eventDataFilter: {toStateData: "${ .wanted }"}}]
-    end: true
+  - {name: Wait, type: event, end: true,
+     onEvents: [{eventRefs: [wanted], eventDataFilter: {toStateData: "${ .wanted }"}}]}
 """
 """Over 100 unconsumed events: the oldest are dropped (``workflow.patched("bounded-inbox")``)."""
 
