@@ -30,6 +30,17 @@ async def test_the_documentation_needs_the_token_too(make_api: ApiFactory) -> No
         assert (await api.http.get("/healthz")).status_code == 200
 
 
+async def test_every_documented_operation_needs_the_token(make_api: ApiFactory) -> None:
+    async with make_api(tokens=("alpha",)) as api:
+        for path, item in api.app.openapi()["paths"].items():
+            for method in item:
+                response = await api.http.request(method.upper(), path.replace("{", "x").replace("}", ""))
+                if path in ("/healthz", "/readyz"):
+                    assert response.status_code == 200, (method, path)
+                else:
+                    assert_problem(response, 401, "unauthorized")
+
+
 async def test_a_request_without_a_token_is_refused_before_its_body_is_read(make_api: ApiFactory) -> None:
     async with make_api(tokens=("alpha",), max_body=100) as api:
         malformed = await api.http.post(
