@@ -46,6 +46,10 @@ class DefinitionSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     scheduled: bool = Field(description="Its start has a schedule (interval or cron).")
+    origin: Literal["api", "file"] = Field(
+        "api",
+        description="Where the content came from: the API, or a file in the specs folder `serve` deployed.",
+    )
 
 
 class DefinitionDetail(DefinitionSummary):

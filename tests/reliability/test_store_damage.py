@@ -45,8 +45,9 @@ def test_serve_never_reverts_an_api_replace_but_takes_a_newer_file(
     processes.append(serve)
     serve.start_and_wait()
     http = httpx.Client(base_url=serve.url, timeout=30)
+    assert http.get("/definitions/greet").json()["origin"] == "file"
     replaced = http.post("/definitions", params={"replace": "true"}, content=greet("from-api"), headers=YAML)
-    assert replaced.json()["status"] == "updated"
+    assert (replaced.json()["status"], replaced.json()["origin"]) == ("updated", "api")
 
     serve.stop()
     serve.start_and_wait()

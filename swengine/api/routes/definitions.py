@@ -111,6 +111,7 @@ def summary(stored: StoredDefinition) -> dict[str, Any]:
         "created_at": stored.created_at,
         "updated_at": stored.updated_at,
         "scheduled": stored.ir.schedule is not None,
+        "origin": stored.origin,
     }
 
 
