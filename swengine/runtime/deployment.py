@@ -48,8 +48,10 @@ async def deploy(
     replace: bool = False,
     origin: Origin = "api",
 ) -> Deployment:
-    """Store ``ir``; a schedule that could not start anything is refused before anything is stored."""
+    """Store ``ir``; a schedule that could not start anything, or a definition whose subflow bundle is over
+    the payload limit, is refused before anything is stored."""
     schedule_for(service, ir)
+    service.sized(ir, {})
     had_schedule = _has_schedule(store.lookup(ir.id, None))
     outcome, stored = store.put(ir, source, media_type, replace=replace, origin=origin)
     schedule_id = None

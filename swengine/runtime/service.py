@@ -143,15 +143,19 @@ class Service:
             raise InputError(
                 "workflow input does not match dataInputSchema: " + "; ".join(problems), detail=problems
             )
+        return self.sized(ir, data)
+
+    def sized(self, ir: WorkflowIR, data: dict[str, Any]) -> RunRequest:
+        """The start request with its subflows bundled, refused (413) when Temporal would refuse it; a deploy
+        checks it with an empty input, so a bundle too large is refused before any start."""
         request = RunRequest(
             ir=ir,
             input=data,
             subflows=bundle_subflows(ir, self.lookup),
             index_correlation=self.search_attributes,
         )
-        check_payload(
-            encode(request), "the start request (definition, subflows and input)", START_REQUEST_LIMIT
-        )
+        what = "the start request (definition, bundled subflows and input)"
+        check_payload(encode(request), what, START_REQUEST_LIMIT)
         return request
 
     async def start(

@@ -88,16 +88,21 @@ async def test_correlation_values_over_the_limit_are_refused(api: Api) -> None:
     assert_problem(response, 400, "correlation_too_long")
 
 
-async def test_a_start_request_over_temporals_payload_limit_is_413_not_502(api: Api) -> None:
-    padding = "p" * 700_000
+async def test_a_subflow_bundle_over_temporals_payload_limit_is_413_not_502(api: Api) -> None:
     subflows = [unique("sub") for _ in range(3)]
-    for sub in subflows:
-        await deploy(api, spec(sub, greeting=padding))
-    parent = unique("parent")
-    actions = [{"subFlowRef": sub} for sub in subflows]
-    document = {"id": parent, "version": "1.0", "specVersion": "0.8", "start": "Call",
-                "states": [{"name": "Call", "type": "operation", "actions": actions, "end": True}]}  # fmt: skip
-    text = json.dumps(document)
+
+    def parent() -> tuple[str, str]:
+        name = unique("parent")
+        document = {"id": name, "version": "1.0", "specVersion": "0.8", "start": "Call",
+                    "states": [{"name": "Call", "type": "operation", "end": True,
+                                "actions": [{"subFlowRef": sub} for sub in subflows]}]}  # fmt: skip
+        return name, json.dumps(document)
+
+    early, text = parent()  # deployed before its subflows: its bundle is empty then
     await deploy(api, text, media_type="application/json")
-    response = await api.http.post("/instances", json={"definition": parent})
-    assert_problem(response, 413, "payload_too_large")
+    for sub in subflows:
+        await deploy(api, spec(sub, greeting="p" * 700_000))
+    assert_problem(await api.http.post("/instances", json={"definition": early}), 413, "payload_too_large")
+    _, late = parent()
+    refused = await api.http.post("/definitions", content=late, headers=JSON_TYPE)
+    assert_problem(refused, 413, "payload_too_large")
