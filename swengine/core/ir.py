@@ -428,3 +428,6 @@ class RunRequest:
     """Upsert learned correlation keys as the ``SwCorrelation`` search attribute (when it is registered)."""
     deadline: str | None = None
     """When ``workflowExecTimeout`` expires (ISO 8601), carried over continue-as-new so it never restarts."""
+    dropped_events: list[dict[str, Any]] = field(default_factory=list)
+    """Unconsumed events dropped to keep the instance within its limits (id, source, type, reason), carried
+    over continue-as-new so the status keeps saying why they are gone."""

@@ -86,7 +86,7 @@ class Interpreter:
         # deduplicated against everything the previous run had already received.
         early = self._inbox
         self._inbox = Inbox(pending=request.events, seen=request.seen_event_keys)
-        self._inbox.bounded, self._inbox.dropped = early.bounded, early.dropped
+        self._inbox.bounded, self._inbox.dropped = early.bounded, [*request.dropped_events, *early.dropped]
         for event in early.pending():
             self._inbox.deliver(event)
         self._inbox.correlation.update(request.correlation)
@@ -248,12 +248,16 @@ class Interpreter:
     def _carrying_events(self, request: RunRequest) -> Any:
         """The next run's input with the pending events, the oldest dropped (and logged) until it fits
         Temporal's payload limit: an event nobody consumes must never make the instance unable to continue."""
-        if workflow.patched(BOUNDED_INBOX_PATCH):
-            room = START_REQUEST_LIMIT - payload_size(encode(request))
-            reason = "dropped to fit continue-as-new under the payload limit"
-            for dropped in self._inbox.trim(min(room, MAX_PENDING_BYTES), reason, keep_newest=False):
-                workflow.logger.warning("unconsumed event dropped: %s", dropped)
-        return encode(dataclasses.replace(request, events=self._inbox.pending()))
+        if not workflow.patched(BOUNDED_INBOX_PATCH):
+            return encode(dataclasses.replace(request, events=self._inbox.pending()))
+        room = START_REQUEST_LIMIT - payload_size(encode(request)) - payload_size(self._inbox.dropped)
+        reason = "dropped to fit continue-as-new under the payload limit"
+        for dropped in self._inbox.trim(min(room, MAX_PENDING_BYTES), reason, keep_newest=False):
+            workflow.logger.warning("unconsumed event dropped: %s", dropped)
+        carried = dataclasses.replace(
+            request, events=self._inbox.pending(), dropped_events=self._inbox.dropped
+        )
+        return encode(carried)
 
 
 __all__ = ["Interpreter", "ApplicationError"]

@@ -267,3 +267,5 @@ async def test_events_nobody_consumes_never_block_continue_as_new(make_api: ApiF
         result = await _result(api, instance)
         assert result["status"] == "completed", result
         assert result["output"] == {"count": 0, "ticks": 600, "message": "liftoff"}
+        after = (await api.http.get(f"/instances/{instance}")).json()  # a later run (1,200 states > 1,000)
+        assert [drop["id"] for drop in after["dropped_events"]] == ["big-0", "big-1"]
