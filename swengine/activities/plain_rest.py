@@ -9,13 +9,16 @@ for every rest function, only hosts the operator allowed (``SWENGINE_REST_ALLOW`
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from temporalio.exceptions import ApplicationError
+
+from swengine.activities.rest_allow import url_allowed
+from swengine.core.settings import Settings
 
 PREFIX = "rest:"
 BODY_METHODS = ("post", "put")
@@ -63,12 +66,14 @@ def build_plain_request(operation: str, arguments: Any, base: str | None) -> dic
     return request
 
 
-async def call_plain(payload: dict[str, Any], allowed: set[str]) -> Any:
+async def call_plain(payload: dict[str, Any], allowed: Iterable[str]) -> Any:
     request = build_plain_request(
-        str(payload["operation"]), payload.get("arguments"), os.environ.get("SWENGINE_REST_BASE")
+        str(payload["operation"]), payload.get("arguments"), Settings.from_env().rest_base
     )
-    if urlsplit(request["url"]).hostname not in allowed:
-        message = f"function '{payload.get('function')}': {request['url']} is not an allowed REST host"
+    async with httpx.AsyncClient(timeout=30) as client:
+        final = str(client.build_request(**request).url)
+    if not url_allowed(final, allowed):
+        message = f"function '{payload.get('function')}': {final} is not an allowed REST origin"
         raise ApplicationError(message, type="rest_not_allowed", non_retryable=True)
     async with httpx.AsyncClient(timeout=30) as client:
         response = await client.request(**request)
@@ -76,7 +81,14 @@ async def call_plain(payload: dict[str, Any], allowed: set[str]) -> Any:
 
 
 def read_response(response: httpx.Response, what: str) -> Any:
-    """The JSON (or text) of a response; a status of 400 or more fails with the status as the error type."""
+    """The JSON (or text) of a response; a status of 400 or more fails with the status as the error type, and
+    a redirect is refused (never followed: its target was not checked against the allow-list)."""
+    if response.is_redirect:
+        raise ApplicationError(
+            f"{what} answered a redirect ({response.status_code}): not followed",
+            type="rest_not_allowed",
+            non_retryable=True,
+        )
     if response.status_code >= 400:
         raise ApplicationError(
             f"{what} answered {response.status_code}",

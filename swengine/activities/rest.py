@@ -1,13 +1,14 @@
 """Engine activity for ``rest`` functions: find the OpenAPI operation, call it over HTTP.
 
-A spec may only reach hosts the operator allowed (``SWENGINE_REST_ALLOW``, comma-separated host names);
-anything else fails the action with the non-retryable error ``rest_not_allowed``.
+A spec may only reach origins the operator allowed (``SWENGINE_REST_ALLOW``, see ``rest_allow``): the
+document's URL and every request's final URL are checked, path parameters are percent-encoded, and redirects
+are not followed. Anything else fails the action with the non-retryable error ``rest_not_allowed``.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 import yaml
@@ -15,14 +16,15 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from swengine.activities.plain_rest import call_plain, is_plain, read_response
+from swengine.activities.rest_allow import url_allowed
 from swengine.core.ir import REST_ACTIVITY
 from swengine.core.settings import Settings
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def allowed_hosts() -> set[str]:
-    return set(Settings.from_env().rest_allow)
+def allowed_origins() -> tuple[str, ...]:
+    return Settings.from_env().rest_allow
 
 
 def _refuse(message: str, code: str = "rest_not_allowed") -> ApplicationError:
@@ -52,7 +54,8 @@ def build_request(
             continue
         value = remaining.pop(name)
         if where == "path":
-            path = path.replace("{" + name + "}", str(value))
+            # encoded whole: a value can never add a path segment, a query or another host
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
         elif where == "query":
             query[name] = value
         elif where == "header":
@@ -73,24 +76,25 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
     """``payload``: ``{"function", "operation": "<openapi url>#<operationId>", "arguments"}``; an operation
     ``rest:METHOD:URL`` (SonataFlow's form, from its dialect) is one plain call."""
     if is_plain(str(payload.get("operation", ""))):
-        return await call_plain(payload, allowed_hosts())
+        return await call_plain(payload, allowed_origins())
     uri, _, operation_id = str(payload.get("operation", "")).partition("#")
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or parts.hostname not in allowed_hosts():
+    allowed = allowed_origins()
+    if not url_allowed(uri, allowed):
         raise _refuse(
-            f"function '{payload.get('function')}': {uri or 'operation'} is not an allowed REST host"
+            f"function '{payload.get('function')}': {uri or 'operation'} is not an allowed REST origin"
         )
-    async with httpx.AsyncClient(timeout=30) as client:
+    parts = urlsplit(uri)
+    async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
         spec_response = await client.get(uri)
         spec_response.raise_for_status()
         document = yaml.safe_load(spec_response.text)
         method, path, operation = find_operation(document, operation_id)
         servers = document.get("servers") or [{"url": f"{parts.scheme}://{parts.netloc}/"}]
         base = urljoin(uri, servers[0].get("url", "/"))
-        if urlsplit(base).hostname not in allowed_hosts():
-            raise _refuse(f"server {base} is not an allowed REST host")
         arguments = payload.get("arguments") or {}
-        response = await client.request(
-            **build_request(base.rstrip("/") + "/", method, path, operation, arguments)
-        )
+        request = build_request(base.rstrip("/") + "/", method, path, operation, arguments)
+        final = str(client.build_request(**request).url)
+        if not url_allowed(final, allowed):
+            raise _refuse(f"{method.upper()} {final} is not an allowed REST origin")
+        response = await client.request(**request)
     return read_response(response, f"{method.upper()} {path}")

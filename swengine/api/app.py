@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from swengine.api.auth import BearerAuth
 from swengine.api.deps import Authorized
-from swengine.api.limits import BodySizeLimit
-from swengine.api.models import ProblemDetails
+from swengine.api.limits import BodyGuard
+from swengine.api.models import ProblemDetails, problem_responses
 from swengine.api.problems import install_problem_handlers
 from swengine.api.routes import definitions, events, health, instances
 from swengine.core.settings import Settings
@@ -22,7 +23,21 @@ from swengine.runtime.store import DefinitionStore
 
 DESCRIPTION = """Deploy Serverless Workflow 0.8 definitions, run them durably on Temporal, and route
 CloudEvents to them. Every error is `application/problem+json` (RFC 9457) with a stable `code`. When
-`SWENGINE_TOKENS` is set, every route but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`."""
+`SWENGINE_TOKENS` is set, every route but `/healthz` and `/readyz` (the documentation included) needs
+`Authorization: Bearer <token>`."""
+
+
+EVERY_ROUTE = problem_responses(
+    {
+        400: "A malformed request (its body is not what the content type says).",
+        401: "`SWENGINE_TOKENS` is set and the request has none of them.",
+        408: "The request body did not arrive in time (`SWENGINE_BODY_TIMEOUT`).",
+        413: "The body is over `SWENGINE_MAX_BODY`, or its data over the payload limit.",
+        422: "A parameter or the body does not match this operation's schema.",
+        503: "Temporal or the definition store is unavailable.",
+    }
+)
+"""What any resource route may answer besides its own statuses (the edges answer them below the routes)."""
 
 
 def create_app(
@@ -44,11 +59,13 @@ def create_app(
             yield
 
     app = FastAPI(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.add_middleware(BodySizeLimit, max_body=settings.max_body)
+    app.add_middleware(BodyGuard, max_body=settings.max_body, timeout=settings.body_timeout)
+    if settings.tokens:  # added last, so outermost: a request without a token is refused before its body
+        app.add_middleware(BearerAuth, tokens=settings.tokens)
     install_problem_handlers(app)
     app.include_router(health.router)
     for resource in (definitions, instances, events):
-        app.include_router(resource.router, dependencies=[Authorized])
+        app.include_router(resource.router, dependencies=[Authorized], responses=EVERY_ROUTE)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
 

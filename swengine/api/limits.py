@@ -1,23 +1,30 @@
-"""Request bodies larger than the configured limit are refused with 413, declared or streamed."""
+"""Request bodies under a size limit and a read deadline; a client that leaves mid-body costs one log line.
+
+Pure ASGI middleware: ``Content-Length`` is checked up front and the bytes actually received are counted,
+each read waits at most until the body's deadline, and a disconnect is noted. When any of these cuts the
+body short, whatever the application answers (its body parser fails in its own way) is dropped and replaced
+by our problem (413, 408), or by nothing when the client is gone: never a 500 with a traceback.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from swengine.api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
+from swengine.api.problems import BodyTimeout, ClientGone, send_problem
+from swengine.core.errors import SwengineError
 from swengine.core.limits import PayloadTooLarge
 
+log = logging.getLogger("swengine.api")
 
-class BodySizeLimit:
-    """Pure ASGI middleware: checks ``Content-Length`` up front and counts the bytes actually received.
 
-    When the count passes the limit mid-stream, whatever the application answers (its body parser fails in
-    its own way) is dropped and replaced by our 413, so the client always sees the same problem.
-    """
-
-    def __init__(self, app: ASGIApp, *, max_body: int) -> None:
+class BodyGuard:
+    def __init__(self, app: ASGIApp, *, max_body: int, timeout: float) -> None:
         self.app = app
         self.max_body = max_body
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -25,43 +32,51 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await self._refuse(scope, send)
+            await send_problem(send, PayloadTooLarge(self._too_large()), scope.get("path"))
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
         received = 0
-        exceeded = False
-        started = False
+        cut: SwengineError | None = None
+        started = body_done = False
 
-        async def counting_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
+        async def guarded_receive() -> Message:
+            nonlocal received, cut, body_done
+            if cut is not None:
+                raise cut
+            if body_done or started:  # the body is in: waiting for a disconnect has no deadline
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.001))
+            except TimeoutError:
+                cut = BodyTimeout(f"the request body did not arrive within {self.timeout:g} s")
+                raise cut from None
+            if message["type"] == "http.disconnect":
+                cut = ClientGone("the client disconnected before its request was answered")
+            elif message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    exceeded = True
-                    raise PayloadTooLarge(self._detail())
+                    cut = PayloadTooLarge(self._too_large())
+                    raise cut
             return message
 
         async def guarded_send(message: Message) -> None:
             nonlocal started
-            if exceeded:
+            if cut is not None:
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, guarded_send)
+            await self.app(scope, guarded_receive, guarded_send)
         except Exception:
-            if not exceeded or started:
+            if cut is None or started:
                 raise
-        if exceeded and not started:
-            await self._refuse(scope, send)
+        if isinstance(cut, ClientGone):
+            log.info("%s %s: the client disconnected before the answer", scope["method"], scope["path"])
+        elif cut is not None and not started:
+            await send_problem(send, cut, scope.get("path"))
 
-    def _detail(self) -> str:
+    def _too_large(self) -> str:
         return f"the request body is larger than the limit of {self.max_body} bytes"
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = problem_bytes(413, PayloadTooLarge.code, self._detail(), instance=scope.get("path"))
-        headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
-                   (b"connection", b"close")]  # fmt: skip
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from swengine.core.json_values import unrepresentable
 
 DEFAULT_TERMINATE_REASON = "terminated through the API"
 InstanceStatusName = Literal["running", "completed", "failed", "cancelled", "terminated", "timed_out"]
@@ -47,6 +49,10 @@ class DefinitionSummary(BaseModel):
     dialect: str = Field(
         default="standard", description="The 0.8 dialect it was deployed in: standard or sonataflow."
     )
+    origin: Literal["api", "file"] = Field(
+        "api",
+        description="Where the content came from: the API, or a file in the specs folder `serve` deployed.",
+    )
 
 
 class DefinitionDetail(DefinitionSummary):
@@ -78,7 +84,7 @@ class StartInstance(BaseModel):
 
     definition: str = Field(min_length=1, description="Definition id.")
     version: str | None = Field(None, description="Definition version; the latest deployed when absent.")
-    input: Any = Field(None, description="Workflow input (a JSON object); {} when absent.")
+    input: dict[str, Any] | None = Field(None, description="Workflow input (a JSON object); {} when absent.")
     instance_id: str | None = Field(
         None, min_length=1, max_length=400, pattern=r"^[^\s]+$",
         description="Workflow id to use; generated when absent.",
@@ -88,6 +94,15 @@ class StartInstance(BaseModel):
         description="Correlation values (context attribute name to value) this instance is for: routed"
         " events that carry a correlation attribute reach only instances whose values match.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def only_json(cls, value: Any) -> Any:
+        """NaN, infinities and lone surrogates parse, but JSON cannot carry them on: refused, never nulled."""
+        found = unrepresentable(value)
+        if found is not None:
+            raise ValueError(f"at {'.'.join(map(str, found[0])) or '(root)'}: {found[1]}")
+        return value
 
 
 class InstanceStarted(BaseModel):
@@ -114,6 +129,11 @@ class InstanceDetail(BaseModel):
     visited: list[str] = Field(default_factory=list, description="States visited, in order.")
     produced_events: list[dict[str, Any]] = Field(default_factory=list)
     pending_events: int | None = Field(None, description="Events received and not yet consumed.")
+    dropped_events: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Unconsumed events dropped to keep the instance within its limits (id, source, type, reason);"
+        " the latest 20 of this run.",
+    )
     started_at: str | None = None
     closed_at: str | None = None
 
@@ -190,9 +210,15 @@ class Readiness(BaseModel):
 PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDetails"}
 
 
-def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for error statuses, each an application/problem+json ``ProblemDetails``."""
-    return {
+def problem_responses(
+    described: dict[int, str], ok: tuple[type[BaseModel], str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, each an application/problem+json ``ProblemDetails``; ``ok``
+    documents a 200 beside the route's own (201) success status."""
+    responses: dict[int | str, dict[str, Any]] = {
         status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA_REF}}}
         for status, text in described.items()
     }
+    if ok is not None:
+        responses[200] = {"model": ok[0], "description": ok[1]}
+    return responses

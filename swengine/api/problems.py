@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -11,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.types import Send
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.core.errors import DocumentError, SwengineError, Unavailable
@@ -35,6 +38,14 @@ class UnsupportedMediaType(SwengineError):
 
 class NotReady(Unavailable):
     code = "not_ready"
+
+
+class BodyTimeout(SwengineError):
+    code, http_status = "request_timeout", 408
+
+
+class ClientGone(SwengineError):
+    code, http_status = "client_disconnected", 400
 
 
 HTTP_CODES = {
@@ -74,8 +85,20 @@ def problem_body(
 
 
 def problem_bytes(status: int, code: str, detail: str, instance: str | None = None) -> bytes:
-    """For the places that answer below FastAPI (the body-size guard)."""
+    """For the places that answer below FastAPI (the body guard, authentication)."""
     return json.dumps(problem_body(status, code, detail, instance=instance)).encode()
+
+
+async def send_problem(
+    send: Send, error: SwengineError, instance: str | None, extra_headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer ``error`` as a problem straight on the ASGI channel, closing the connection (the request's
+    body may be unread)."""
+    body = problem_bytes(error.http_status, error.code, error.message, instance=instance)
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close"), *extra_headers]  # fmt: skip
+    await send({"type": "http.response.start", "status": error.http_status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _extensions(error: SwengineError) -> dict[str, Any]:
@@ -102,6 +125,8 @@ def describe(error: Exception) -> tuple[int, str, str, dict[str, Any], dict[str,
     if isinstance(error, SwengineError):
         headers = {"WWW-Authenticate": 'Bearer realm="swengine"'} if error.http_status == 401 else {}
         return error.http_status, error.code, error.message, _extensions(error), headers
+    if isinstance(error, ClientDisconnect):  # nobody to answer: a 4xx keeps it out of the error log
+        return 400, "client_disconnected", "the client disconnected mid-request", {}, {}
     if isinstance(error, RequestValidationError):
         errors = _request_errors(error)
         if errors and all(item["type"] == "json_invalid" for item in errors):

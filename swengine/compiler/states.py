@@ -16,7 +16,6 @@ from swengine.compiler.timeouts import branch_timeouts, state_timeouts
 from swengine.compiler.transitions import compile_transition
 from swengine.core import ir
 
-DEFAULT_ITERATION_PARAM = "item"
 _NAME = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -213,7 +212,7 @@ def _count(value: Any, field: str, state: dict[str, Any]) -> int:
 def _iteration_param(value: Any, state: dict[str, Any]) -> str:
     """A variable name; a ``${ .name }`` spelling (spec example 28) is read as ``name``."""
     if value is None:
-        return DEFAULT_ITERATION_PARAM
+        return ir.DEFAULT_ITERATION_PARAM
     if isinstance(value, str) and expressions.is_expression(value):
         match = _NAME.fullmatch(expressions.strip(value).strip())
         if match is None:

@@ -15,6 +15,10 @@ from typing import Any, Literal
 IR_VERSION = 1
 
 DEFAULT_TASK_QUEUE = "swengine"
+CONSTANTS_VARIABLE = "CONST"
+"""``$CONST``: the workflow's ``constants``, bound in every expression."""
+DEFAULT_ITERATION_PARAM = "item"
+"""The variable a ``foreach`` binds to each element when it names none."""
 """Task queue workers poll and instances are started on, unless configured otherwise."""
 WORKFLOW_NAME = "swengine.Interpreter"
 """The one Temporal workflow type that runs every definition."""
@@ -426,3 +430,6 @@ class RunRequest:
     """Upsert learned correlation keys as the ``SwCorrelation`` search attribute (when it is registered)."""
     deadline: str | None = None
     """When ``workflowExecTimeout`` expires (ISO 8601), carried over continue-as-new so it never restarts."""
+    dropped_events: list[dict[str, Any]] = field(default_factory=list)
+    """Unconsumed events dropped to keep the instance within its limits (id, source, type, reason), carried
+    over continue-as-new so the status keeps saying why they are gone."""

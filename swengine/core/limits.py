@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from swengine.core.errors import SwengineError
-from swengine.core.settings import Settings
+from swengine.core.json_values import check_json_values
+from swengine.core.settings import payload_limit_from_env
 
-PAYLOAD_LIMIT = Settings.from_env().payload_limit
+PAYLOAD_LIMIT = payload_limit_from_env()
 """Bytes of JSON allowed in one activity result, event or state's data: below Temporal's 2 MB payload limit,
 so an oversized value fails its state instead of leaving the instance stuck retrying a task."""
 
@@ -31,6 +32,16 @@ def check_payload(value: Any, what: str, limit: int | None = None) -> None:
     if size > limit:
         raise PayloadTooLarge(f"{what} is {size} bytes of JSON, over the limit of {limit}")
 
+
+START_REQUEST_LIMIT = 2 * 1024 * 1024 - 64 * 1024
+"""Bytes of JSON in one start request (IR, bundled subflows, input): Temporal refuses a payload over 2 MiB,
+and would answer the start with an error (a 502) instead of our 413."""
+
+MAX_PENDING_EVENTS = 100
+"""Most unconsumed events an instance buffers: past it the oldest is dropped (and reported in its status)."""
+MAX_PENDING_BYTES = 1024 * 1024
+"""Most bytes of unconsumed events an instance buffers (the newest event is always kept): events nobody
+consumes must not grow what a continue-as-new carries past Temporal's payload limit."""
 
 MAX_DEPTH = 100
 """Deepest nesting of objects and arrays accepted in workflow input and event data from outside. Deeper data
@@ -61,7 +72,8 @@ def json_depth(value: Any) -> int:
 
 
 def check_incoming(value: Any, what: str) -> None:
-    """Data entering from outside (workflow input, event data): within the nesting and size limits."""
+    """Data entering from outside (workflow input, event data): JSON, within the nesting and size limits."""
     if json_depth(value) > MAX_DEPTH:
         raise NestingTooDeep(f"{what} nests objects and arrays deeper than {MAX_DEPTH} levels")
+    check_json_values(value, what)
     check_payload(value, what)

@@ -14,6 +14,17 @@ CORRELATION_KEY = SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)
 """The search attribute holding an instance's correlation as ``name=value`` keywords."""
 
 
+MAX_CORRELATION_BYTES = 1024
+"""Longest correlation value (UTF-8 bytes): it is indexed as a ``name=value`` keyword, and Temporal refuses a
+search attribute value over 2 KB. Every CloudEvent attribute (any may be a correlation) is held to it."""
+MAX_CORRELATIONS = 20
+"""Most correlation values one instance is started with."""
+
+
+def correlation_value_fits(value: str) -> bool:
+    return len(value.encode("utf-8", "surrogatepass")) <= MAX_CORRELATION_BYTES
+
+
 def dedupe_key(event: Mapping[str, Any]) -> str:
     """CloudEvents are unique by (source, id): the key under which a delivery counts once."""
     return f"{event.get('source', '')}\x1f{event.get('id', '')}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from swengine.core.errors import SwengineError
 from swengine.core.ir import DEFAULT_TASK_QUEUE
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -20,11 +21,30 @@ DEFAULT_TEMPORAL_ADDRESS = f"127.0.0.1:{DEFAULT_TEMPORAL_PORT}"
 """Where ``worker`` and ``api`` look for Temporal when ``TEMPORAL_ADDRESS`` is unset."""
 DEFAULT_PAYLOAD_LIMIT = 1_500_000
 DEFAULT_SERVER = "http://127.0.0.1:8080"
+DEFAULT_BODY_TIMEOUT = 30.0
+"""Seconds a client may take to send a whole request body: a stalled upload cannot hold a connection."""
+DEFAULT_MAX_BATCH = 100
+"""Events one ``/events`` request may carry: each is routed in turn, so a batch is a bounded amount of work."""
 TRUE_WORDS = ("1", "true", "yes")
+
+
+class SettingError(SwengineError, ValueError):
+    """A variable holds something swengine cannot use: the command refuses to start, naming it."""
+
+    code = "invalid_setting"
 
 
 def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def _tokens(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Set but holding no token (``","``, spaces) is refused: it must never turn authentication off."""
+    raw = env.get("SWENGINE_TOKENS")
+    tokens = _csv(raw)
+    if raw and not tokens:
+        raise SettingError(f"SWENGINE_TOKENS is set but holds no token ({raw!r}); unset it to disable auth")
+    return tokens
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -34,7 +54,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+        raise SettingError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def _float(env: Mapping[str, str], name: str) -> float | None:
@@ -42,9 +62,12 @@ def _float(env: Mapping[str, str], name: str) -> float | None:
     if not raw:
         return None
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
+        raise SettingError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise SettingError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
 
 
 def parse_bytes(text: str) -> int:
@@ -60,7 +83,13 @@ def _bytes(env: Mapping[str, str], name: str) -> int | None:
     try:
         return parse_bytes(raw) if raw else None
     except ValueError as error:
-        raise ValueError(f"{name}: {error}") from None
+        raise SettingError(f"{name}: {error}") from None
+
+
+def payload_limit_from_env(env: Mapping[str, str] | None = None) -> int:
+    """``SWENGINE_PAYLOAD_LIMIT`` alone: read at import by ``core.limits``, which must not fail on the
+    other variables (a bad one is reported by the command that reads them all)."""
+    return _int(os.environ if env is None else env, "SWENGINE_PAYLOAD_LIMIT", DEFAULT_PAYLOAD_LIMIT)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +112,10 @@ class Settings:
     """``SWENGINE_TOKENS``: accepted bearer tokens; empty means no authentication."""
     max_body: int = DEFAULT_MAX_BODY
     """``SWENGINE_MAX_BODY``: largest accepted request body in bytes."""
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    """``SWENGINE_BODY_TIMEOUT``: seconds a client may take to send a request body (then 408)."""
+    max_batch: int = DEFAULT_MAX_BATCH
+    """``SWENGINE_MAX_BATCH``: most CloudEvents in one batch request (more: 413)."""
     activities: tuple[str, ...] = ()
     """``SWENGINE_ACTIVITIES``: importable modules whose activities the worker registers."""
     host: str = "127.0.0.1"
@@ -95,8 +128,10 @@ class Settings:
     """``SWENGINE_EXPR_TIMEOUT``: seconds one jq evaluation may take (unset: the evaluator's default)."""
     expression_memory: int | None = None
     """``SWENGINE_EXPR_MEMORY``: memory of an evaluator process (``512M``; unset: the evaluator's default)."""
+    rest_base: str | None = None
+    """``SWENGINE_REST_BASE``: the base URL of relative SonataFlow ``rest:`` operations."""
     rest_allow: tuple[str, ...] = ()
-    """``SWENGINE_REST_ALLOW``: hosts that ``rest`` functions may call."""
+    """``SWENGINE_REST_ALLOW``: origins ``rest`` functions may call (``host``: default port; ``host:port``)."""
     event_sink: str | None = None
     """``K_SINK``: where produced CloudEvents are POSTed (Knative's name for it)."""
     sandbox: bool = False
@@ -119,14 +154,17 @@ class Settings:
             task_queue=env.get("SWENGINE_TASK_QUEUE") or DEFAULT_TASK_QUEUE,
             data_dir=Path(env.get("SWENGINE_DATA_DIR") or ".swengine"),
             store_url=env.get("SWENGINE_STORE_URL") or None,
-            tokens=_csv(env.get("SWENGINE_TOKENS")),
+            tokens=_tokens(env),
             max_body=_int(env, "SWENGINE_MAX_BODY", DEFAULT_MAX_BODY),
+            body_timeout=_float(env, "SWENGINE_BODY_TIMEOUT") or DEFAULT_BODY_TIMEOUT,
+            max_batch=_int(env, "SWENGINE_MAX_BATCH", DEFAULT_MAX_BATCH),
             activities=_csv(env.get("SWENGINE_ACTIVITIES")),
             host=env.get("SWENGINE_HOST") or "127.0.0.1",
             port=_int(env, "SWENGINE_PORT", 8080),
-            payload_limit=_int(env, "SWENGINE_PAYLOAD_LIMIT", DEFAULT_PAYLOAD_LIMIT),
+            payload_limit=payload_limit_from_env(env),
             expression_timeout=_float(env, "SWENGINE_EXPR_TIMEOUT"),
             expression_memory=_bytes(env, "SWENGINE_EXPR_MEMORY"),
+            rest_base=env.get("SWENGINE_REST_BASE") or None,
             rest_allow=_csv(env.get("SWENGINE_REST_ALLOW")),
             event_sink=env.get("K_SINK") or None,
             sandbox=(env.get("SWENGINE_SANDBOX") or "").lower() in TRUE_WORDS,

@@ -22,6 +22,9 @@ CODES: dict[str, Code] = {
     ),
     "nesting_too_deep": Code("error", "more nesting levels than the limit (loader)"),
     "not_a_mapping": Code("error", "the document is not a mapping (loader)"),
+    "invalid_value": Code(
+        "error", "a value JSON cannot carry: NaN, an infinity (``1e400``), a lone surrogate (loader)"
+    ),
     "file_not_found": Code("error", "the definition file cannot be read (loader)"),
     "file_reference_not_found": Code(
         "error", "a referenced file (``functions: defs.json``) is missing (loader)"
@@ -31,6 +34,10 @@ CODES: dict[str, Code] = {
         "error", "a referenced file holds neither the list nor an object with it (loader)"
     ),
     "remote_reference_refused": Code("error", "a reference is a URL: only local files are read (loader)"),
+    "schema_reference_refused": Code(
+        "error",
+        "a dataInputSchema $ref the loader cannot embed: an anchor in another file, or a nested $id (loader)",
+    ),
     "schema_violation": Code("error", "the document does not have the 0.8 structure"),
     "unknown_state_type": Code("error", "a state ``type`` that 0.8 does not define"),
     "unknown_state": Code("error", "start, transition, condition, compensatedBy or runBefore names no state"),

@@ -21,40 +21,41 @@ _CLOSERS = set(_OPENERS.values())
 Problems = tuple[tuple[str, str], ...]
 
 
-def find_problems_many(bodies: Iterable[str]) -> dict[str, Problems]:
-    """``expressions.find_problems`` for each distinct expression body (without ``${ }``)."""
+def find_problems_many(bodies: Iterable[str], known: frozenset[str] | None = None) -> dict[str, Problems]:
+    """``expressions.find_problems`` for each distinct expression body (without ``${ }``); ``known``: the
+    variables the engine binds (any other is undefined)."""
     unique = list(dict.fromkeys(bodies))
     results: dict[str, Problems] = {}
-    _check_batch([body for body in unique if is_self_contained(body)], results)
+    _check_batch([body for body in unique if is_self_contained(body)], results, known)
     for body in unique:
         if body not in results:
-            results[body] = problems_of(body)
+            results[body] = problems_of(body, known)
     return results
 
 
-def _check_batch(bodies: list[str], results: dict[str, Problems]) -> None:
+def _check_batch(bodies: list[str], results: dict[str, Problems], known: frozenset[str] | None) -> None:
     if len(bodies) == 1:
-        results[bodies[0]] = problems_of(bodies[0])
-    elif len(bodies) > 1 and _all_fine(bodies):
+        results[bodies[0]] = problems_of(bodies[0], known)
+    elif len(bodies) > 1 and _all_fine(bodies, known):
         results.update((body, ()) for body in bodies)
     elif len(bodies) > 1:
         middle = len(bodies) // 2
-        _check_batch(bodies[:middle], results)
-        _check_batch(bodies[middle:], results)
+        _check_batch(bodies[:middle], results, known)
+        _check_batch(bodies[middle:], results, known)
 
 
-def _all_fine(bodies: list[str]) -> bool:
+def _all_fine(bodies: list[str], known: frozenset[str] | None) -> bool:
     try:
-        return not expressions.find_problems(",\n".join(f"(\n{body}\n)" for body in bodies))
+        return not expressions.find_problems(",\n".join(f"(\n{body}\n)" for body in bodies), known)
     except ExpressionError:
         return False  # past the evaluator's limits as a whole: the halves will tell
 
 
 @lru_cache(maxsize=4096)
-def problems_of(body: str) -> Problems:
+def problems_of(body: str, known: frozenset[str] | None = None) -> Problems:
     """The problems of one expression (cached: definitions repeat their filters)."""
     try:
-        return tuple(expressions.find_problems(body))
+        return tuple(expressions.find_problems(body, known))
     except ExpressionError as error:
         return (("invalid_expression", f"could not be checked: {error.message}"),)
 

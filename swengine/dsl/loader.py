@@ -10,12 +10,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from swengine.core.errors import DocumentError, Problem
 from swengine.dsl.constructs import Construct
+from swengine.dsl.local_files import Refusal, locate_reference, read_bounded
 from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
-from swengine.dsl.schema_refs import Reader, bundle
+from swengine.dsl.schema_refs import bundle_schema
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
 
 __all__ = [
@@ -64,6 +64,9 @@ class Document:
     def resolved(self) -> dict[str, Any]:
         """The document as written, file references resolved: what is deployed for a file that includes."""
         return self.data if self.loaded is None else self.loaded
+
+    rewritten: bool = False
+    """Loading changed ``data`` beyond its text (a schema's file references embedded)."""
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         """Line and column of ``path`` (1:1 when nothing on the way is located)."""
@@ -116,8 +119,8 @@ def load_file(
     """Read and load a workflow file; by default its references may not leave the file's directory."""
     path = Path(path)
     try:
-        raw = _read_bounded(path, limits, missing="file_not_found")
-    except _Refusal as refusal:
+        raw = read_bounded(path, limits, missing="file_not_found")
+    except Refusal as refusal:
         raise DocumentError([problem_at(refusal.code, refusal.message)], str(path)) from None
     base = path.resolve().parent
     return load_text(
@@ -125,37 +128,16 @@ def load_file(
     )
 
 
-class _Refusal(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def _read_bounded(path: Path, limits: Limits, *, missing: str) -> bytes:
-    """Read a file, refusing it before reading when it is larger than the limit."""
-    try:
-        if not path.is_file():
-            raise _Refusal(missing, f"{path} not found (or not a file)")
-        size = path.stat().st_size
-        if size > limits.max_bytes:
-            raise _Refusal(
-                "document_too_large", f"{path.name} is {size} bytes, over the limit of {limits.max_bytes}"
-            )
-        return path.read_bytes()
-    except OSError as error:
-        raise _Refusal(missing, f"cannot read {path}: {error.strerror}") from None
-
-
 def _resolve(document: Document, key: str, root: Path | None, limits: Limits) -> list[Problem]:
     """Replace ``data[key]`` (a reference) by the content of the file it names; return what went wrong."""
     reference = document.data[key]
     line, column = document.locate((key,))
     try:
-        local, target = _target(reference, document.base_dir, root)
-        raw = _read_bounded(target, limits, missing="file_reference_not_found")
+        local, target = locate_reference(reference, document.base_dir, root)
+        raw = read_bounded(target, limits, missing="file_reference_not_found")
         _, content, source_map = parse(raw, syntax=syntax_of(target.name), limits=limits)
         value, prefix = _extract(content, key)
-    except _Refusal as refusal:
+    except Refusal as refusal:
         return [problem_at(refusal.code, f"{key}: {refusal.message}", line, column, path=(key,))]
     except DocumentError as error:
         return [_relocate(problem, reference, key, line, column) for problem in error.problems]
@@ -165,68 +147,44 @@ def _resolve(document: Document, key: str, root: Path | None, limits: Limits) ->
 
 
 def _resolve_input_schema(document: Document, root: Path | None, limits: Limits) -> list[Problem]:
-    """``dataInputSchema`` naming a schema file (alone or as ``schema``) is replaced by the schema itself.
+    """``dataInputSchema`` becomes a self-contained schema: a schema file it names (alone or as ``schema``)
+    is read, and every ``$ref`` to another file is embedded (``schema_refs``), from the folder only.
 
     A URI we cannot read is refused rather than ignored: input validation never silently turns off.
     """
     value = document.data.get("dataInputSchema")
-    holder: dict[str, Any] = (
-        {"schema": value} if isinstance(value, str) else value if isinstance(value, dict) else {}
-    )
-    reference = holder.get("schema")
-    if not isinstance(reference, str):
+    if isinstance(value, str):
+        value = {"schema": value}
+    if not isinstance(value, dict):
         return []
-    path: JsonPath = ("dataInputSchema",) if isinstance(value, str) else ("dataInputSchema", "schema")
+    bare = "schema" not in value  # the object is the schema itself
+    reference = value if bare else value["schema"]
+    path: JsonPath = ("dataInputSchema",) if bare or isinstance(document.data["dataInputSchema"], str) else (
+        "dataInputSchema", "schema")  # fmt: skip
     line, column = document.locate(path)
+    directory, original = document.base_dir, reference
     try:
-        _, target = _target(reference, document.base_dir, root)
-        raw = _read_bounded(target, limits, missing="file_reference_not_found")
-        _, content, _ = parse(raw, syntax=syntax_of(target.name), limits=limits)
-    except _Refusal as refusal:
+        if isinstance(reference, str):
+            _, target = locate_reference(reference, directory, root)
+            raw = read_bounded(target, limits, missing="file_reference_not_found")
+            _, reference, _ = parse(raw, syntax=syntax_of(target.name), limits=limits)
+            if not isinstance(reference, dict):
+                raise Refusal(
+                    "file_reference_invalid", f"{value['schema']} does not hold a JSON Schema object"
+                )
+            directory = target.parent
+        if not isinstance(reference, dict):
+            return []
+        schema = bundle_schema(reference, directory, root, limits)
+    except Refusal as refusal:
         return [problem_at(refusal.code, f"dataInputSchema: {refusal.message}", line, column, path=path)]
     except DocumentError as error:
-        return [_relocate(problem, reference, "dataInputSchema", line, column) for problem in error.problems]
-    if not isinstance(content, dict):
-        message = f"dataInputSchema: {reference} does not hold a JSON Schema object"
-        return [problem_at("file_reference_invalid", message, line, column, path=path)]
-    try:
-        content = bundle(content, target.parent, _schema_reader(root, limits))
-    except _Refusal as refusal:
-        message = f"dataInputSchema: {reference}: {refusal.message}"
-        return [problem_at(refusal.code, message, line, column, path=path)]
-    except DocumentError as error:
-        return [_relocate(problem, reference, "dataInputSchema", line, column) for problem in error.problems]
-    document.data["dataInputSchema"] = {**holder, "schema": content}
+        where = value["schema"] if isinstance(value.get("schema"), str) else "a referenced schema"
+        return [_relocate(problem, where, "dataInputSchema", line, column) for problem in error.problems]
+    if schema != original:
+        document.data["dataInputSchema"] = schema if bare else {**value, "schema": schema}
+        document.rewritten = True
     return []
-
-
-def _schema_reader(root: Path | None, limits: Limits) -> Reader:
-    """Reads the files an input schema ``$ref``s: local, inside ``root``, bounded like the workflow."""
-
-    def read(reference: str, directory: Path) -> tuple[Path, Any]:
-        _, target = _target(reference, directory, root)
-        raw = _read_bounded(target, limits, missing="file_reference_not_found")
-        return target, parse(raw, syntax=syntax_of(target.name), limits=limits)[1]
-
-    return read
-
-
-def _target(reference: str, base_dir: Path | None, root: Path | None) -> tuple[str, Path]:
-    """The local path a reference names, and the file it resolves to inside ``root``."""
-    scheme, local = _split_reference(reference)
-    if scheme:
-        raise _Refusal(
-            "remote_reference_refused", f"{reference!r} is not a local file (only paths and file:// are read)"
-        )
-    if base_dir is None or root is None:
-        raise _Refusal(
-            "file_reference_not_found",
-            f"cannot resolve {reference!r}: the document was not loaded from a file",
-        )
-    target = (base_dir / local).resolve()  # resolved, so neither ".." nor a symlink can leave the root
-    if not target.is_relative_to(root.resolve()):
-        raise _Refusal("file_reference_outside_root", f"{reference!r} points outside {root}")
-    return local, target
 
 
 def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:
@@ -237,20 +195,10 @@ def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:
     if isinstance(content, expected):
         return content, ()
     kind = "a list" if expected is list else "an object"
-    raise _Refusal("file_reference_invalid", f"the file holds neither {kind} nor an object with '{key}'")
+    raise Refusal("file_reference_invalid", f"the file holds neither {kind} nor an object with '{key}'")
 
 
 def _relocate(problem: Problem, reference: str, key: str, line: int, column: int) -> Problem:
     """A problem inside an included file, pointed at the referring property (its own place in the message)."""
     message = f"{key}: in {reference} at {problem.location()}: {problem.message}"
     return problem_at(problem.code, message, line, column, path=(key,))
-
-
-def _split_reference(reference: str) -> tuple[str, str]:
-    """(remote scheme or "", local path) of a reference; ``file://x.json`` is the relative path x.json."""
-    parts = urlsplit(reference)
-    if parts.scheme == "file":
-        return "", unquote(parts.netloc + parts.path)
-    if len(parts.scheme) <= 1:  # no scheme, or a Windows drive letter
-        return "", reference
-    return parts.scheme, reference

@@ -19,6 +19,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
 from swengine.core.errors import DocumentError, Problem
+from swengine.core.json_values import unrepresentable
 from swengine.dsl.json_reader import JsonReader
 from swengine.dsl.source_map import JsonPath, SourceMap, problem_at
 
@@ -357,6 +358,10 @@ def parse(
     if syntax is None:
         syntax = "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
     data, source_map, problems = (_parse_json if syntax == "json" else _parse_yaml)(text, limits)
+    if not problems and (found := unrepresentable(data)) is not None:
+        path, reason = found
+        line, column = source_map.locate(path) or (1, 1)
+        problems = [problem_at("invalid_value", reason, line, column, path=path)]
     if problems:
         raise DocumentError(problems)
     return text, data, source_map

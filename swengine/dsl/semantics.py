@@ -14,6 +14,7 @@ from typing import Any
 
 from swengine import expressions
 from swengine.core import durations
+from swengine.core.ir import CONSTANTS_VARIABLE, DEFAULT_ITERATION_PARAM
 from swengine.dsl.expression_batch import find_problems_many
 from swengine.dsl.facts import Facts, Finding, collect, listed
 from swengine.dsl.flow import check_flow
@@ -24,6 +25,7 @@ SUPPORTED_SPEC_VERSION = re.compile(r"^0\.8(\.\d+)?$")
 SUPPORTED_FUNCTION_TYPES = ("rest", "expression", "custom")
 UNSUPPORTED_FUNCTION_TYPES = ("rpc", "graphql", "odata", "asyncapi")
 _FUNCTION_CALL = re.compile(r"^\s*fn:\s*(?P<name>.+?)\s*$")
+_NAME_IN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMED = {
     "state": ("states", "unknown_state", "duplicate_state"),
     "function": ("functions", "unknown_function", "duplicate_function"),
@@ -34,10 +36,11 @@ _NAMED = {
 """What a reference can name: (top-level list, code when the name is unknown, code when defined twice)."""
 
 
-def check(data: dict[str, Any]) -> list[Finding]:
-    """Every semantic finding for a definition (which may also have schema problems)."""
+def check(data: dict[str, Any], variables: frozenset[str] = frozenset()) -> list[Finding]:
+    """Every semantic finding for a definition (which may also have schema problems); ``variables``: what a
+    dialect binds beyond the engine's own (SonataFlow's ``$WORKFLOW``)."""
     facts = collect(data)
-    findings: list[Finding] = []
+    findings: list[Finding] = check_expressions(data, facts, variables)
     for run in _CHECKS:
         findings += run(data, facts)
     return findings
@@ -149,7 +152,9 @@ def _is_datetime(text: str) -> bool:
     return True
 
 
-def check_expressions(data: dict[str, Any], facts: Facts) -> list[Finding]:
+def check_expressions(
+    data: dict[str, Any], facts: Facts, variables: frozenset[str] = frozenset()
+) -> list[Finding]:
     """Every jq expression compiles without forbidden builtins; ``fn:name`` names an expression function."""
     functions = {name: item for name, _, item in _named(data.get("functions"), "functions")}
     findings = []
@@ -164,10 +169,22 @@ def check_expressions(data: dict[str, Any], facts: Facts) -> list[Finding]:
             findings += _check_function_call(call["name"], functions, site.path)
         else:
             to_compile.append((body, site.path))
-    problems = find_problems_many(body for body, _ in to_compile)
+    problems = find_problems_many((body for body, _ in to_compile), bound_variables(data) | variables)
     for body, path in to_compile:
         findings += [Finding(code, message, path) for code, message in problems[body]]
     return findings
+
+
+def bound_variables(data: dict[str, Any]) -> frozenset[str]:
+    """What the engine binds: ``$CONST`` everywhere, and every foreach's iteration parameter (checked per
+    document, not per state: a misplaced iteration variable is a runtime error, a typo never gets here)."""
+    names = {CONSTANTS_VARIABLE, DEFAULT_ITERATION_PARAM}
+    states = data.get("states")
+    for state in states if isinstance(states, list) else []:
+        parameter = state.get("iterationParam") if isinstance(state, dict) else None
+        if isinstance(parameter, str):
+            names.update(_NAME_IN.findall(parameter))
+    return frozenset(names)
 
 
 def _check_function_call(name: str, functions: dict[str, dict[str, Any]], path: JsonPath) -> list[Finding]:
@@ -219,7 +236,6 @@ _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
     check_references,
     check_subflows,
     check_durations,
-    check_expressions,
     check_features,
     _check_states,
     _check_flow,

@@ -21,7 +21,11 @@ def validate(document: Document) -> list[Problem]:
     """Every problem in the document (errors and warnings), sorted by line."""
     if (other := other_dsl(document)) is not None:
         return [other]
-    findings = dialects.adjust(document, schema_findings(document.data) + semantics.check(document.data))
+    findings = dialects.adjust(
+        document,
+        schema_findings(document.data)
+        + semantics.check(document.data, dialects.VARIABLES.get(document.dialect, frozenset())),
+    )
     problems = {to_problem(document, finding) for finding in findings}
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code, p.path, p.message))
 

@@ -193,22 +193,26 @@ def _within_budget(coefficients: tuple[float, ...], size: int) -> bool:
 # Validation
 
 
-def find_problems(expr: str) -> list[tuple[str, str]]:
-    """``(code, message)`` for each problem: ``invalid_expression`` (jq's compile error), ``forbidden_builtin``."""
+def find_problems(expr: str, known: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """``(code, message)`` for each problem: ``invalid_expression`` (jq's compile error), ``forbidden_builtin``.
+
+    ``known``: the variables the caller will bind; any other ``$name`` the program does not bind itself is
+    then jq's "not defined" error (None: every variable counts as bound).
+    """
     analysis = _analyse(expr)
     if analysis.lex_error is not None:
         return [("invalid_expression", analysis.lex_error)]
     problems = list(analysis.findings)
     if analysis.imports:
         return problems  # behind the prelude an import is also a syntax error: saying so twice would confuse
-    error = _compile_error(analysis)
+    error = _compile_error(analysis, known)
     if error is not None:
         problems.insert(0, ("invalid_expression", error))
     return problems
 
 
-def _compile_error(analysis: _Analysis) -> str | None:
-    names = analysis.variables  # all bound, so a variable the caller will supply is not "undefined"
+def _compile_error(analysis: _Analysis, known: frozenset[str] | None) -> str | None:
+    names = tuple(name for name in analysis.variables if known is None or name in known)
     if analysis.bound is not None:
         try:
             _local_program(analysis.text, names, "first")

@@ -7,7 +7,7 @@ from typing import Any
 
 from swengine import expressions
 from swengine.core import json_merge
-from swengine.core.ir import RunRequest, State, WorkflowIR
+from swengine.core.ir import CONSTANTS_VARIABLE, RunRequest, State, WorkflowIR
 from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
 
@@ -42,7 +42,7 @@ class RunContext:
 
     def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Variables every expression sees: ``$CONST``, the dialect's, and any iteration parameters."""
-        base = {"CONST": self.ir.constants, **self.dialect_variables}
+        base = {CONSTANTS_VARIABLE: self.ir.constants, **self.dialect_variables}
         if extra:
             base.update(extra)
         return base
@@ -86,4 +86,5 @@ class RunContext:
             "unconsumed_events": [
                 {key: event.get(key) for key in ("id", "type", "source")} for event in self.inbox.pending()
             ],
+            "dropped_events": list(self.inbox.dropped),
         }

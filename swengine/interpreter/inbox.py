@@ -1,11 +1,20 @@
-"""The event inbox of one instance: buffers CloudEvents until a state consumes them, deduplicated by source + id."""
+"""The event inbox of one instance: buffers CloudEvents until a state consumes them, deduplicated by source + id.
+
+Bounded (once the workflow turns ``bounded`` on, behind its patch): events nobody consumes would otherwise
+grow without end and make every continue-as-new carry more than Temporal accepts. The oldest unconsumed
+events are dropped first, and each drop is kept (id, source, type, reason) for the instance's status.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from swengine.core.ir import EventDef
+from swengine.core.limits import MAX_PENDING_BYTES, MAX_PENDING_EVENTS, payload_size
 from swengine.core.matching import dedupe_key, event_attribute, matches
+
+DROPS_KEPT = 20
+"""Dropped events listed in the status (the newest)."""
 
 
 class Inbox:
@@ -16,6 +25,8 @@ class Inbox:
         self._seen: set[str] = set(seen or [])
         self._seen_order: list[str] = list(seen or [])
         self.correlation: dict[str, Any] = {}
+        self.bounded = False
+        self.dropped: list[dict[str, Any]] = []
 
     def deliver(self, event: dict[str, Any]) -> bool:
         """Buffer an event; False when it is a duplicate delivery."""
@@ -25,7 +36,24 @@ class Inbox:
         self._seen.add(key)
         self._seen_order.append(key)
         self._pending.append(event)
+        if self.bounded:
+            self.trim(MAX_PENDING_BYTES, "unconsumed events over the instance's buffer limit")
         return True
+
+    def trim(self, budget: int, reason: str, *, keep_newest: bool = True) -> list[dict[str, Any]]:
+        """Drop the oldest pending events until at most ``MAX_PENDING_EVENTS`` of at most ``budget`` bytes
+        remain (the newest kept unless ``keep_newest`` is false); returns what was dropped."""
+        sizes = [payload_size(event) for event in self._pending]
+        dropped = []
+        while len(self._pending) > int(keep_newest) and (
+            len(self._pending) > MAX_PENDING_EVENTS or sum(sizes) > budget
+        ):
+            event = self._pending.pop(0)
+            sizes.pop(0)
+            dropped.append({"id": event.get("id"), "source": event.get("source"), "type": event.get("type"),
+                            "reason": reason})  # fmt: skip
+        self.dropped = [*self.dropped, *dropped][-DROPS_KEPT:]
+        return dropped
 
     def matches(self, event: dict[str, Any], definition: EventDef) -> bool:
         return matches(event, definition, self.correlation)

@@ -8,6 +8,7 @@ transition. Failures go to the first matching ``onErrors`` handler or fail the i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from swengine.core.ir import (
     Transition,
 )
 from swengine.core.ir_codec import decode_run_request, encode
-from swengine.core.limits import check_payload
+from swengine.core.limits import MAX_PENDING_BYTES, START_REQUEST_LIMIT, check_payload, payload_size
 from swengine.interpreter.compensation import compensate
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import (
@@ -47,6 +48,9 @@ Temporal: its history stays short (so Temporal never suggests continuing) while 
 thread, and past 2 s the SDK's deadlock detector fails the task again and again. This bounds that, the
 ``visited`` list and the work a replay redoes."""
 STATES_PER_RUN_PATCH = "states-per-run"
+BOUNDED_INBOX_PATCH = "bounded-inbox"
+"""Unconsumed events are bounded on arrival and trimmed to fit a continue-as-new (dropping changes which
+events later states can take, so old histories replay without it)."""
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -62,7 +66,12 @@ class Interpreter:
     @workflow.signal(name=EVENT_SIGNAL)
     def on_event(self, event: dict[str, Any]) -> None:
         """A CloudEvent (structured, as a dict) for this instance; duplicates by source + id count once."""
+        if not self._inbox.bounded and workflow.patched(BOUNDED_INBOX_PATCH):
+            self._inbox.bounded = True
+        dropped_before = len(self._inbox.dropped)
         self._inbox.deliver(event)
+        if len(self._inbox.dropped) != dropped_before:
+            workflow.logger.warning("unconsumed events dropped: %s", self._inbox.dropped[-1])
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> dict[str, Any]:
@@ -77,6 +86,7 @@ class Interpreter:
         # deduplicated against everything the previous run had already received.
         early = self._inbox
         self._inbox = Inbox(pending=request.events, seen=request.seen_event_keys)
+        self._inbox.bounded, self._inbox.dropped = early.bounded, [*request.dropped_events, *early.dropped]
         for event in early.pending():
             self._inbox.deliver(event)
         self._inbox.correlation.update(request.correlation)
@@ -203,12 +213,11 @@ class Interpreter:
         # definition is indexed as itself.
         index = search_index(ir) if ctx.request.index_correlation and ir is not ctx.ir else None
         workflow.continue_as_new(
-            encode(
+            self._carrying_events(
                 RunRequest(
                     ir=ir,
                     input=new_input,
                     subflows=ctx.request.subflows,
-                    events=self._inbox.pending(),
                     seen_event_keys=self._inbox.seen()[-10000:],
                     parent_id=ctx.request.parent_id,
                     index_correlation=ctx.request.index_correlation,
@@ -221,14 +230,13 @@ class Interpreter:
     def _continue_as_same(self, ctx: RunContext, next_state: str, data: Any) -> None:
         """History is getting long: carry on in a fresh execution from ``next_state``, losing nothing."""
         workflow.continue_as_new(
-            encode(
+            self._carrying_events(
                 RunRequest(
                     ir=ctx.ir,
                     input=data,
                     subflows=ctx.request.subflows,
                     start_state=next_state,
                     visited=ctx.visited[-1000:],
-                    events=self._inbox.pending(),
                     seen_event_keys=self._inbox.seen()[-10000:],
                     parent_id=ctx.request.parent_id,
                     index_correlation=ctx.request.index_correlation,
@@ -236,6 +244,20 @@ class Interpreter:
                 )
             )
         )
+
+    def _carrying_events(self, request: RunRequest) -> Any:
+        """The next run's input with the pending events, the oldest dropped (and logged) until it fits
+        Temporal's payload limit: an event nobody consumes must never make the instance unable to continue."""
+        if not workflow.patched(BOUNDED_INBOX_PATCH):
+            return encode(dataclasses.replace(request, events=self._inbox.pending()))
+        room = START_REQUEST_LIMIT - payload_size(encode(request)) - payload_size(self._inbox.dropped)
+        reason = "dropped to fit continue-as-new under the payload limit"
+        for dropped in self._inbox.trim(min(room, MAX_PENDING_BYTES), reason, keep_newest=False):
+            workflow.logger.warning("unconsumed event dropped: %s", dropped)
+        carried = dataclasses.replace(
+            request, events=self._inbox.pending(), dropped_events=self._inbox.dropped
+        )
+        return encode(carried)
 
 
 __all__ = ["Interpreter", "ApplicationError"]

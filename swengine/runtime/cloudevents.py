@@ -18,8 +18,15 @@ from urllib.parse import quote, unquote
 
 from swengine.core.errors import EventError
 from swengine.core.ir import EventDef
+from swengine.core.json_values import unrepresentable
 from swengine.core.limits import check_incoming
-from swengine.core.matching import correlation_values, dedupe_key
+from swengine.core.matching import (
+    MAX_CORRELATION_BYTES,
+    correlation_value_fits,
+    correlation_values,
+    dedupe_key,
+)
+from swengine.core.settings import DEFAULT_MAX_BATCH
 
 SPEC_VERSION = "1.0"
 REQUIRED = ("specversion", "id", "source", "type")
@@ -166,9 +173,14 @@ def parse_event(obj: Any) -> dict[str, Any]:
                 else ""
             )
             raise EventError(f"CloudEvent is missing the required attribute '{name}'{detail}")
+    found = unrepresentable(event)
+    if found is not None:
+        raise EventError(f"CloudEvent '{'.'.join(map(str, found[0]))}' must be JSON: {found[1]}")
     for name, value in event.items():
         if name not in DATA_MEMBERS:
             ATTRIBUTE_CHECKS.get(name, _check_extension)(name, value)
+            if isinstance(value, str) and not correlation_value_fits(value):  # any may be a correlation
+                raise EventError(f"CloudEvent attribute '{name}' is over {MAX_CORRELATION_BYTES} bytes")
     _decode_data(event)
     check_incoming(event.get("data", event.get("data_base64")), f"the data of CloudEvent '{event['id']}'")
     return event
@@ -184,14 +196,21 @@ def _json_body(body: bytes, what: str) -> Any:
         raise EventError(f"{what}: the body is not valid JSON ({err})") from None
 
 
-def _structured(headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
+class BatchTooLarge(EventError):
+    code = "batch_too_large"
+    http_status = 413
+
+
+def _structured(headers: Mapping[str, str], body: bytes, max_events: int) -> list[dict[str, Any]]:
     return [parse_event(_json_body(body, "structured CloudEvent"))]
 
 
-def _batch(headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
+def _batch(headers: Mapping[str, str], body: bytes, max_events: int) -> list[dict[str, Any]]:
     items = _json_body(body, "CloudEvents batch")
     if not isinstance(items, list):
         raise EventError("a CloudEvents batch must be a JSON array of events")
+    if len(items) > max_events:  # each event is routed in turn: a bounded batch is a bounded request
+        raise BatchTooLarge(f"a batch holds at most {max_events} events, this one {len(items)}: split it")
     events = []
     for index, item in enumerate(items):
         try:
@@ -219,7 +238,7 @@ def _binary_data(content_type: str | None, body: bytes) -> dict[str, Any]:
         return {"data_base64": base64.b64encode(body).decode("ascii")}
 
 
-def _binary(headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
+def _binary(headers: Mapping[str, str], body: bytes, max_events: int = 1) -> list[dict[str, Any]]:
     """Binary mode: attributes in percent-encoded ``ce-`` headers, the content type and the data in the body."""
     attributes: dict[str, Any] = {}
     for name, value in headers.items():
@@ -236,20 +255,23 @@ def _binary(headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
     return [parse_event(attributes)]
 
 
-HTTP_MODES: dict[str, Callable[[Mapping[str, str], bytes], list[dict[str, Any]]]] = {
+HTTP_MODES: dict[str, Callable[[Mapping[str, str], bytes, int], list[dict[str, Any]]]] = {
     STRUCTURED: _structured,
     BATCH: _batch,
 }
 
 
-def parse_http(headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
-    """The CloudEvents of one HTTP request: structured, batch, or binary (``ce-specversion`` header) mode."""
+def parse_http(
+    headers: Mapping[str, str], body: bytes, *, max_events: int = DEFAULT_MAX_BATCH
+) -> list[dict[str, Any]]:
+    """The CloudEvents of one HTTP request: structured, batch, or binary (``ce-specversion`` header) mode;
+    a batch of more than ``max_events`` is refused (413 ``batch_too_large``)."""
     lowered = {name.lower(): value for name, value in headers.items()}
     content_type = lowered.get("content-type")
     media = content_type.split(";", 1)[0].strip().lower() if content_type else ""
     mode = HTTP_MODES.get(media)
     if mode is not None:
-        return mode(lowered, body)
+        return mode(lowered, body, max_events)
     if media.startswith("application/cloudevents"):
         raise EventError(f"unsupported CloudEvents format '{media}': use {STRUCTURED} or {BATCH}")
     if "ce-specversion" in lowered:

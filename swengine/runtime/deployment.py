@@ -9,16 +9,17 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from swengine.compiler.pipeline import compile_document, compile_text
-from swengine.core.errors import DocumentError, SwengineError
+from swengine.core.errors import DocumentError, NotFound, SwengineError
 from swengine.core.ir import WorkflowIR
 from swengine.dsl.dialects import STANDARD, load_file
 from swengine.dsl.discovery import find_workflow_files
 from swengine.runtime.schedules import schedule_for, sync_schedule
 from swengine.runtime.service import Service
-from swengine.runtime.store import DefinitionStore, PutOutcome, StoredDefinition
+from swengine.runtime.store import NO_VERSION, DefinitionStore, Origin, PutOutcome, StoredDefinition
 
 log = logging.getLogger("swengine.runtime.deployment")
 
@@ -45,11 +46,14 @@ async def deploy(
     media_type: str,
     *,
     replace: bool = False,
+    origin: Origin = "api",
 ) -> Deployment:
-    """Store ``ir``; a schedule that could not start anything is refused before anything is stored."""
+    """Store ``ir``; a schedule that could not start anything, or a definition whose subflow bundle is over
+    the payload limit, is refused before anything is stored."""
     wanted = schedule_for(service, ir)
+    service.sized(ir, {})
     had_schedule = _has_schedule(store.lookup(ir.id, None))
-    outcome, stored = store.put(ir, source, media_type, replace=replace)
+    outcome, stored = store.put(ir, source, media_type, replace=replace, origin=origin)
     schedule_id = None
     if had_schedule or _has_schedule(ir):
         latest = store.lookup(ir.id, None)
@@ -80,10 +84,26 @@ def compile_file(path: Path, *, dialect: str = STANDARD) -> tuple[WorkflowIR, st
     """(IR, source text, media type); a file including others is stored as its resolved JSON document, so
     its content hash changes when an included file does (as ``swengine deploy`` submits it)."""
     document = load_file(path, dialect=dialect)
-    if document.source_map.includes:
+    if document.source_map.includes or document.rewritten:
         text = json.dumps(document.resolved, ensure_ascii=False, indent=2)
         return compile_text(text, source=str(path), dialect=dialect), text, JSON
     return compile_document(document), document.text, JSON if path.suffix.lower() == ".json" else YAML
+
+
+def newer_api_version(store: DefinitionStore, ir: WorkflowIR, path: Path) -> str | None:
+    """Why the stored version beats the file: other content, deployed through the API after the file's last
+    change; None when the file should be deployed."""
+    try:
+        stored = store.get(ir.id, ir.version or NO_VERSION)
+    except NotFound:
+        return None
+    if stored.origin != "api" or stored.content_hash == ir.content_hash:
+        return None
+    changed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    if changed > stored.updated_at:
+        return None
+    return (f"'{ir.id}' version '{ir.version}' was replaced through the API at {stored.updated_at:%Y-%m-%d %H:%M:%S}"
+            " UTC, after this file last changed")  # fmt: skip
 
 
 async def deploy_files(
@@ -94,7 +114,8 @@ async def deploy_files(
     report: Callable[[str], None] = log.error,
     dialect: str = STANDARD,
 ) -> list[Deployment]:
-    """Deploy each file; the files win over what was deployed before under the same id and version.
+    """Deploy each file; a file wins over what was deployed before under the same id and version, unless that
+    content was replaced through the API after the file last changed (``serve`` never reverts it).
 
     An invalid file is reported (every problem, with its line) and skipped: one bad file never stops the rest.
     """
@@ -102,7 +123,11 @@ async def deploy_files(
     for path in files:
         try:
             ir, text, media_type = compile_file(path, dialect=dialect)
-            deployed.append(await deploy(service, store, ir, text, media_type, replace=True))
+            newer = newer_api_version(store, ir, path)
+            if newer is not None:
+                report(f"{path}: not deployed: {newer} (skipped)")
+                continue
+            deployed.append(await deploy(service, store, ir, text, media_type, replace=True, origin="file"))
         except DocumentError as refused:
             for problem in refused.problems:
                 report(f"{path}:{problem.location()}: {problem.code}: {problem.message} (skipped)")

@@ -17,11 +17,17 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError, TimeoutError
+from temporalio.exceptions import (
+    ApplicationError,
+    CancelledError,
+    TerminatedError,
+    TimeoutError,
+    WorkflowAlreadyStartedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.compiler.pipeline import Lookup, bundle_subflows
-from swengine.core.errors import InputError, NotFound, SwengineError, Unavailable
+from swengine.core.errors import Conflict, InputError, NotFound, SwengineError, Unavailable
 from swengine.core.ir import (
     DEFAULT_TASK_QUEUE,
     EVENT_SIGNAL,
@@ -31,7 +37,8 @@ from swengine.core.ir import (
     WorkflowIR,
 )
 from swengine.core.ir_codec import encode
-from swengine.core.limits import check_incoming
+from swengine.core.limits import START_REQUEST_LIMIT, check_incoming, check_payload
+from swengine.core.matching import MAX_CORRELATION_BYTES, MAX_CORRELATIONS, correlation_value_fits
 from swengine.interpreter.events import search_index
 from swengine.interpreter.input import input_problems
 
@@ -68,8 +75,29 @@ def failure_of(err: WorkflowFailureError) -> tuple[str, str]:
     return "instance_failed", str(cause or err)
 
 
+def checked_correlation(values: dict[str, Any]) -> dict[str, str]:
+    """Correlation values given at start, within the limits of the search attribute that indexes them."""
+    if len(values) > MAX_CORRELATIONS:
+        raise InputError(f"at most {MAX_CORRELATIONS} correlation values", code="correlation_too_long")
+    checked = {name: str(value) for name, value in values.items()}
+    for name, value in checked.items():
+        if not correlation_value_fits(f"{name}={value}"):
+            message = f"correlation value '{name}' is over {MAX_CORRELATION_BYTES} bytes"
+            raise InputError(message, code="correlation_too_long")
+    return checked
+
+
 QUERY_TIMEOUT = timedelta(seconds=2)
 """A status query needs a live worker; without one, answer from Temporal's own view instead of hanging."""
+
+
+IDEMPOTENCY_MEMO = "swengine.request_hash"
+"""Memo key holding the hash of the request that started an instance under an Idempotency-Key."""
+
+
+class IdempotencyMismatch(SwengineError):
+    code = "idempotency_key_reused"
+    http_status = 422
 
 
 class InstanceFailed(SwengineError):
@@ -103,20 +131,32 @@ class Service:
         """Index instances by definition and consumed event types (needs our search attributes registered)."""
 
     def request_for(self, ir: WorkflowIR, data: Any) -> RunRequest:
-        """Check the input against ``dataInputSchema`` now (a clear 4xx) and bundle the subflows."""
+        """Check the input (an object, JSON, ``dataInputSchema``) now (a clear 4xx), bundle the subflows,
+        and refuse a request Temporal would refuse (over its payload limit) with 413."""
         data = {} if data is None else data
+        if not isinstance(data, dict):
+            raise InputError(f"the workflow input must be a JSON object, not {type(data).__name__}",
+                             code="input_not_object")  # fmt: skip
         check_incoming(data, "the workflow input")
         problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
         if problems:
             raise InputError(
                 "workflow input does not match dataInputSchema: " + "; ".join(problems), detail=problems
             )
-        return RunRequest(
+        return self.sized(ir, data)
+
+    def sized(self, ir: WorkflowIR, data: dict[str, Any]) -> RunRequest:
+        """The start request with its subflows bundled, refused (413) when Temporal would refuse it; a deploy
+        checks it with an empty input, so a bundle too large is refused before any start."""
+        request = RunRequest(
             ir=ir,
             input=data,
             subflows=bundle_subflows(ir, self.lookup),
             index_correlation=self.search_attributes,
         )
+        what = "the start request (definition, bundled subflows and input)"
+        check_payload(encode(request), what, START_REQUEST_LIMIT)
+        return request
 
     async def start(
         self,
@@ -128,15 +168,17 @@ class Service:
         first_event: dict[str, Any] | None = None,
         reuse_closed_id: bool = True,
         correlation: dict[str, str] | None = None,
+        memo: dict[str, Any] | None = None,
     ) -> Started:
         """Start an instance; with ``reuse_existing`` a running instance of that id is returned, not duplicated.
 
         ``first_event`` starts it with a CloudEvent already delivered (signal-with-start). Without
         ``reuse_closed_id`` an id whose instance has closed is refused (``WorkflowAlreadyStartedError``).
         """
-        request = self.request_for(ir, data)
+        # validating a large input, bundling and sizing: off the event loop, which serves every request
+        request = await asyncio.to_thread(self.request_for, ir, data)
         if correlation:
-            request = dataclasses.replace(request, correlation={k: str(v) for k, v in correlation.items()})
+            request = dataclasses.replace(request, correlation=checked_correlation(correlation))
         options: dict[str, Any] = {
             "id": instance_id or f"{ir.id}-{uuid.uuid4()}",
             "task_queue": self.task_queue,
@@ -148,11 +190,49 @@ class Service:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
         if self.search_attributes:
             options["search_attributes"] = search_index(ir, request.correlation)
+        if memo:
+            options["memo"] = memo
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]
         handle = await self.client.start_workflow(WORKFLOW_NAME, encode(request), **options)
         return Started(instance_id=handle.id, run_id=handle.result_run_id)
+
+    async def start_once(
+        self,
+        ir: WorkflowIR,
+        data: Any,
+        *,
+        instance_id: str,
+        request_hash: str,
+        correlation: dict[str, str] | None = None,
+    ) -> tuple[Started, bool]:
+        """Start under a deterministic id at most once, ever: (the instance, whether this call started it).
+
+        Temporal decides atomically (an id used before, running or closed, is refused), so concurrent
+        repeats cannot both start; the request's hash travels in the memo, and a repeat whose hash differs
+        is ``IdempotencyMismatch`` rather than the first instance answered for another request.
+        """
+        try:
+            started = await self.start(ir, data, instance_id=instance_id, reuse_closed_id=False,
+                                       correlation=correlation, memo={IDEMPOTENCY_MEMO: request_hash})  # fmt: skip
+            return started, True
+        except WorkflowAlreadyStartedError:
+            pass
+        try:
+            description = await self.handle(instance_id).describe()
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+        first = await description.memo_value(IDEMPOTENCY_MEMO, default=None)
+        if first is None:
+            raise Conflict(f"instance '{instance_id}' exists and was not started with an Idempotency-Key",
+                           code="instance_exists")  # fmt: skip
+        if first != request_hash:
+            raise IdempotencyMismatch(
+                f"the Idempotency-Key was first used for another request (instance '{instance_id}')"
+            )
+        run_id = description.raw_description.workflow_execution_info.first_run_id or description.run_id
+        return Started(instance_id=instance_id, run_id=run_id), False
 
     async def run(self, ir: WorkflowIR, data: Any = None, *, instance_id: str | None = None) -> Any:
         started = await self.start(ir, data, instance_id=instance_id)

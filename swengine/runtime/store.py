@@ -24,6 +24,15 @@ from swengine.core.ir import IR_VERSION, WorkflowIR
 from swengine.core.ir_codec import ir_from_json, ir_to_json
 
 PutOutcome = Literal["created", "updated", "unchanged"]
+Origin = Literal["api", "file"]
+"""Where a version's content came from: the API (or a remote ``swengine deploy``), or ``serve``'s specs folder."""
+
+
+class StoreDamaged(SwengineError):
+    """The store file is gone, replaced or not a database: refuse, never answer from a copy that is lost."""
+
+    code = "store_unavailable"
+    http_status = 503
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -44,6 +53,8 @@ class StoredDefinition:
     """When this id and version was first deployed; ``latest`` means the newest of these."""
     updated_at: datetime
     """When its content last changed (a replace)."""
+    origin: Origin = "api"
+    """Where the current content came from."""
 
 
 Definitions = list[StoredDefinition]
@@ -56,7 +67,7 @@ class DefinitionStore(ABC):
 
     @abstractmethod
     def put(
-        self, ir: WorkflowIR, source: str, media_type: str, *, replace: bool = False
+        self, ir: WorkflowIR, source: str, media_type: str, *, replace: bool = False, origin: Origin = "api"
     ) -> tuple[PutOutcome, StoredDefinition]:
         """Deploy; the same id and version with other content is a ``Conflict`` unless ``replace``."""
 
@@ -78,7 +89,7 @@ class DefinitionStore(ABC):
 
     @abstractmethod
     def check(self) -> None:
-        """Raise when the store cannot answer (readiness)."""
+        """Raise ``StoreDamaged`` when the store cannot answer, or answers from a file that is gone."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -116,10 +127,11 @@ CREATE TABLE IF NOT EXISTS definitions (
     ir_version INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
+    origin TEXT NOT NULL DEFAULT 'api',
     UNIQUE (id, version)
 );
 """
-_COLUMNS = "id, version, content_hash, media_type, source, ir, ir_version, created_at, updated_at"
+_COLUMNS = "id, version, content_hash, media_type, source, ir, ir_version, created_at, updated_at, origin"
 NO_VERSION = ""
 """Stored for a document without ``version`` so (id, version) stays a real key (NULLs never collide)."""
 
@@ -134,24 +146,39 @@ class SqliteDefinitionStore(DefinitionStore):
     """One connection guarded by a lock; WAL so readers in other processes never block on a deploy."""
 
     def __init__(self, path: str | Path) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._path = None if str(path) == ":memory:" else Path(path)
+        if self._path is not None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._decoded: dict[tuple[str, int], WorkflowIR] = {}
         """IR by (content hash, IR version): decoding costs more than the query, and rows never mutate."""
-        with self._lock:
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")
+            verdict = self._db.execute("PRAGMA quick_check").fetchone()
+            if verdict is None or verdict[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {verdict[0] if verdict else 'no answer'}")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(definitions)")}
+            if "origin" not in columns:  # a store written before origins were recorded
+                self._db.execute("ALTER TABLE definitions ADD COLUMN origin TEXT NOT NULL DEFAULT 'api'")
+        except sqlite3.DatabaseError as err:
+            raise StoreDamaged(
+                f"the definition store {path} is damaged ({err}): restore it from a backup, or move it"
+                " aside to start with an empty store"
+            ) from None
+        self._identity = self._file_identity()
+        """(device, inode) of the file opened: a store deleted or replaced under us no longer matches."""
 
     def put(
-        self, ir: WorkflowIR, source: str, media_type: str, *, replace: bool = False
+        self, ir: WorkflowIR, source: str, media_type: str, *, replace: bool = False, origin: Origin = "api"
     ) -> tuple[PutOutcome, StoredDefinition]:
         version = ir.version or NO_VERSION
         now = datetime.now(UTC).isoformat()
         with self._lock:
+            self._verify()  # a deploy into a deleted file would answer 201 and be lost at the next start
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 row = self._db.execute(
@@ -161,7 +188,7 @@ class SqliteDefinitionStore(DefinitionStore):
                 if row is None:
                     outcome = "created"
                     self._db.execute(
-                        f"INSERT INTO definitions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        f"INSERT INTO definitions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             ir.id,
                             version,
@@ -172,6 +199,7 @@ class SqliteDefinitionStore(DefinitionStore):
                             IR_VERSION,
                             now,
                             now,
+                            origin,
                         ),
                     )
                 elif row[0] == ir.content_hash:
@@ -187,7 +215,7 @@ class SqliteDefinitionStore(DefinitionStore):
                     outcome = "updated"
                     self._db.execute(
                         "UPDATE definitions SET content_hash = ?, media_type = ?, source = ?, ir = ?,"
-                        " ir_version = ?, updated_at = ? WHERE id = ? AND version = ?",
+                        " ir_version = ?, updated_at = ?, origin = ? WHERE id = ? AND version = ?",
                         (
                             ir.content_hash,
                             media_type,
@@ -195,6 +223,7 @@ class SqliteDefinitionStore(DefinitionStore):
                             ir_to_json(ir),
                             IR_VERSION,
                             now,
+                            origin,
                             ir.id,
                             version,
                         ),
@@ -245,7 +274,28 @@ class SqliteDefinitionStore(DefinitionStore):
 
     def check(self) -> None:
         with self._lock:
-            self._db.execute("SELECT 1 FROM definitions LIMIT 1").fetchall()
+            self._verify()
+            try:
+                self._db.execute("SELECT 1 FROM definitions LIMIT 1").fetchall()
+            except sqlite3.DatabaseError as err:
+                raise StoreDamaged(f"the definition store does not answer: {err}") from None
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self._path is None:
+            return None
+        try:
+            status = self._path.stat()
+        except OSError:
+            return (-1, -1)
+        return status.st_dev, status.st_ino
+
+    def _verify(self) -> None:
+        """The file we write is still the one at the path (the caller holds the lock)."""
+        if self._file_identity() != self._identity:
+            raise StoreDamaged(
+                f"the definition store {self._path} was deleted or replaced while the server ran: restart"
+                " it (definitions deployed since the deletion must be deployed again)"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -258,7 +308,7 @@ class SqliteDefinitionStore(DefinitionStore):
 
     def _row(
         self, id_: str, version: str, content_hash: str, media_type: str, source: str, ir_text: str,
-        ir_version: int, created_at: str, updated_at: str,
+        ir_version: int, created_at: str, updated_at: str, origin: Origin,
     ) -> StoredDefinition:  # fmt: skip
         key = (content_hash, ir_version)
         ir = self._decoded.get(key)
@@ -275,4 +325,5 @@ class SqliteDefinitionStore(DefinitionStore):
             ir=ir,
             created_at=datetime.fromisoformat(created_at),
             updated_at=datetime.fromisoformat(updated_at),
+            origin=origin,
         )

@@ -101,8 +101,8 @@ async def test_idempotency_key_returns_the_same_instance(api: Api) -> None:
     headers = {"Idempotency-Key": "order-42"}
     first = await api.http.post("/instances", json={"definition": name}, headers=headers)
     second = await api.http.post("/instances", json={"definition": name}, headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.json()["instance_id"] == second.json()["instance_id"]
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
     assert "order-42" not in first.json()["instance_id"]
     await api.http.get(f"/instances/{first.json()['instance_id']}/result?wait=true")
     after_completion = await api.http.post("/instances", json={"definition": name}, headers=headers)
@@ -112,6 +112,33 @@ async def test_idempotency_key_returns_the_same_instance(api: Api) -> None:
     )
     assert other_key.json()["instance_id"] != first.json()["instance_id"]
     assert len(await listed(api, 3, definition=name)) == 2
+
+
+async def test_an_idempotency_key_reused_with_another_body_is_422(api: Api) -> None:
+    name = unique("once")
+    await deploy(api, spec(name))
+    headers = {"Idempotency-Key": "order-44"}
+    first = await api.http.post("/instances", json={"definition": name, "input": {"n": 1}}, headers=headers)
+    assert first.status_code == 201
+    other = await api.http.post("/instances", json={"definition": name, "input": {"n": 2}}, headers=headers)
+    assert_problem(other, 422, "idempotency_key_reused")
+    same = await api.http.post("/instances", json={"definition": name, "input": {"n": 1}}, headers=headers)
+    assert (same.status_code, same.json()) == (200, first.json())
+
+
+async def test_concurrent_starts_with_one_key_start_one_run(api: Api) -> None:
+    name = unique("race")
+    await deploy(api, spec(name))  # ends at once: the closed-id reuse that let a second run start
+    for round_ in range(3):
+        headers = {"Idempotency-Key": f"race-{round_}"}
+        request = {"definition": name, "input": {"round": round_}}
+        answers = await asyncio.gather(
+            *(api.http.post("/instances", json=request, headers=headers) for _ in range(40))
+        )
+        assert sorted({answer.status_code for answer in answers}) in ([200, 201], [201])
+        assert [answer.status_code for answer in answers].count(201) == 1
+        assert len({(answer.json()["instance_id"], answer.json()["run_id"]) for answer in answers}) == 1
+    assert len(await listed(api, 3, definition=name)) == 3
 
 
 async def test_a_running_instance_id_cannot_be_started_twice(api: Api) -> None:

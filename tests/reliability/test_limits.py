@@ -236,3 +236,36 @@ async def test_workflow_exec_timeout_holds_across_continue_as_new(client: Client
         assert time.monotonic() - began < 10
         runs = [e async for e in client.list_workflows(f"WorkflowId = '{started.instance_id}'")]
         assert len(runs) > 1  # it did continue as new on the way
+
+
+UNCONSUMED = COUNTDOWN.replace("start: Check", "start: Nap").replace(
+    "states:\n", "states:\n  - {name: Nap, type: sleep, duration: PT3S, transition: Check}\n"
+)
+"""The countdown after a nap, during which the events arrive."""
+
+
+async def test_events_nobody_consumes_never_block_continue_as_new(make_api: ApiFactory) -> None:
+    """Three ~900 KB events of a type the instance never consumes, then its automatic continue-as-new (1,000
+    states): it used to carry 2.7 MB, over Temporal's limit, and fail its task forever."""
+    async with make_api() as api:
+        definition = unique("unconsumed")
+        await deploy(api, UNCONSUMED.replace("id: long-countdown", f"id: {definition}"))
+        instance = await start(api, definition, {"count": 600, "ticks": 0})
+        for index in range(3):
+            event = {
+                **cloud_event({"blob": "y" * 900_000}),
+                "id": f"big-{index}",
+                "type": "com.example.nobody",
+            }
+            sent = await api.http.post(f"/instances/{instance}/events", json=event, headers=STRUCTURED)
+            assert sent.status_code == 200, sent.text
+        detail = (await api.http.get(f"/instances/{instance}")).json()
+        assert detail["current_state"] == "Nap" and detail["pending_events"] == 1
+        assert [(drop["id"], drop["type"]) for drop in detail["dropped_events"]] == [
+            ("big-0", "com.example.nobody"), ("big-1", "com.example.nobody")]  # fmt: skip
+        assert all(drop["reason"] for drop in detail["dropped_events"])
+        result = await _result(api, instance)
+        assert result["status"] == "completed", result
+        assert result["output"] == {"count": 0, "ticks": 600, "message": "liftoff"}
+        after = (await api.http.get(f"/instances/{instance}")).json()  # a later run (1,200 states > 1,000)
+        assert [drop["id"] for drop in after["dropped_events"]] == ["big-0", "big-1"]

@@ -1,11 +1,14 @@
-"""Record the histories replayed by test_replay.py: ``python -m tests.replay.record`` (starts a dev server).
+"""Record the histories replayed by test_replay.py: ``python -m tests.replay.record [NAME...]`` (starts a dev
+server; with names, only those scenarios).
 
 Re-record only for a deliberate, patched change: old histories are what prove old instances still replay.
+Record a new scenario by its name alone, leaving the others as they were recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from swengine.compiler.pipeline import compile_path, compile_text
@@ -33,15 +36,17 @@ async def record(scenario: Scenario, client) -> None:  # noqa: ANN001 - temporal
     print(f"recorded {scenario.name}: {len(history.events)} events")
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
     HISTORIES.mkdir(exist_ok=True)
     env = await start_dev_server()
     try:
         for scenario in SCENARIOS:
+            if names and scenario.name not in names:
+                continue
             await record(scenario, env.client)
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

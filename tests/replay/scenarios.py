@@ -44,6 +44,17 @@ states:
   - {name: Hi, type: inject, data: {child: true}, end: true}
 """
 
+BOUNDED_INBOX = """
+id: replay-bounded-inbox
+specVersion: "0.8"
+start: Wait
+events: [{name: wanted, type: replay.wanted, source: /replay}]
+states:
+  - {name: Wait, type: event, end: true,
+     onEvents: [{eventRefs: [wanted], eventDataFilter: {toStateData: "${ .wanted }"}}]}
+"""
+"""Over 100 unconsumed events: the oldest are dropped (``workflow.patched("bounded-inbox")``)."""
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -93,5 +104,13 @@ SCENARIOS: list[Scenario] = [
         CALLBACK_AND_SUBFLOW,
         events=[_event("replay.answer", "a-1", {"answer": 42})],
         extra_definitions=(CHILD,),
+    ),
+    Scenario(
+        "bounded-inbox",
+        BOUNDED_INBOX,
+        events=[
+            *(_event("replay.ignored", f"i-{index}", {"i": index}) for index in range(102)),
+            _event("replay.wanted", "w-1", {"wanted": True}),
+        ],
     ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from swengine.activities.rest import invoke_rest
+from swengine.activities.rest_allow import url_allowed
 
 OPENAPI = {
     "openapi": "3.0.0",
@@ -24,6 +26,10 @@ OPENAPI = {
         },
         "/orders": {"post": {"operationId": "placeOrder"}},
         "/broken": {"get": {"operationId": "broken"}},
+        "/{anything}": {
+            "get": {"operationId": "anything", "parameters": [{"name": "anything", "in": "path"}]}
+        },
+        "/moved": {"get": {"operationId": "moved"}},
     },
 }
 
@@ -45,6 +51,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, OPENAPI)
         elif self.path.startswith("/greet/"):
             self._send(200, {"path": self.path})
+        elif self.path == "/moved":
+            self.send_response(302)
+            self.send_header("location", "http://127.0.0.1:1/elsewhere")
+            self.send_header("content-length", "0")
+            self.end_headers()
+        elif self.path == "/admin" or self.path.startswith("/admin?"):
+            self._send(200, {"admin": True})
         else:
             self._send(404, {"error": "no such thing"})
 
@@ -57,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{httpd.server_address[1]}")
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/openapi.json"
     finally:
@@ -96,3 +109,52 @@ async def test_hosts_the_operator_did_not_allow_are_refused(server: str, monkeyp
     with pytest.raises(ApplicationError) as failed:
         await _call(server, "greet", {"name": "ada"})
     assert (failed.value.type, failed.value.non_retryable) == ("rest_not_allowed", True)
+
+
+async def test_path_parameters_are_encoded_and_never_leave_their_segment(server: str):
+    reply = await _call(server, "greet", {"name": "../../admin?x=1"})
+    assert reply == {"path": "/greet/..%2F..%2Fadmin%3Fx%3D1"}
+
+
+async def test_a_url_in_a_path_parameter_stays_on_the_allowed_origin(server: str):
+    other = f"http://127.0.0.1:{_free_port()}/y"
+    with pytest.raises(ApplicationError) as failed:  # encoded, it is one segment of the allowed server: 404
+        await _call(server, "anything", {"anything": other})
+    assert failed.value.type == "404"
+
+
+async def test_another_port_of_an_allowed_host_is_refused(server: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{_free_port()}")
+    with pytest.raises(ApplicationError) as failed:
+        await _call(server, "greet", {"name": "ada"})
+    assert (failed.value.type, failed.value.non_retryable) == ("rest_not_allowed", True)
+
+
+async def test_a_bare_host_allows_only_the_default_port(server: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
+    with pytest.raises(ApplicationError) as failed:
+        await _call(server, "greet", {"name": "ada"})
+    assert failed.value.type == "rest_not_allowed"
+
+
+async def test_redirects_are_not_followed(server: str):
+    with pytest.raises(ApplicationError) as failed:
+        await _call(server, "moved", {})
+    assert (failed.value.type, failed.value.non_retryable) == ("rest_not_allowed", True)
+
+
+def test_allow_list_entries_name_scheme_host_and_port():
+    assert url_allowed("http://api.test/x", ["api.test"])
+    assert url_allowed("https://api.test/x", ["api.test"])
+    assert not url_allowed("http://api.test:8080/x", ["api.test"])
+    assert url_allowed("http://api.test:8080/x", ["api.test:8080"])
+    assert not url_allowed("https://api.test:8080/x", ["http://api.test:8080"])
+    assert not url_allowed("http://user@api.test/x", ["api.test"])
+    assert not url_allowed("file:///etc/passwd", ["api.test"])
+    assert not url_allowed("http://api.test/x", ["not a host:port:x"])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

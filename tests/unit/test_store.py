@@ -10,7 +10,9 @@ import pytest
 
 from swengine.compiler.pipeline import compile_text
 from swengine.core.errors import Conflict, NotFound, SwengineError
-from swengine.runtime.store import SqliteDefinitionStore, open_store
+from swengine.core.ir import IR_VERSION
+from swengine.core.ir_codec import ir_to_json
+from swengine.runtime.store import SqliteDefinitionStore, StoreDamaged, open_store
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 
@@ -140,3 +142,57 @@ def test_only_sqlite_urls(tmp_path: Path) -> None:
     memory = open_store("sqlite:///:memory:")
     put(memory, text())
     memory.close()
+
+
+def test_a_corrupted_store_is_refused_at_open_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    path.write_bytes(b"this is not a database, it was overwritten" * 100)
+    with pytest.raises(StoreDamaged) as damaged:
+        SqliteDefinitionStore(path)
+    assert damaged.value.code == "store_unavailable" and str(path) in damaged.value.message
+
+
+def test_a_store_deleted_under_the_server_refuses_deploys_and_readiness(tmp_path: Path) -> None:
+    store = SqliteDefinitionStore(tmp_path / "store.db")
+    put(store, text())
+    store.check()
+    for leftover in tmp_path.glob("store.db*"):
+        leftover.unlink()
+    with pytest.raises(StoreDamaged):
+        store.check()
+    with pytest.raises(StoreDamaged):
+        put(store, text("other"))
+    store.close()
+
+
+def test_each_version_records_where_its_content_came_from(store: SqliteDefinitionStore) -> None:
+    store.put(compile_text(text()), text(), "application/yaml", origin="file")
+    assert store.get("flow", "1.0").origin == "file"
+    changed = text(greeting="api")
+    store.put(compile_text(changed), changed, "application/yaml", replace=True)
+    assert store.get("flow", "1.0").origin == "api"
+
+
+def test_a_store_from_before_origins_opens_and_counts_as_api(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(OLD_SCHEMA)
+    ir = compile_text(text())
+    db.execute("INSERT INTO definitions (id, version, content_hash, media_type, source, ir, ir_version, created_at,"
+               " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               ("flow", "1.0", ir.content_hash, "application/yaml", text(), ir_to_json(ir), IR_VERSION,
+                "2025-01-01T00:00:00+00:00", "2025-01-01T00:00:00+00:00"))  # fmt: skip
+    db.commit()
+    db.close()
+    store = SqliteDefinitionStore(path)
+    assert store.get("flow").origin == "api"
+    store.close()
+
+
+OLD_SCHEMA = """
+CREATE TABLE definitions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, version TEXT NOT NULL, content_hash TEXT NOT NULL,
+    media_type TEXT NOT NULL, source TEXT NOT NULL, ir TEXT NOT NULL, ir_version INTEGER NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (id, version)
+);
+"""

@@ -135,6 +135,7 @@ def summary(stored: StoredDefinition) -> dict[str, Any]:
         "updated_at": stored.updated_at,
         "scheduled": stored.ir.schedule is not None,
         "dialect": stored.ir.dialect,
+        "origin": stored.origin,
     }
 
 
@@ -149,18 +150,16 @@ def location(stored: StoredDefinition) -> str:
     response_model=Deployed,
     openapi_extra=SPEC_BODY,
     summary="Deploy a definition",
-    responses={
-        200: {"model": Deployed, "description": "Already deployed (unchanged), or replaced (updated)."},
-        **problem_responses(
-            {
-                400: "Not UTF-8, or a multipart upload without `file`.",
-                409: "This id and version is deployed with other content; pass replace=true.",
-                413: "Body over the size limit.",
-                415: "Neither YAML nor JSON.",
-                422: "Refused: `problems` lists everything wrong, with line and column.",
-            }
-        ),
-    },
+    responses=problem_responses(
+        {
+            400: "Not UTF-8, or a multipart upload without `file`.",
+            409: "This id and version is deployed with other content; pass replace=true.",
+            413: "Body over the size limit.",
+            415: "Neither YAML nor JSON.",
+            422: "Refused: `problems` lists everything wrong, with line and column.",
+        },
+        ok=(Deployed, "Already deployed (unchanged), or replaced (updated)."),
+    ),
 )
 async def deploy_definition(
     spec: SpecDep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from swengine.api.deps import RouterDep
+from swengine.api.deps import RouterDep, SettingsDep
 from swengine.api.models import EventRouted, EventsRouted, problem_responses
 from swengine.runtime.cloudevents import BATCH, STRUCTURED, parse_http
 
@@ -31,11 +31,11 @@ CLOUDEVENTS_BODY = {
     summary="Publish CloudEvents: every event is validated before any is routed",
     openapi_extra=CLOUDEVENTS_BODY,
     responses=problem_responses(
-        {400: "Not a valid CloudEvent (nothing was routed).", 413: "Body too large."}
+        {400: "Not a valid CloudEvent (nothing was routed).", 413: "Body too large, or too many events."}
     ),
 )
-async def publish_events(request: Request, router: RouterDep) -> EventsRouted:
-    events = parse_http(request.headers, await request.body())
+async def publish_events(request: Request, router: RouterDep, settings: SettingsDep) -> EventsRouted:
+    events = parse_http(request.headers, await request.body(), max_events=settings.max_batch)
     results = []
     for event in events:
         routed = await router.route(event)

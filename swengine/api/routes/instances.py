@@ -8,13 +8,14 @@ the suffixed routes declared before the bare one.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from swengine.api.deps import ServiceDep, StoreDep
+from swengine.api.deps import ServiceDep, SettingsDep, StoreDep
 from swengine.api.models import (
     DEFAULT_TERMINATE_REASON,
     EventsSent,
@@ -31,7 +32,7 @@ from swengine.api.models import (
 from swengine.api.visibility import decode_page_token, encode_page_token, instance_summary, visibility_query
 from swengine.core.errors import Conflict, NotFound, SwengineError
 from swengine.runtime.cloudevents import parse_http
-from swengine.runtime.service import STATUS_NAMES, InstanceFailed, Service, Started
+from swengine.runtime.service import STATUS_NAMES, InstanceFailed, Service
 
 router = APIRouter(prefix="/instances", tags=["instances"])
 
@@ -89,11 +90,14 @@ async def require_running(service: Service, instance_id: str) -> None:
             400: "The input does not match the definition's dataInputSchema.",
             404: "The definition (or a subflow it calls) is not deployed.",
             409: "An instance with this instance_id is already running.",
-        }
+            422: "The Idempotency-Key was first used with another request.",
+        },
+        ok=(InstanceStarted, "A repeat of an Idempotency-Key's first request."),
     ),
 )
 async def start_instance(
     body: StartInstance,
+    response: Response,
     store: StoreDep,
     service: ServiceDep,
     idempotency_key: Annotated[
@@ -101,40 +105,41 @@ async def start_instance(
         Header(
             alias="Idempotency-Key",
             max_length=255,
-            description="Repeating a start with the same key returns the instance the first one started.",
+            description="A repeat of the same request with the same key answers 200 with the instance the"
+            " first one started (even after it ended); the same key with another request is 422.",
         ),
     ] = None,  # fmt: skip
     version: Annotated[str | None, Query(description="Definition version, when the body gives none.")] = None,
 ) -> InstanceStarted:
     stored = store.get(body.definition, body.version or version)
-    instance_id = body.instance_id
     if idempotency_key is not None:
-        instance_id = instance_id or idempotent_instance_id(stored.id, idempotency_key)
-        existing = await _existing(service, instance_id)
-        if existing is not None:
-            return InstanceStarted(instance_id=instance_id, run_id=existing, definition=stored.id,
-                                   version=stored.version)  # fmt: skip
-    try:
-        started: Started = await service.start(
+        started, created = await service.start_once(
             stored.ir,
             body.input,
-            instance_id=instance_id,
-            reuse_existing=idempotency_key is not None,
+            instance_id=body.instance_id or idempotent_instance_id(stored.id, idempotency_key),
+            request_hash=request_hash(body, version),
             correlation=body.correlation,
         )
-    except WorkflowAlreadyStartedError:
-        raise Conflict(f"instance '{instance_id}' is already running", code="instance_exists") from None
+        if not created:
+            response.status_code = status.HTTP_200_OK
+    else:
+        try:
+            started = await service.start(
+                stored.ir, body.input, instance_id=body.instance_id, correlation=body.correlation
+            )
+        except WorkflowAlreadyStartedError:
+            raise Conflict(
+                f"instance '{body.instance_id}' is already running", code="instance_exists"
+            ) from None
     return InstanceStarted(
         instance_id=started.instance_id, run_id=started.run_id, definition=stored.id, version=stored.version
     )
 
 
-async def _existing(service: Service, instance_id: str) -> str | None:
-    """Run id of an instance already started under this id, whatever its status; None when there is none."""
-    try:
-        return (await execution_status(service, instance_id))[1]
-    except NotFound:
-        return None
+def request_hash(body: StartInstance, version: str | None) -> str:
+    """What makes two starts under one Idempotency-Key the same request: the body and the version asked."""
+    canonical = json.dumps([body.model_dump(mode="json"), version], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @router.get("", response_model=InstanceList, summary="List instances (Temporal visibility), newest first")
@@ -235,8 +240,10 @@ async def terminate_instance(
         {400: "Not a valid CloudEvent.", **NOT_FOUND, 409: "The instance is not running."}
     ),
 )
-async def send_instance_events(instance_id: str, request: Request, service: ServiceDep) -> EventsSent:
-    events = parse_http(request.headers, await request.body())
+async def send_instance_events(
+    instance_id: str, request: Request, service: ServiceDep, settings: SettingsDep
+) -> EventsSent:
+    events = parse_http(request.headers, await request.body(), max_events=settings.max_batch)
     await require_running(service, instance_id)
     for event in events:
         await service.send_event(instance_id, event)

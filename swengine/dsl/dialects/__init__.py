@@ -29,6 +29,8 @@ DIALECTS: dict[str, Rewrite] = {
     SONATAFLOW: sonataflow.rewrite,
 }
 NAMES = tuple(DIALECTS)
+VARIABLES: dict[str, frozenset[str]] = {STANDARD: frozenset(), SONATAFLOW: frozenset({"WORKFLOW"})}
+"""Expression variables a dialect binds when its instances run (``interpreter.dialects``)."""
 
 TELLTALES = frozenset(
     {

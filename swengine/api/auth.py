@@ -1,0 +1,44 @@
+"""Bearer tokens checked below FastAPI, before routing and before any body is read: every path but the
+health checks (``/docs`` and ``/openapi.json`` included) needs one of ``SWENGINE_TOKENS`` when it is set."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from swengine.api.problems import Unauthorized, send_problem
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+CHALLENGE = (b"www-authenticate", b'Bearer realm="swengine"')
+
+
+def token_problem(authorization: str | None, tokens: tuple[str, ...]) -> str | None:
+    """Why ``authorization`` is refused, or None when it carries one of ``tokens``."""
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return "this endpoint needs 'Authorization: Bearer <token>'"
+    candidate = given.strip().encode()
+    # compare against every token, without stopping early, so timing says nothing about which one is close
+    if not sum(hmac.compare_digest(candidate, token.encode()) for token in tokens):
+        return "the bearer token is not valid"
+    return None
+
+
+class BearerAuth:
+    """Pure ASGI middleware; with no tokens configured it is not installed at all."""
+
+    def __init__(self, app: ASGIApp, *, tokens: tuple[str, ...]) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"authorization")
+        refused = token_problem(header.decode("latin-1") if header else None, self.tokens)
+        if refused is None:
+            await self.app(scope, receive, send)
+            return
+        await send_problem(send, Unauthorized(refused), scope.get("path"), extra_headers=[CHALLENGE])
