@@ -4,9 +4,11 @@ Started by :mod:`swengine.expressions.pool` as ``python -I jq_evaluator.py <memo
 <max_output_bytes>`` with an empty environment. It imports nothing from swengine. Protocol, one request at
 a time over stdin/stdout:
 
-- request: a JSON header line ``{"p": program, "c": compile_only}``, then the input as one line of JSON;
-- reply: one line, ``R`` + the program's first output as JSON, ``E`` / ``C`` / ``L`` + a JSON string
-  (runtime error, compile error, limit), or ``K`` when a compile-only request compiled.
+- request: a header line, the request's id, a space and ``{"p": program, "c": compile_only}``, then the
+  input as one line of JSON;
+- reply: one line, the request's id and a space, then ``R`` + the program's first output as JSON,
+  ``E`` / ``C`` / ``L`` + a JSON string (runtime error, compile error, limit), or ``K`` when a compile-only
+  request compiled. The id lets the parent refuse a reply that is not to the request it sent.
 
 A breach the process cannot survive (jq aborts when malloc fails under ``RLIMIT_AS``) ends it; the parent
 sees end of file and classifies the exit. ``alarm`` is only a backstop for a dead parent: the parent kills
@@ -42,16 +44,17 @@ def main(argv: list[str]) -> int:
         data = stdin.readline()
         if not header or not data:
             return 0
+        request_id, _, header = header.partition(b" ")
         request = json.loads(header)
         signal.alarm(alarm_seconds)
         try:
             reply = _serve(jq, programs, request["p"], bool(request.get("c")), data, max_output)
         except MemoryError:
-            stdout.write(b"L" + json.dumps("memory").encode() + b"\n")
+            stdout.write(request_id + b" L" + json.dumps("memory").encode() + b"\n")
             stdout.flush()
             return 0  # after a MemoryError the interpreter's state is suspect: start afresh
         signal.alarm(0)
-        stdout.write(reply)
+        stdout.write(request_id + b" " + reply)
         stdout.flush()
 
 

@@ -3,13 +3,18 @@
 Thread-safe: a caller takes an idle evaluator (waiting while all are busy), sends one request and reads the
 reply against a wall-clock deadline. An evaluator that overruns, crashes or runs out of memory is killed and
 replaced lazily on its next use, so a breach fails only the expression that caused it.
+
+An evaluator whose request was interrupted before its reply was read (a timeout, a cancellation, Temporal's
+deadlock detector raising into the workflow thread: any exception) is killed, never lent again with a reply
+still pending; every reply also carries its request's id, and one that does not match is never returned.
+Which evaluator a thread holds is recorded by the pool, not in the caller's locals, so an exception raised
+into the thread at any point still gives it back.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
 import select
 import signal
 import subprocess
@@ -32,47 +37,56 @@ class EvaluatorPool:
         self.timeout = timeout
         self.memory_bytes = memory_bytes
         self.max_output = min(memory_bytes // 4, 64 * 2**20)
-        self._idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()  # LIFO: the warmest cache serves first
+        self._all = [_Evaluator(self) for _ in range(size)]
+        self._idle = list(self._all)  # a stack: the warmest cache serves first
+        self._lent: dict[int, _Evaluator] = {}  # thread id -> the evaluator it holds
+        self._changed = threading.Condition()
         self._closed = threading.Event()
-        for _ in range(size):
-            self._idle.put(_Evaluator(self))
 
     def run(self, program: str, input_text: str, *, compile_only: bool = False) -> tuple[str, str]:
         """``(tag, payload)``: tag ``R`` (payload: JSON output), ``E`` runtime error, ``C`` compile error, ``K``.
 
         Raises :class:`ExpressionLimitExceeded` when the evaluator overruns its time or memory, or crashes.
         """
-        header = json.dumps({"p": program, "c": compile_only}).encode() + b"\n"
-        request = header + input_text.encode() + b"\n"
-        evaluator = self._idle.get()
+        header = json.dumps({"p": program, "c": compile_only}).encode()
+        body = input_text.encode() + b"\n"
+        thread = threading.get_ident()
         try:
-            return evaluator.request(request)
+            return self._take(thread).request(header, body)
         finally:
-            if self._closed.is_set():
-                evaluator.stop()
-            self._idle.put(evaluator)
+            self._give_back(thread)
+
+    def _take(self, thread: int) -> _Evaluator:
+        with self._changed:
+            while not self._idle:
+                self._changed.wait()
+            evaluator = self._idle[-1]
+            self._lent[thread] = evaluator  # recorded before it leaves the stack: never lost in between
+            self._idle.pop()
+            return evaluator
+
+    def _give_back(self, thread: int) -> None:
+        with self._changed:
+            evaluator = self._lent.pop(thread, None)
+            if evaluator is None:
+                return
+            if evaluator.pending or self._closed.is_set():
+                evaluator.stop()  # its reply may still come: nobody may read it as theirs
+            self._idle.append(evaluator)
+            self._changed.notify()
 
     def close(self) -> None:
         """Stop every evaluator; busy ones stop when their request ends."""
         self._closed.set()
-        stopped = []
-        while True:
-            try:
-                evaluator = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            evaluator.stop()
-            stopped.append(evaluator)
-        for evaluator in stopped:
-            self._idle.put(evaluator)
+        with self._changed:
+            for evaluator in self._idle:
+                evaluator.stop()
 
     def forget(self) -> None:
         """Drop the processes without touching them (in a forked child, they belong to the parent)."""
-        while True:
-            try:
-                self._idle.get_nowait().process = None
-            except queue.Empty:
-                return
+        for evaluator in self._all:
+            evaluator.process = None
+            evaluator.pending = False
 
 
 class _Evaluator:
@@ -80,13 +94,19 @@ class _Evaluator:
         self.pool = pool
         self.process: subprocess.Popen[bytes] | None = None
         self.stderr_tail = b""
+        self.pending = False
+        """A request was sent whose reply has not been read."""
+        self.last_id = 0
 
-    def request(self, request: bytes) -> tuple[str, str]:
+    def request(self, header: bytes, body: bytes) -> tuple[str, str]:
+        self.last_id += 1
+        request_id = b"%d" % self.last_id
         for attempt in (1, 2):
             process = self._ensure_started()
             try:
                 assert process.stdin is not None
-                process.stdin.write(request)
+                self.pending = True
+                process.stdin.write(request_id + b" " + header + b"\n" + body)
                 process.stdin.flush()
                 break
             except (BrokenPipeError, ConnectionResetError):
@@ -95,7 +115,11 @@ class _Evaluator:
                     raise ExpressionLimitExceeded(
                         "expression evaluator died before it could evaluate"
                     ) from None
-        reply = self._read_reply(time.monotonic() + self.pool.timeout)
+        reply_id, _, reply = self._read_reply(time.monotonic() + self.pool.timeout).partition(b" ")
+        if reply_id != request_id:
+            self.stop()
+            raise ExpressionLimitExceeded("expression evaluator answered another request; it was replaced")
+        self.pending = False
         tag, payload = reply[:1].decode(), reply[1:].decode()
         if tag == "L":
             self.stop()
@@ -106,6 +130,7 @@ class _Evaluator:
 
     def stop(self) -> None:
         process, self.process = self.process, None
+        self.pending = False
         if process is not None and process.poll() is None:
             process.kill()
         if process is not None:

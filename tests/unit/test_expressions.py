@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import ctypes
 import json
 import threading
 import time
@@ -388,12 +389,60 @@ def test_exponential_growth_is_not_run_in_process() -> None:
 def test_an_evaluator_killed_from_outside_is_replaced() -> None:
     assert expressions.evaluate("[range(2)]", {}) == [0, 1]
     pool = expressions._pool()
-    evaluators = list(pool._idle.queue)
+    evaluators = list(pool._idle)
     for evaluator in evaluators:
         if evaluator.process is not None:
             evaluator.process.kill()
             evaluator.process.wait()
     assert expressions.evaluate("[range(2)]", {}) == [0, 1]
+
+
+class Interrupted(BaseException):
+    """What Temporal's deadlock detector raises into a workflow thread that held on too long."""
+
+
+def _raise_in(thread: threading.Thread, exc: type[BaseException]) -> None:
+    assert thread.ident is not None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc))
+
+
+@pytest.fixture
+def one_evaluator() -> Iterator[None]:
+    expressions.configure(timeout_seconds=10, pool_size=1)  # every request meets the same evaluator
+    yield
+    expressions.configure()
+
+
+def test_an_interrupted_evaluation_never_answers_the_next_one(one_evaluator: None) -> None:
+    """Issue 11, item 1: the interrupted caller's reply stayed in the pipe and the next caller read it."""
+    slow = "(reduce range(700000) as $i (0; .+1)) as $x | .secret"
+    outcome: list[object] = []
+
+    def interrupted() -> None:
+        try:
+            outcome.append(expressions.evaluate(slow, {"secret": "S0"}))
+        except Interrupted:
+            outcome.append("interrupted")
+
+    thread = threading.Thread(target=interrupted)
+    thread.start()
+    time.sleep(0.1)  # it waits for the evaluator's reply; the exception lands when the reply is ready
+    _raise_in(thread, Interrupted)
+    thread.join(timeout=30)
+    assert outcome == ["interrupted"]
+    for n in range(1, 4):
+        assert expressions.evaluate('.secret | test("x") as $t | .', {"secret": f"S{n}"}) == f"S{n}"
+
+
+def test_a_reply_to_another_request_is_refused(one_evaluator: None) -> None:
+    assert expressions.evaluate("[range(2)]", {}) == [0, 1]
+    (evaluator,) = expressions._pool()._all
+    assert evaluator.process is not None and evaluator.process.stdin is not None
+    evaluator.process.stdin.write(b'999 {"p": "\\"stale\\"", "c": false}\n{}\n')  # a reply left pending
+    evaluator.process.stdin.flush()
+    with pytest.raises(ExpressionLimitExceeded, match="another request"):
+        expressions.evaluate("[range(3)] | map(tostring) | join(\"\")", {})
+    assert expressions.evaluate("[range(4)] | map(tostring) | join(\"\")", {}) == "0123"
 
 
 def test_concurrent_evaluations_give_correct_results(short_limits: None) -> None:
