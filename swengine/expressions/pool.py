@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from swengine.core import lifeline
 from swengine.core.errors import ExpressionLimitExceeded
 
 CHILD_SCRIPT = str(Path(__file__).with_name("evaluator.py"))
@@ -144,8 +145,8 @@ class _Evaluator:
             return self.process
         self.stop()
         alarm = max(2, int(self.pool.timeout * 4) + 1)
-        args = [str(self.pool.memory_bytes), str(alarm), str(self.pool.max_output)]
-        self.process = subprocess.Popen(
+        args = [str(self.pool.memory_bytes), str(alarm), str(self.pool.max_output), str(os.getpid())]
+        self.process = lifeline.spawn(  # from the long-lived thread its parent-death signal is tied to
             [sys.executable, "-I", CHILD_SCRIPT, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
