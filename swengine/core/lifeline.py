@@ -3,8 +3,9 @@
 On Linux a child asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``). The kernel sends
 it when the *thread* that forked the child ends, not the process, so :func:`spawn` forks every child from
 one thread that lives as long as the process: a child started from a short-lived thread (a request
-handler's) would otherwise be killed when that thread is recycled. Other platforms have no such signal;
-the children we write also watch a pipe from us (see ``swengine.runtime.tether``).
+handler's) would otherwise be killed when that thread is recycled. Other platforms have no such signal:
+there an evaluator ends when its input pipe closes, and the Temporal servers' launcher
+(``swengine.runtime.tether``) watches its parent process.
 """
 
 from __future__ import annotations
