@@ -7,8 +7,8 @@ replaced lazily on its next use, so a breach fails only the expression that caus
 An evaluator whose request was interrupted before its reply was read (a timeout, a cancellation, Temporal's
 deadlock detector raising into the workflow thread: any exception) is killed, never lent again with a reply
 still pending; every reply also carries its request's id, and one that does not match is never returned.
-Which evaluator a thread holds is recorded by the pool, not in the caller's locals, so an exception raised
-into the thread at any point still gives it back.
+Which evaluator a thread holds is recorded on the evaluator, not in the caller's locals, so an exception
+raised into the thread at any point still gives it back.
 """
 
 from __future__ import annotations
@@ -32,17 +32,25 @@ STDERR_TAIL = 4096
 
 
 class EvaluatorPool:
-    """``size`` evaluator processes; :meth:`run` sends one jq program and its input to an idle one."""
+    """``size`` evaluator processes; :meth:`run` sends one jq program and its input to an idle one.
+
+    Lending is one attribute, ``owner`` (a thread id), set and cleared in single steps: an exception raised
+    into a thread between two steps can never lose an evaluator or lend it twice. One a thread still holds
+    (its give-back was interrupted) serves that thread again; one held by a thread that no longer exists is
+    taken back.
+    """
+
+    WAIT_SECONDS = 0.5
+    """A waiter looks again this often: a wake-up consumed by an interrupted thread is never waited for."""
 
     def __init__(self, *, size: int, timeout: float, memory_bytes: int) -> None:
         self.timeout = timeout
         self.memory_bytes = memory_bytes
         self.max_output = min(memory_bytes // 4, 64 * 2**20)
         self._all = [_Evaluator(self) for _ in range(size)]
-        self._idle = list(self._all)  # a stack: the warmest cache serves first
-        self._lent: dict[int, _Evaluator] = {}  # thread id -> the evaluator it holds
         self._changed = threading.Condition()
         self._closed = threading.Event()
+        self._returns = 0
 
     def run(self, program: str, input_text: str, *, compile_only: bool = False) -> tuple[str, str]:
         """``(tag, payload)``: tag ``R`` (payload: JSON output), ``E`` runtime error, ``C`` compile error, ``K``.
@@ -59,35 +67,51 @@ class EvaluatorPool:
 
     def _take(self, thread: int) -> _Evaluator:
         with self._changed:
-            while not self._idle:
-                self._changed.wait()
-            evaluator = self._idle[-1]
-            self._lent[thread] = evaluator  # recorded before it leaves the stack: never lost in between
-            self._idle.pop()
+            while True:
+                evaluator = self._free_for(thread)
+                if evaluator is not None:
+                    break
+                self._changed.wait(self.WAIT_SECONDS)
+            if evaluator.pending:
+                evaluator.stop()
+            evaluator.owner = thread
             return evaluator
+
+    def _free_for(self, thread: int) -> _Evaluator | None:
+        held = [e for e in self._all if e.owner == thread]
+        if held:
+            return held[0]
+        idle = [e for e in self._all if e.owner is None]
+        if not idle:
+            live = {t.ident for t in threading.enumerate()}
+            idle = [e for e in self._all if e.owner not in live]
+        return max(idle, key=lambda e: e.returned, default=None)  # the warmest cache serves first
 
     def _give_back(self, thread: int) -> None:
         with self._changed:
-            evaluator = self._lent.pop(thread, None)
-            if evaluator is None:
-                return
-            if evaluator.pending or self._closed.is_set():
-                evaluator.stop()  # its reply may still come: nobody may read it as theirs
-            self._idle.append(evaluator)
-            self._changed.notify()
+            for evaluator in self._all:
+                if evaluator.owner == thread:
+                    if evaluator.pending or self._closed.is_set():
+                        evaluator.stop()  # its reply may still come: nobody may read it as theirs
+                    self._returns += 1
+                    evaluator.returned = self._returns
+                    evaluator.owner = None
+                    self._changed.notify()
 
     def close(self) -> None:
         """Stop every evaluator; busy ones stop when their request ends."""
         self._closed.set()
         with self._changed:
-            for evaluator in self._idle:
-                evaluator.stop()
+            for evaluator in self._all:
+                if evaluator.owner is None:
+                    evaluator.stop()
 
     def forget(self) -> None:
         """Drop the processes without touching them (in a forked child, they belong to the parent)."""
         for evaluator in self._all:
             evaluator.process = None
             evaluator.pending = False
+            evaluator.owner = None
 
 
 class _Evaluator:
@@ -97,6 +121,10 @@ class _Evaluator:
         self.stderr_tail = b""
         self.pending = False
         """A request was sent whose reply has not been read."""
+        self.owner: int | None = None
+        """The thread it is lent to."""
+        self.returned = 0
+        """When it was last given back (a count): the most recent is the warmest."""
         self.last_id = 0
 
     def request(self, header: bytes, body: bytes) -> tuple[str, str]:
@@ -146,6 +174,7 @@ class _Evaluator:
         self.stop()
         alarm = max(2, int(self.pool.timeout * 4) + 1)
         args = [str(self.pool.memory_bytes), str(alarm), str(self.pool.max_output), str(os.getpid())]
+        self.pending = True  # its "ready" line is a reply too: interrupted before reading it, it is killed
         self.process = lifeline.spawn(  # from the long-lived thread its parent-death signal is tied to
             [sys.executable, "-I", CHILD_SCRIPT, *args],
             stdin=subprocess.PIPE,
@@ -159,6 +188,7 @@ class _Evaluator:
         if self._read_reply(time.monotonic() + START_TIMEOUT, starting=True) != b"ready":
             self.stop()
             raise ExpressionLimitExceeded("expression evaluator failed to start")
+        self.pending = False
         return self.process
 
     def _read_reply(self, deadline: float, *, starting: bool = False) -> bytes:

@@ -421,7 +421,7 @@ def test_a_quadratic_search_never_freezes_the_process(expr: str, variables: str 
 def test_an_evaluator_killed_from_outside_is_replaced() -> None:
     assert expressions.evaluate("[range(2)]", {}) == [0, 1]
     pool = expressions._pool()
-    evaluators = list(pool._idle)
+    evaluators = list(pool._all)
     for evaluator in evaluators:
         if evaluator.process is not None:
             evaluator.process.kill()
@@ -445,10 +445,14 @@ def one_evaluator() -> Iterator[None]:
     expressions.configure()
 
 
-def test_an_interrupted_evaluation_never_answers_the_next_one(one_evaluator: None) -> None:
-    """Issue 11, item 1: the interrupted caller's reply stayed in the pipe and the next caller read it."""
+@pytest.mark.parametrize("warm", [True, False], ids=["mid-request", "while-starting-or-mid-request"])
+def test_an_interrupted_evaluation_never_answers_the_next_one(one_evaluator: None, warm: bool) -> None:
+    """Issue 11, item 1: the interrupted caller's reply stayed in the pipe and the next caller read it.
+    A cold evaluator may be interrupted before its "ready" line is read: that line is a pending reply too."""
     slow = "(reduce range(700000) as $i (0; .+1)) as $x | .secret"
     outcome: list[object] = []
+    if warm:
+        assert expressions.evaluate("[range(1)]", {}) == [0]
 
     def interrupted() -> None:
         try:
@@ -475,6 +479,17 @@ def test_a_reply_to_another_request_is_refused(one_evaluator: None) -> None:
     with pytest.raises(ExpressionLimitExceeded, match="another request"):
         expressions.evaluate("[range(3)] | map(tostring) | join(\"\")", {})
     assert expressions.evaluate("[range(4)] | map(tostring) | join(\"\")", {}) == "0123"
+
+
+def test_an_evaluator_held_by_a_thread_that_is_gone_is_taken_back(one_evaluator: None) -> None:
+    """A thread interrupted while giving its evaluator back, that then ended, does not shrink the pool."""
+    assert expressions.evaluate("[range(2)]", {}) == [0, 1]
+    gone = threading.Thread(target=lambda: None)
+    gone.start()
+    gone.join()
+    (evaluator,) = expressions._pool()._all
+    evaluator.owner, evaluator.pending = gone.ident, True
+    assert expressions.evaluate("[range(3)]", {}) == [0, 1, 2]
 
 
 def test_concurrent_evaluations_give_correct_results(short_limits: None) -> None:
