@@ -22,7 +22,7 @@ from pathlib import Path
 from swengine.core.lifeline import PARENT_ENV, die_with_parent
 
 POLL_SECONDS = 0.1
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+FORWARDED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 LAUNCHERS = {"temporal": "swengine-temporal", "temporal-test-server": "swengine-temporal-test-server"}
 """Real binary -> its launcher (console scripts of this package)."""
 
