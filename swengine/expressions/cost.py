@@ -32,12 +32,16 @@ from swengine.expressions.syntax import Unsupported
 MAX_DEGREE = 3
 ERROR_MESSAGE_SIZE = 512  # libjq truncates the values it quotes in its own error messages
 NUMBER_SIZE = 24  # the longest a double prints
-SORT = 64  # n log n comparisons, each of which may sort object keys: taken as this many walks of the input
+SORT = 256  # n log n comparisons, each of which sorts the keys of the objects it compares: taken as this
+# many walks of the input (measured: 5,000 one-key objects sort in ~1.8 µs a byte, 3x what 64 walks allowed)
 STEP = 150  # one step of the jq interpreter, in work units (~ns): measured 50-300 ns per element and node
 PARSE = 150  # libjq parsing the input text, per byte (numbers are slow: it keeps their literal digits)
 CONVERT = 250  # turning outputs into Python values, per byte
 DUMP = 100  # an error message quoting a value: libjq dumps it whole before truncating, per byte
 CALL = 15_000  # a call through the binding, however small (measured 5-15 µs)
+SEARCH = 100  # an array searched for a sub-array (`.[$array]`, indices, index, rindex, nth), per byte pair:
+# libjq compares every element of one with every element of the other (measured ~40 ns a byte pair with
+# two-byte elements, ~170 ns an element pair: `[1]*9979 | nth(.)` took 10 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +196,7 @@ class _Analyzer:
         pairs = combine(base, key)
         tot = mul(key.cnt, base.tot).scale(8)
         errors = pairs.tot.scale(DUMP)  # "Cannot index object with <the key>"
-        return Cost(pairs.cnt, tot, pairs.work + tot + mul(base.tot, key.tot) + errors)
+        return Cost(pairs.cnt, tot, pairs.work + tot + mul(base.tot, key.tot).scale(SEARCH) + errors)
 
     def _slice(self, node: Any, env: dict[str, Size]) -> Cost:
         result = self.cost(node[1], env)
@@ -340,14 +344,15 @@ def _fixed(steps: float, out: float = NUMBER_SIZE, factor: float = 0.0) -> Rule:
     return lambda an, args, env: single(tot, work)
 
 
-def _with_arg(out: Callable[[Cost], Size], search: bool = False, steps: float = 0.0) -> Rule:
+def _with_arg(out: Callable[[Cost], Size], search: float = 0.0, steps: float = 0.0) -> Rule:
     """One argument evaluated on ``.``, then ``steps`` jq steps for each of its outputs; ``search``: the
-    builtin scans its input for the argument (a naive substring search: input size times argument size)."""
+    builtin scans its input for the argument (a naive search: input size times argument size, times this
+    cost per byte pair)."""
 
     def rule(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
         arg = an.cost(args[0], env)
         tot = out(arg)
-        scan = mul(LOCAL, arg.tot) if search else mul(arg.cnt, LOCAL) + arg.tot
+        scan = mul(LOCAL, arg.tot).scale(search) if search else mul(arg.cnt, LOCAL) + arg.tot
         return Cost(arg.cnt, tot, arg.work + tot + scan + arg.cnt.scale(steps * STEP))
 
     return rule
@@ -416,8 +421,9 @@ def _join(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
 
 
 def _nth(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
-    index = an.cost(args[0], env)
-    return Cost(index.cnt, mul(index.cnt, LOCAL), index.work + index.cnt.scale(2 * STEP))
+    """``def nth($n): .[$n];``: an array index searches, like ``.[.]``."""
+    indexed = an.cost(("index_by", ("dot",), args[0]), env)
+    return Cost(indexed.cnt, indexed.tot, indexed.work + indexed.cnt.scale(2 * STEP))
 
 
 def _flatten(an: _Analyzer, args: list[Any], env: dict[str, Size]) -> Cost:
@@ -510,12 +516,12 @@ _BUILTINS: dict[str, Rule] = {
     "ltrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL), steps=8),
     "rtrimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL), steps=8),
     "trimstr/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL), steps=16),
-    "contains/1": _with_arg(lambda arg: arg.cnt.scale(5), search=True),
-    "inside/1": _with_arg(lambda arg: arg.cnt.scale(5), search=True, steps=4),
-    "indices/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(2)), search=True, steps=12),
-    "index/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(32)), search=True, steps=16),
-    "rindex/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(32)), search=True, steps=16),
-    "split/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(4) + const(4)), search=True, steps=1),
+    "contains/1": _with_arg(lambda arg: arg.cnt.scale(5), search=1),
+    "inside/1": _with_arg(lambda arg: arg.cnt.scale(5), search=1, steps=4),
+    "indices/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(2)), search=SEARCH, steps=12),
+    "index/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(32)), search=SEARCH, steps=16),
+    "rindex/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(8) + const(32)), search=SEARCH, steps=16),
+    "split/1": _with_arg(lambda arg: mul(arg.cnt, LOCAL.scale(4) + const(4)), search=1, steps=1),
 }
 
 FAST_BUILTINS = frozenset(_BUILTINS)

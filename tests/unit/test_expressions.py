@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import ctypes
 import json
 import threading
 import time
@@ -388,15 +389,110 @@ def test_exponential_growth_is_not_run_in_process() -> None:
     assert_still_working()
 
 
+@pytest.mark.parametrize(
+    ("expr", "variables"), [("${ .a | nth(.) }", None), ("${ $CONST.a | nth(.) }", "CONST")]
+)
+def test_a_quadratic_search_never_freezes_the_process(expr: str, variables: str | None) -> None:
+    """Issue 11, item 3: it held the interpreter lock for ~10 s in the fast path (measured 167 ms at 1,000
+    elements, quadratic); now the model charges the search and the pool bounds it."""
+    data = {"a": [1] * 9979}
+    ticks: list[float] = []
+    done = threading.Event()
+
+    def tick() -> None:  # stands in for /healthz and the SDK's own threads
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    began = time.monotonic()
+    try:
+        if variables:
+            expressions.evaluate(expr, {}, {variables: data})
+        else:
+            expressions.evaluate(expr, data)
+    except ExpressionLimitExceeded:
+        pass
+    finally:
+        done.set()
+        ticker.join()
+    assert time.monotonic() - began < 5  # the 1 s bound, with room for a loaded machine
+    assert max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) < 0.5
+
+
 def test_an_evaluator_killed_from_outside_is_replaced() -> None:
     assert expressions.evaluate("[range(2)]", {}) == [0, 1]
     pool = expressions._pool()
-    evaluators = list(pool._idle.queue)
+    evaluators = list(pool._all)
     for evaluator in evaluators:
         if evaluator.process is not None:
             evaluator.process.kill()
             evaluator.process.wait()
     assert expressions.evaluate("[range(2)]", {}) == [0, 1]
+
+
+class Interrupted(BaseException):
+    """What Temporal's deadlock detector raises into a workflow thread that held on too long."""
+
+
+def _raise_in(thread: threading.Thread, exc: type[BaseException]) -> None:
+    assert thread.ident is not None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc))
+
+
+@pytest.fixture
+def one_evaluator() -> Iterator[None]:
+    expressions.configure(timeout_seconds=10, pool_size=1)  # every request meets the same evaluator
+    yield
+    expressions.configure()
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["mid-request", "while-starting-or-mid-request"])
+def test_an_interrupted_evaluation_never_answers_the_next_one(one_evaluator: None, warm: bool) -> None:
+    """Issue 11, item 1: the interrupted caller's reply stayed in the pipe and the next caller read it.
+    A cold evaluator may be interrupted before its "ready" line is read: that line is a pending reply too."""
+    slow = "(reduce range(700000) as $i (0; .+1)) as $x | .secret"
+    outcome: list[object] = []
+    if warm:
+        assert expressions.evaluate("[range(1)]", {}) == [0]
+
+    def interrupted() -> None:
+        try:
+            outcome.append(expressions.evaluate(slow, {"secret": "S0"}))
+        except Interrupted:
+            outcome.append("interrupted")
+
+    thread = threading.Thread(target=interrupted)
+    thread.start()
+    time.sleep(0.1)  # it waits for the evaluator's reply; the exception lands when the reply is ready
+    _raise_in(thread, Interrupted)
+    thread.join(timeout=30)
+    assert outcome == ["interrupted"]
+    for n in range(1, 4):
+        assert expressions.evaluate('.secret | test("x") as $t | .', {"secret": f"S{n}"}) == f"S{n}"
+
+
+def test_a_reply_to_another_request_is_refused(one_evaluator: None) -> None:
+    assert expressions.evaluate("[range(2)]", {}) == [0, 1]
+    (evaluator,) = expressions._pool()._all
+    assert evaluator.process is not None and evaluator.process.stdin is not None
+    evaluator.process.stdin.write(b'999 {"p": "\\"stale\\"", "c": false}\n{}\n')  # a reply left pending
+    evaluator.process.stdin.flush()
+    with pytest.raises(ExpressionLimitExceeded, match="another request"):
+        expressions.evaluate("[range(3)] | map(tostring) | join(\"\")", {})
+    assert expressions.evaluate("[range(4)] | map(tostring) | join(\"\")", {}) == "0123"
+
+
+def test_an_evaluator_held_by_a_thread_that_is_gone_is_taken_back(one_evaluator: None) -> None:
+    """A thread interrupted while giving its evaluator back, that then ended, does not shrink the pool."""
+    assert expressions.evaluate("[range(2)]", {}) == [0, 1]
+    gone = threading.Thread(target=lambda: None)
+    gone.start()
+    gone.join()
+    (evaluator,) = expressions._pool()._all
+    evaluator.owner, evaluator.pending = gone.ident, True
+    assert expressions.evaluate("[range(3)]", {}) == [0, 1, 2]
 
 
 def test_concurrent_evaluations_give_correct_results(short_limits: None) -> None:
