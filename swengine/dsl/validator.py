@@ -16,7 +16,7 @@ file_reference_not_found     error     a referenced file (``functions: defs.json
 file_reference_outside_root  error     a referenced file lies outside the allowed root (loader)
 file_reference_invalid       error     a referenced file holds neither the list nor an object with it (loader)
 remote_reference_refused     error     a reference is a URL: only local files are read (loader)
-schema_violation             error     the document does not have the 0.8 structure
+schema_violation             error     the document does not have the structure of its DSL (0.8 or 1.0)
 unknown_state_type           error     a state ``type`` that 0.8 does not define
 unknown_state                error     start, transition, condition, compensatedBy or runBefore names no state
 duplicate_state              error     two states share a name; likewise duplicate_function, duplicate_event,
@@ -43,14 +43,25 @@ invalid_expression           error     a jq expression does not compile
 forbidden_builtin            error     a jq expression uses a host-reading or non-deterministic builtin
 unsupported_feature          error     valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi
                                        functions, expressionLang other than jq, auth, authRef, secrets, and
-                                       a specVersion other than 0.8
-unsupported_dsl_version      error     a document of a DSL swengine does not run yet (``document.dsl``: 1.0)
+                                       a specVersion other than 0.8; in 1.0: run.shell/script/container,
+                                       call grpc/asyncapi/a2a/mcp/openapi, listen, schedule, schemas,
+                                       authentication, extensions, catalogs, secrets
+unsupported_dsl_version      error     ``document.dsl`` is not a release swengine runs (1.0.0 to 1.0.3)
+duplicate_task               error     (1.0) two tasks of the same list share a name
+unknown_task                 error     (1.0) a ``then`` (of a task or a switch case) names no task of its own
+                                       list, nor ``continue``, ``exit`` or ``end``
+unknown_timeout              error     (1.0) a ``timeout`` names nothing in ``use.timeouts``; likewise
+                                       unknown_error (``raise.error``: ``use.errors``), unknown_retry
+                                       (``catch.retry``: ``use.retries``), unknown_function (``call``:
+                                       ``use.functions``)
 ===========================  ========  =======================================================================
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from swengine.core.errors import DocumentError, Problem
 from swengine.dsl import semantics
@@ -58,32 +69,29 @@ from swengine.dsl.facts import Finding
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.schema_check import schema_findings
 from swengine.dsl.source_map import json_path
+from swengine.dsl.v10 import semantics as v10_semantics
+from swengine.dsl.v10.schema_check import schema_findings as v10_schema_findings
+from swengine.dsl.versions import is_task_dsl
 
 
 def validate(document: Document) -> list[Problem]:
-    """Every problem in the document (errors and warnings), sorted by line."""
-    if (other := other_dsl(document)) is not None:
-        return [other]
-    findings = schema_findings(document.data) + semantics.check(document.data)
-    problems = {_to_problem(document, finding) for finding in findings}
+    """Every problem in the document (errors and warnings), sorted by line; the DSL is detected from it."""
+    check = _VALIDATORS["1.0" if is_task_dsl(document.data) else "0.8"]
+    problems = {_to_problem(document, finding) for finding in check(document.data)}
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code, p.path, p.message))
 
 
-def other_dsl(document: Document) -> Problem | None:
-    """One clear problem for a document of the task DSL (``document: {dsl: 1.0.x}``), which is not 0.8.
+def _validate_08(data: dict[str, Any]) -> list[Finding]:
+    return schema_findings(data) + semantics.check(data)
 
-    Checked before the 0.8 schema, so such a document is never judged by rules it was not written for.
-    """
-    header = document.data.get("document")
-    if not isinstance(header, dict) or "specVersion" in document.data:
-        return None
-    found = header.get("dsl")
-    message = (
-        f"this is a document of DSL {found!s} (the task DSL: document/do); swengine runs Serverless Workflow "
-        'specVersion "0.8" only so far'
-    )
-    path = ("document", "dsl") if "dsl" in header else ("document",)
-    return _to_problem(document, Finding("unsupported_dsl_version", message, path))
+
+def _validate_10(data: dict[str, Any]) -> list[Finding]:
+    version = v10_semantics.check_version(data)
+    return version or v10_schema_findings(data) + v10_semantics.check(data)
+
+
+_VALIDATORS: dict[str, Callable[[dict[str, Any]], list[Finding]]] = {"0.8": _validate_08, "1.0": _validate_10}
+"""One validation per DSL, chosen by what the document says it is (``specVersion`` or ``document.dsl``)."""
 
 
 def validate_text(text: str | bytes, *, source: str = "<document>") -> list[Problem]:

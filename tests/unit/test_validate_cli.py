@@ -346,23 +346,38 @@ do:
       set:
         a: 1
 """
+LATER_DSL = DSL_1_0.replace("'1.0.3'", "'1.1.0'")
 
 
 class TestTaskDslDocuments:
-    """Until DSL 1.0 runs, its documents get one clear problem and a non-zero exit, never "skipped"."""
+    """1.0.0 to 1.0.3 are validated by their own rules; another release gets one clear problem, never "skipped"."""
 
-    def test_a_named_file_is_refused_at_its_dsl_line(
+    def test_a_1_0_file_is_valid(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        path = write(tmp_path, "set.yaml", DSL_1_0)
+        code, out, _ = run(capsys, "validate", str(path), "--format", "json")
+        assert code == 0 and json.loads(out)["files"][0]["problems"] == []
+
+    def test_a_1_0_file_is_judged_by_the_1_0_rules(
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path
     ) -> None:
-        path = write(tmp_path, "set.yaml", DSL_1_0)
+        path = write(tmp_path, "set.yaml", DSL_1_0 + "      then: nowhere\n")
+        code, out, _ = run(capsys, "validate", str(path), "--format", "json")
+        [problem] = json.loads(out)["files"][0]["problems"]
+        assert code == 1 and problem["code"] == "unknown_task"
+        assert (problem["path"], problem["line"], problem["column"]) == ("$.do[0].remember.then", 10, 7)
+
+    def test_another_release_is_refused_at_its_dsl_line(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        path = write(tmp_path, "set.yaml", LATER_DSL)
         code, out, err = run(capsys, "validate", str(path), "--format", "json")
         assert code == 1 and "skipped" not in err
         [problem] = json.loads(out)["files"][0]["problems"]
-        assert problem["code"] == "unsupported_dsl_version" and "1.0.3" in problem["message"]
+        assert problem["code"] == "unsupported_dsl_version" and "1.1.0" in problem["message"]
         assert (problem["line"], problem["column"]) == (2, 3)
 
     def test_a_directory_walk_reports_it(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-        write(tmp_path, "nested/set.yaml", DSL_1_0)
+        write(tmp_path, "nested/set.yaml", LATER_DSL)
         code, out, _ = run(capsys, "validate", str(tmp_path))
         assert code == 1
         assert [m["code"] for m in map(TEXT_LINE.match, out.splitlines()) if m] == ["unsupported_dsl_version"]
@@ -370,5 +385,5 @@ class TestTaskDslDocuments:
     def test_run_refuses_it_before_starting_anything(
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path
     ) -> None:
-        code, _, err = run(capsys, "run", str(write(tmp_path, "set.yaml", DSL_1_0)))
+        code, _, err = run(capsys, "run", str(write(tmp_path, "set.yaml", LATER_DSL)))
         assert code != 0 and "unsupported_dsl_version" in err
