@@ -6,10 +6,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from swengine.compiler import compile_workflow
+from swengine.compiler.tasks import compile_task_document
 from swengine.core.errors import DocumentError
 from swengine.core.ir import ContinueAs, SubflowCall, WorkflowIR, nodes
+from swengine.core.ir_tasks import RunWorkflowTask
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.validator import validate
+from swengine.dsl.versions import is_task_dsl
 
 
 def compile_document(document: Document) -> WorkflowIR:
@@ -17,7 +20,8 @@ def compile_document(document: Document) -> WorkflowIR:
     errors = [p for p in validate(document) if p.severity == "error"]
     if errors:
         raise DocumentError(errors, source=document.source)
-    return compile_workflow(document.data, content_hash=document.content_hash)
+    compile_data = compile_task_document if is_task_dsl(document.data) else compile_workflow
+    return compile_data(document.data, content_hash=document.content_hash)
 
 
 def compile_text(text: str | bytes, *, source: str = "<document>") -> WorkflowIR:
@@ -32,7 +36,10 @@ def referenced_workflows(ir: WorkflowIR) -> list[tuple[str, str | None]]:
     """(workflow id, version) of every subflow and ``continueAs`` target, in document order."""
     found: list[tuple[str, str | None]] = []
     for node in nodes(ir.states):
-        if isinstance(node, (SubflowCall, ContinueAs)) and (node.workflow_id, node.version) not in found:
+        if (
+            isinstance(node, (SubflowCall, ContinueAs, RunWorkflowTask))
+            and (node.workflow_id, node.version) not in found
+        ):
             found.append((node.workflow_id, node.version))
     return found
 

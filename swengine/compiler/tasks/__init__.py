@@ -1,0 +1,74 @@
+"""The 1.0 (task DSL) compiler: a validated ``document``/``do`` definition to one ``TasksState`` IR.
+
+One ``compile_<kind>`` per task kind, picked from ``COMPILERS`` by the task's defining key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from swengine.compiler.tasks.blocks import compile_do, compile_for, compile_fork, compile_try
+from swengine.compiler.tasks.common import Scope, duration, envelope, expression, pointer
+from swengine.compiler.tasks.effects import compile_call, compile_emit, compile_run
+from swengine.compiler.tasks.simple import compile_raise, compile_set, compile_switch, compile_wait
+from swengine.core import ir
+from swengine.core import ir_tasks as t
+from swengine.dsl.v10.tasks import entries, task_kind
+
+TaskCompiler = Callable[[dict[str, Any], dict[str, Any], Scope, Any], t.Task]
+
+COMPILERS: dict[str, TaskCompiler] = {
+    "set": compile_set,
+    "do": compile_do,
+    "switch": compile_switch,
+    "wait": compile_wait,
+    "raise": compile_raise,
+    "try": compile_try,
+    "for": compile_for,
+    "fork": compile_fork,
+    "call": compile_call,
+    "emit": compile_emit,
+    "run": compile_run,
+}
+
+ROOT_STATE = "do"
+"""Name of the one state a 1.0 definition compiles to."""
+
+
+def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir.WorkflowIR:
+    """Lower a validated 1.0 document to its IR: one ``TasksState`` holding the task tree."""
+    scope = Scope(use=data.get("use") or {})
+    header = data["document"]
+    timeout = data.get("timeout")
+    if isinstance(timeout, str):
+        timeout = scope.section("timeouts").get(timeout)
+    state = ir.TasksState(
+        name=ROOT_STATE,
+        tasks=compile_list(data["do"], "/do", scope),
+        input_from=expression((data.get("input") or {}).get("from")),
+        output_as=expression((data.get("output") or {}).get("as")),
+        timeout=duration(timeout.get("after")) if isinstance(timeout, dict) else None,
+        document={key: header[key] for key in ("dsl", "namespace", "name", "version") if key in header},
+    )
+    return ir.WorkflowIR(
+        id=f"{header['namespace']}/{header['name']}",
+        version=str(header["version"]),
+        name=header.get("title") or header["name"],
+        content_hash=content_hash,
+        start=ROOT_STATE,
+        states=[state],
+    )
+
+
+def compile_list(task_list: Any, where: str, scope: Scope) -> list[t.Task]:
+    def nested(inner: Any, inner_where: str) -> list[t.Task]:
+        return compile_list(inner, inner_where, scope)
+
+    compiled = []
+    for index, name, body in entries(task_list):
+        kind = task_kind(body)
+        assert kind is not None, f"{where}/{index}: validated documents have a task kind"
+        base = envelope(name, body, where + pointer(index, name), scope)
+        compiled.append(COMPILERS[kind](body, base, scope, nested))
+    return compiled

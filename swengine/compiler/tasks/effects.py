@@ -1,0 +1,70 @@
+"""1.0 tasks with effects outside the workflow: call (http, an operator's activity, a ``use.functions``
+entry), emit, and run.workflow (a child workflow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swengine.compiler.tasks.common import Scope, template
+from swengine.core import ir_tasks as t
+
+ACTIVITY_CALL = "activity"
+"""``call: activity`` with ``with: {name: <registered activity>, arguments: ...}`` (zigflow's spelling):
+runs an activity the operator registered in the worker (``builtin.*`` included), never one the document
+defines. ``arguments`` is the activity's one argument; without it the task input is passed."""
+
+LOCAL_PREFIX = "builtin."
+"""Built-in transforms are cheap and pure: they run as local activities."""
+
+
+def compile_call(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
+    call, arguments = body["call"], body.get("with")
+    if call == "http":
+        return _http(call, arguments or {}, base)
+    if call == ACTIVITY_CALL:
+        return _activity(arguments or {}, base)
+    function = scope.section("functions")[call]
+    inner = compile_call(function, base, scope, compile_list) if "call" in function else None
+    if not isinstance(inner, t.CallTask):
+        body_task = compile_list([{call: function}], base["pointer"] + "/call")
+        return t.DoTask(**{**base, "input_from": _input_of(arguments, base)}, tasks=body_task)
+    # The function's own arguments are evaluated on the caller's ``with``.
+    piped = inner.arguments if arguments is None else f"({template(arguments)}) | ({inner.arguments or '.'})"
+    return t.CallTask(**base, function=call, activity=inner.activity, arguments=piped, local=inner.local)
+
+
+def _http(call: str, arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
+    request = f'{{"function": {template(base["name"])}, "arguments": {template(arguments)}}}'
+    return t.CallTask(**base, function=base["name"], activity=t.HTTP_ACTIVITY, arguments=request)
+
+
+def _activity(arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
+    name = str(arguments.get("name"))
+    program = template(arguments["arguments"]) if "arguments" in arguments else None
+    return t.CallTask(
+        **base, function=name, activity=name, arguments=program, local=name.startswith(LOCAL_PREFIX)
+    )
+
+
+def _input_of(arguments: Any, base: dict[str, Any]) -> str | None:
+    if arguments is None:
+        return base["input_from"]
+    return (
+        template(arguments) if base["input_from"] is None else f"{base['input_from']} | {template(arguments)}"
+    )
+
+
+def compile_emit(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
+    return t.EmitTask(**base, event=template(body["emit"]["event"]["with"]))
+
+
+def compile_run(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
+    run = body["run"]
+    target = run["workflow"]
+    return t.RunWorkflowTask(
+        **base,
+        workflow_id=f"{target['namespace']}/{target['name']}",
+        version=str(target["version"]),
+        input=template(target["input"]) if "input" in target else None,
+        wait=bool(run.get("await", True)),
+    )
