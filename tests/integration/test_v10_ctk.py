@@ -15,8 +15,11 @@ from swengine.compiler.pipeline import compile_text
 from swengine.runtime.service import InstanceFailed, Service
 from tests import ctk
 from tests.integration.conftest import running
+from tests.standins import standin_server
 
 OFFLINE = [scenario for scenario in ctk.scenarios() if scenario.offline]
+NETWORK = [scenario for scenario in ctk.scenarios() if not scenario.offline]
+PUBLIC_HOSTS = ("https://petstore.swagger.io", "https://httpbin.org")
 
 
 def _lookup(data: Any, dotted: str) -> Any:
@@ -101,8 +104,11 @@ STEPS = [
 ]
 
 
-async def execute(service: Service, scenario: ctk.Scenario) -> Outcome:
-    ir = compile_text(scenario.definition, source=scenario.id)
+async def execute(service: Service, scenario: ctk.Scenario, base: str | None = None) -> Outcome:
+    definition = scenario.definition
+    for host in PUBLIC_HOSTS if base else ():
+        definition = definition.replace(host, base or host)
+    ir = compile_text(definition, source=scenario.id)
     started = await service.start(ir, scenario.input)
     try:
         output = await service.result(started.instance_id)
@@ -118,6 +124,22 @@ async def execute(service: Service, scenario: ctk.Scenario) -> Outcome:
 async def test_offline_scenario(client, scenario: ctk.Scenario):
     async with running(client) as (service, _):
         outcome = await execute(service, scenario)
+    check_all(scenario, outcome)
+
+
+@pytest.mark.skipif(not NETWORK, reason="the CTK is not beside the checkout")
+@pytest.mark.parametrize("scenario", NETWORK, ids=lambda s: s.id)
+async def test_network_scenario_against_a_loopback_standin(
+    client, scenario: ctk.Scenario, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
+    with standin_server() as base:
+        async with running(client) as (service, _):
+            outcome = await execute(service, scenario, base)
+    check_all(scenario, outcome)
+
+
+def check_all(scenario: ctk.Scenario, outcome: Outcome) -> None:
     for step in scenario.steps:
         if step.text.startswith(("Then", "And", "But")) and not step.text.startswith("And given"):
             check(step, outcome)

@@ -19,7 +19,7 @@ LOCAL_PREFIX = "builtin."
 
 def compile_call(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
     call, arguments = body["call"], body.get("with")
-    if call == "http":
+    if call in ("http", "openapi"):
         return _http(call, arguments or {}, base)
     if call == ACTIVITY_CALL:
         return _activity(arguments or {}, base)
@@ -34,7 +34,8 @@ def compile_call(body: dict[str, Any], base: dict[str, Any], scope: Scope, compi
 
 
 def _http(call: str, arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
-    request = f'{{"function": {template(base["name"])}, "arguments": {template(arguments)}}}'
+    head = f'"function": {template(base["name"])}, "protocol": {template(call)}'
+    request = f'{{{head}, "arguments": {template(arguments)}}}'
     return t.CallTask(**base, function=base["name"], activity=t.HTTP_ACTIVITY, arguments=request)
 
 

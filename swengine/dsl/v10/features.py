@@ -14,8 +14,9 @@ REFUSED_CALLS = {
     "asyncapi": "AsyncAPI calls",
     "a2a": "A2A calls",
     "mcp": "MCP calls",
-    "openapi": "OpenAPI calls (use call: http)",
 }
+INLINE_AUTHENTICATION = {"basic", "bearer"}
+"""Authentication written in the endpoint itself; named policies (``use``), digest and OAuth2/OIDC are not."""
 REFUSED_RUNS = {"shell": "run.shell", "script": "run.script", "container": "run.container"}
 REFUSED_TOP = {
     "schedule": "schedule",
@@ -55,9 +56,11 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
         call = site.body.get("call") if site.kind == "call" else None
         if call in REFUSED_CALLS:
             yield site.path + ("call",), REFUSED_CALLS[call]
-        if site.kind == "call" and isinstance(_get(site.body, "with.endpoint"), dict):
-            if "authentication" in site.body["with"]["endpoint"]:
-                yield site.path + ("with", "endpoint", "authentication"), "endpoint authentication policies"
+        for where in ("with.endpoint.authentication", "with.document.endpoint.authentication"):
+            policy = _get(site.body, where) if site.kind == "call" else None
+            if isinstance(policy, dict) and not set(policy) <= INLINE_AUTHENTICATION:
+                what = "authentication policies other than inline basic and bearer"
+                yield site.path + tuple(where.split(".")), what
         run = site.body.get("run") if site.kind == "run" else None
         for key, what in REFUSED_RUNS.items():
             if isinstance(run, dict) and key in run:

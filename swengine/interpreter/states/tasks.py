@@ -9,9 +9,10 @@ from temporalio import workflow
 
 from swengine.core.durations import parse_duration
 from swengine.core.ir import TasksState, Transition
+from swengine.core.task_errors import standard_error
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.tasks import TASK_EXECUTORS
-from swengine.interpreter.tasks.errors import TaskFault, standard_error
+from swengine.interpreter.tasks.errors import TaskFault
 from swengine.interpreter.tasks.run import TaskRun, moment
 
 

@@ -44,4 +44,5 @@ def _with_uri_filled(payload: Any, data: Any) -> Any:
     if not isinstance(uri, str):
         return payload
     filled = _PLACEHOLDER.sub(lambda m: str(data[m[1]]) if m[1] in data else m[0], uri)
-    return {**payload, "arguments": {**arguments, "endpoint": {"uri": filled}}}
+    endpoint = {**endpoint, "uri": filled} if isinstance(endpoint, dict) else filled
+    return {**payload, "arguments": {**arguments, "endpoint": endpoint}}

@@ -1,4 +1,4 @@
-"""1.0 errors as RFC 7807 objects: the standard types and statuses, turning any failure into one, and the
+"""1.0 errors as RFC 7807 objects (types in ``core.task_errors``): turning any failure into one, and the
 ``catch.errors.with`` match."""
 
 from __future__ import annotations
@@ -8,26 +8,9 @@ from typing import Any
 from temporalio.exceptions import ApplicationError
 
 from swengine.core.ir_tasks import ErrorFilter
+from swengine.core.task_errors import STANDARD_STATUS, short_type, standard_error
 from swengine.interpreter.failures import StateFailure
 
-ERROR_BASE = "https://serverlessworkflow.io/spec/1.0.0/errors/"
-"""Where the standard error types live; the errors swengine raises use this base."""
-ERROR_ALIASES = (
-    ERROR_BASE,
-    "https://open-workflow-specification.org/spec/1.0.0/errors/",
-    "https://serverlessworkflow.io/dsl/errors/types/",
-)
-"""Bases under which a standard type's name matches in ``catch`` (the project's new name, and the CTK's)."""
-STANDARD_STATUS = {
-    "configuration": 400,
-    "validation": 400,
-    "expression": 400,
-    "authentication": 401,
-    "authorization": 403,
-    "timeout": 408,
-    "communication": 500,
-    "runtime": 500,
-}
 ENGINE_CODES = {
     "invalid_expression": "expression",
     "expression_error": "expression",
@@ -53,24 +36,6 @@ class TaskFault(StateFailure):
     def to_application_error(self) -> ApplicationError:
         """The instance's failure: its type is the short type (``timeout``), its one detail the error object."""
         return ApplicationError(self.message, self.error, type=self.code, non_retryable=True)
-
-
-def standard_error(
-    name: str, title: str, *, instance: str = "/", detail: str | None = None
-) -> dict[str, Any]:
-    error = {"type": ERROR_BASE + name, "status": STANDARD_STATUS[name], "instance": instance, "title": title}
-    if detail:
-        error["detail"] = detail
-    return error
-
-
-def short_type(error_type: str) -> str:
-    """``timeout`` for a standard type under any known base (what an ApplicationError's type says), else as is."""
-    for base in ERROR_ALIASES:
-        name = error_type.removeprefix(base)
-        if name != error_type and name in STANDARD_STATUS:
-            return name
-    return error_type
 
 
 def fault_of(failure: StateFailure, instance: str) -> TaskFault:

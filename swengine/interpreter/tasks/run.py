@@ -15,9 +15,10 @@ from swengine import expressions
 from swengine.core.durations import parse_duration
 from swengine.core.ir import TasksState
 from swengine.core.ir_tasks import Task
+from swengine.core.task_errors import standard_error
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.failures import to_state_failure
-from swengine.interpreter.tasks.errors import TaskFault, fault_of, standard_error
+from swengine.interpreter.tasks.errors import TaskFault, fault_of
 
 RUNTIME = {"name": "swengine", "version": "1.0", "metadata": {}}
 """``$runtime``: who runs the workflow."""
