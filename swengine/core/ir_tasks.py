@@ -81,8 +81,9 @@ class RetryPolicy:
     delay: str = "PT0S"
     backoff: Literal["constant", "linear", "exponential"] = "constant"
     attempts: int | None = None
-    """``limit.attempt.count``: total attempts, the first included; None is unlimited."""
+    """``limit.attempt.count``: retries after the first attempt; None is unlimited."""
     attempt_duration: str | None = None
+    """``limit.attempt.duration``: each attempt's bound (past it the attempt faults with ``timeout``)."""
     duration: str | None = None
     """``limit.duration``: no new attempt starts once this has passed since the first."""
     jitter_from: str | None = None

@@ -40,7 +40,7 @@ def compile_try(body: dict[str, Any], base: dict[str, Any], scope: Scope, compil
         **base,
         tasks=compile_list(body["try"], base["pointer"] + "/try"),
         catch=t.Catch(
-            errors=t.ErrorFilter(**((catch.get("errors") or {}).get("with") or {})),
+            errors=_error_filter((catch.get("errors") or {}).get("with") or {}),
             variable=catch.get("as", "error"),
             when=expression(catch.get("when")),
             except_when=expression(catch.get("exceptWhen")),
@@ -48,6 +48,14 @@ def compile_try(body: dict[str, Any], base: dict[str, Any], scope: Scope, compil
             tasks=None if handler is None else compile_list(handler, base["pointer"] + "/catch/do"),
         ),
     )
+
+
+def _error_filter(given: dict[str, Any]) -> t.ErrorFilter:
+    """The schema spells the detail filter ``details``, the error object ``detail``: both are accepted."""
+    fields = {key: value for key, value in given.items() if key != "details"}
+    if "details" in given:
+        fields.setdefault("detail", given["details"])
+    return t.ErrorFilter(**fields)
 
 
 def compile_retry(retry: dict[str, Any]) -> t.RetryPolicy:

@@ -24,7 +24,10 @@ def compile_call(body: dict[str, Any], base: dict[str, Any], scope: Scope, compi
     if call == ACTIVITY_CALL:
         return _activity(arguments or {}, base)
     function = scope.section("functions")[call]
-    inner = compile_call(function, base, scope, compile_list) if "call" in function else None
+    # Compiled under the function's name: mocks and the HTTP activity know the call by it.
+    inner = (
+        compile_call(function, {**base, "name": call}, scope, compile_list) if "call" in function else None
+    )
     if not isinstance(inner, t.CallTask):
         body_task = compile_list([{call: function}], base["pointer"] + "/call")
         return t.DoTask(**{**base, "input_from": _input_of(arguments, base)}, tasks=body_task)

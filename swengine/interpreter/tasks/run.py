@@ -79,11 +79,11 @@ class TaskRun:
         local = {**variables, "task": described, "input": data}
         try:
             if task.when is not None and not self.truthy(task.when, data, local):
-                return data, None
+                return data, task.then  # skipped: the output is the raw input, the flow goes on
             task_input = self.evaluate(task.input_from, data, local)
             local["input"] = task_input
             output, directive = await self._execute(task, task_input, local)
-            local["output"] = output
+            local["output"] = described["output"] = output
             output = self.evaluate(task.output_as, output, local)
             if task.export_as is not None:
                 self.context = self.evaluate(task.export_as, output, {**local, "output": output})

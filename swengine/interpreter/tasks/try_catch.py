@@ -3,12 +3,14 @@ handled (``catch.do``, with the error bound to ``as``); any other fault goes on 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from temporalio import workflow
 
 from swengine.core.durations import parse_duration
 from swengine.core.ir_tasks import Catch, RetryPolicy, TryTask
+from swengine.core.task_errors import standard_error
 from swengine.interpreter.tasks.errors import TaskFault, matches
 from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
 
@@ -26,7 +28,7 @@ async def execute_try(task: TryTask, data: Any, run: TaskRun, variables: Variabl
     first = workflow.now()
     while True:
         try:
-            output, ended = await run.run_list(task.tasks, data, variables)
+            output, ended = await _attempt(task, data, run, variables)
             return output, "end" if ended else None
         except TaskFault as fault:
             caught = {**variables, catch.variable: fault.error}
@@ -40,6 +42,19 @@ async def execute_try(task: TryTask, data: Any, run: TaskRun, variables: Variabl
                 return data, None
             output, ended = await run.run_list(catch.tasks, data, caught)
             return output, "end" if ended else None
+
+
+async def _attempt(task: TryTask, data: Any, run: TaskRun, variables: Variables) -> tuple[Any, bool]:
+    """One run of the try block, bounded by the retry policy's ``limit.attempt.duration`` when it has one."""
+    retry = task.catch.retry
+    work = run.run_list(task.tasks, data, variables)
+    if retry is None or retry.attempt_duration is None:
+        return await work
+    try:
+        return await asyncio.wait_for(work, parse_duration(retry.attempt_duration).total_seconds())
+    except TimeoutError:
+        title = f"an attempt of task '{task.name}' did not finish within {retry.attempt_duration}"
+        raise TaskFault(standard_error("timeout", title, instance=task.pointer)) from None
 
 
 def _catches(catch: Catch, error: dict[str, Any], data: Any, run: TaskRun, variables: Variables) -> bool:
