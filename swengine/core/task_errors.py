@@ -46,3 +46,12 @@ def short_type(error_type: str) -> str:
         if name != error_type and name in STANDARD_STATUS:
             return name
     return error_type
+
+
+def is_task_error(value: Any) -> bool:
+    """Whether ``value`` is a 1.0 error object (what a failed 1.0 instance reports as its details)."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("type"), str)
+        and isinstance(value.get("status"), int)
+    )
