@@ -1,4 +1,5 @@
-"""Record the histories replayed by test_replay.py: ``python -m tests.replay.record`` (starts a dev server).
+"""Record the histories replayed by test_replay.py: ``python -m tests.replay.record [NAME...]`` (starts a
+dev server; with names, only those scenarios, so a new scenario never re-records the others).
 
 Re-record only for a deliberate, patched change: old histories are what prove old instances still replay.
 """
@@ -6,6 +7,7 @@ Re-record only for a deliberate, patched change: old histories are what prove ol
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from swengine.compiler.pipeline import compile_path, compile_text
@@ -33,15 +35,16 @@ async def record(scenario: Scenario, client) -> None:  # noqa: ANN001 - temporal
     print(f"recorded {scenario.name}: {len(history.events)} events")
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
     HISTORIES.mkdir(exist_ok=True)
     env = await start_dev_server()
     try:
         for scenario in SCENARIOS:
-            await record(scenario, env.client)
+            if not names or scenario.name in names:
+                await record(scenario, env.client)
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -45,6 +45,87 @@ states:
 """
 
 
+TASKS = """
+document: {dsl: '1.0.3', namespace: replay, name: tasks, version: '1.0.0'}
+use:
+  errors:
+    flaky: {type: https://example.com/flaky, status: 503, title: flaky}
+do:
+  - start:
+      set: {colors: [red, green], tries: 0}
+      export: {as: '{tries: 0}'}
+  - loop:
+      for: {each: color, in: .colors, at: i}
+      do:
+        - mark:
+            set: '${ . + {last: $color, at: $i} }'
+  - pick:
+      switch:
+        - many: {when: (.colors | length) > 1, then: branches}
+        - other: {then: end}
+  - never:
+      set: {never: true}
+  - branches:
+      fork:
+        branches:
+          - one: {set: {branch: 1}}
+          - two: {wait: {milliseconds: 10}}
+      output: {as: '{branches: length}'}
+  - race:
+      fork:
+        compete: true
+        branches:
+          - quick: {set: {winner: quick}}
+          - slow: {wait: PT1S}
+      output: {as: '$input + .'}
+  - guarded:
+      try:
+        - count:
+            set: '${ . }'
+            export: {as: '{tries: ($context.tries + 1)}'}
+        - failTwice:
+            if: $context.tries < 3
+            raise: {error: flaky}
+      catch:
+        errors: {with: {status: 503}}
+        retry: {delay: {milliseconds: 10}, backoff: {linear: {}}, limit: {attempt: {count: 5}}}
+  - caught:
+      try:
+        - boom:
+            raise: {error: {type: https://example.com/boom, status: 400}}
+      catch:
+        as: problem
+        do:
+          - note:
+              set: '${ $input + {caught: $problem.instance, tries: $context.tries} }'
+  - echo:
+      call: activity
+      with: {name: builtin.echo, arguments: '${ {echoed: .caught} }'}
+      output: {as: '$input + .'}
+  - pause:
+      wait: {milliseconds: 10}
+  - announce:
+      emit:
+        event:
+          with: {source: /replay, type: replay.tasks.done, data: '${ {tries: .tries} }'}
+      output: {as: '$input'}
+  - child:
+      run:
+        workflow: {namespace: replay, name: tasks-child, version: '1.0.0', input: {n: 2}}
+      output: {as: '$input + {child: .}'}
+      then: exit
+  - skipped:
+      set: {skipped: true}
+"""
+
+TASKS_CHILD = """
+document: {dsl: '1.0.3', namespace: replay, name: tasks-child, version: '1.0.0'}
+do:
+  - double:
+      set: {doubled: '${ .n * 2 }'}
+"""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -94,4 +175,5 @@ SCENARIOS: list[Scenario] = [
         events=[_event("replay.answer", "a-1", {"answer": 42})],
         extra_definitions=(CHILD,),
     ),
+    Scenario("v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
 ]
