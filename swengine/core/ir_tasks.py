@@ -8,7 +8,7 @@ and progress report. Expressions are jq programs without ``${ }``; object templa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 HTTP_ACTIVITY = "swengine.http"
 """Engine activity behind ``call: http`` (operator allow-list as for ``rest``)."""
@@ -169,6 +169,42 @@ class RunWorkflowTask(_TaskBase):
     """``await``."""
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Correlate:
+    """``correlate.<key>``: the value ``source`` reads from an event must equal ``expect`` (or, without it,
+    the value the first consumed event gave)."""
+
+    key: str
+    source: str
+    """``from``: jq over the event."""
+    expect: str | None = None
+    """jq over the task input (a constant compiles to a jq literal)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventFilter:
+    """An event matches when every literal attribute equals (or, as a regular expression, fully matches) the
+    event's, every computed one is true on the event, and every correlation holds."""
+
+    attributes: dict[str, Any] = field(default_factory=dict)
+    computed: dict[str, str] = field(default_factory=dict)
+    """Attribute name to jq over that attribute's value (``data`` among them), which must yield true."""
+    correlate: list[Correlate] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ListenTask(_TaskBase):
+    kind: Literal["listen"] = "listen"
+    strategy: Literal["one", "all", "any"] = "any"
+    filters: list[EventFilter] = field(default_factory=list)
+    until: str | None = None
+    """``until`` as an expression over the events consumed so far (``any`` only)."""
+    until_strategy: Literal["one", "all", "any"] | None = None
+    until_filters: list[EventFilter] = field(default_factory=list)
+    """``until`` as a strategy: events it consumes end the listening and are not in the output."""
+    read: Literal["data", "envelope", "raw"] = "data"
+
+
 Task = (
     SetTask
     | DoTask
@@ -181,4 +217,5 @@ Task = (
     | CallTask
     | EmitTask
     | RunWorkflowTask
+    | ListenTask
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from swengine.core.ir import EventDef
@@ -76,6 +76,13 @@ class Inbox:
             self.correlation.setdefault(
                 rule.context_attribute_name, event_attribute(event, rule.context_attribute_name)
             )
+
+    def find_where(self, accept: Callable[[dict[str, Any]], bool]) -> int | None:
+        """The index of the oldest buffered event ``accept`` takes (1.0 event filters), if any."""
+        return next((index for index, event in enumerate(self._pending) if accept(event)), None)
+
+    def take_at(self, index: int) -> dict[str, Any]:
+        return self._pending.pop(index)
 
     def pending_count(self) -> int:
         return len(self._pending)

@@ -3,6 +3,8 @@ its progress as task pointers, and a faulted instance's RFC 7807 error on the re
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.api.conftest import Api, assert_problem, deploy, start, unique
 
 
@@ -37,3 +39,28 @@ async def test_a_faulted_1_0_instance_reports_its_error_object(api: Api) -> None
     assert {key: error[key] for key in ("type", "status", "instance", "title")} == {
         "type": "https://example.com/boom", "status": 418, "instance": "/do/0/boom", "title": "teapot",
     }  # fmt: skip
+
+
+WAIT = (
+    "  - decision:\n      listen:\n        to:\n          one:\n            with: {type: com.example.v10.decided}\n"
+    "            correlate: {request: {from: .requestid, expect: '${ .request }'}}\n"
+)
+
+
+async def test_post_events_routes_to_a_waiting_listen_task(api: Api) -> None:
+    name = unique("listen")
+    await deploy(api, task_document(name, WAIT))
+    instance_id = await start(api, f"tests/{name}", {"request": "r-9"})
+    event = {
+        "specversion": "1.0", "id": unique("e"), "source": "/tests", "type": "com.example.v10.decided",
+        "requestid": "r-9", "data": {"approved": True},
+    }  # fmt: skip
+    for _ in range(50):  # visibility indexes a new instance a moment after its start
+        routed = await api.http.post(
+            "/events", json=event, headers={"content-type": "application/cloudevents+json"}
+        )
+        if instance_id in routed.json()["delivered"]:
+            break
+        await asyncio.sleep(0.1)
+    result = await api.http.get(f"/instances/{instance_id}/result", params={"wait": "true"})
+    assert result.json()["output"] == [{"approved": True}]

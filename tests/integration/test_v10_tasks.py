@@ -359,3 +359,94 @@ async def test_switch_inside_a_nested_list_jumps_there(client):
         """)
     assert await run(client, ir, {"n": 11}) == {"size": "large"}
     assert await run(client, ir, {"n": 1}) == {"size": "small"}
+
+
+def event(event_type: str, event_id: str, data: Any, **attributes: Any) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "/tests",
+        "type": event_type,
+        "data": data,
+        **attributes,
+    }
+
+
+async def listen(client: Any, ir: WorkflowIR, events: list[dict[str, Any]], data: Any = None) -> Any:
+    async with running(client, [ir]) as (service, _):
+        started = await service.start(ir, data or {})
+        for item in events:
+            await service.send_event(started.instance_id, item)
+        return await service.result(started.instance_id)
+
+
+async def test_listen_all_takes_each_filter_once_and_dedupes_by_source_and_id(client):
+    ir = document("""
+        do:
+          - both:
+              listen:
+                to:
+                  all:
+                    - with: {type: com.example.a}
+                    - with: {type: com.example.b, data: '${ .ok == true }'}
+        """)
+    events = [
+        event("com.example.b", "1", {"ok": False}),
+        event("com.example.a", "2", {"n": 1}),
+        event("com.example.a", "2", {"n": 1}),
+        event("com.example.b", "3", {"ok": True}),
+    ]
+    assert await listen(client, ir, events) == [{"n": 1}, {"ok": True}]
+
+
+async def test_listen_any_until_leaves_the_until_events_out(client):
+    ir = document("""
+        do:
+          - collect:
+              listen:
+                to:
+                  any:
+                    - with: {type: com.example.reading}
+                  until:
+                    one:
+                      with: {type: com.example.stop}
+                read: envelope
+              output: {as: 'map(.data.value)'}
+        """)
+    events = [
+        event("com.example.reading", "1", {"value": 1}),
+        event("com.example.reading", "2", {"value": 2}),
+        event("com.example.stop", "3", {}),
+    ]
+    assert await listen(client, ir, events) == [1, 2]
+
+
+async def test_listen_one_correlates_with_the_task_input(client):
+    ir = document("""
+        do:
+          - decision:
+              listen:
+                to:
+                  one:
+                    with: {type: com.example.decided}
+                    correlate:
+                      request: {from: .requestid, expect: '${ .request }'}
+        """)
+    events = [
+        event("com.example.decided", "1", {"approved": False}, requestid="other"),
+        event("com.example.decided", "2", {"approved": True}, requestid="r-1"),
+    ]
+    assert await listen(client, ir, events, {"request": "r-1"}) == [{"approved": True}]
+
+
+async def test_listen_any_until_an_expression_over_what_was_consumed(client):
+    ir = document("""
+        do:
+          - three:
+              listen:
+                to:
+                  any: []
+                  until: length >= 2
+        """)
+    events = [event("com.example.x", str(n), n) for n in range(3)]
+    assert await listen(client, ir, events) == [0, 1]

@@ -11,6 +11,7 @@ from typing import Any
 from swengine.compiler.tasks.blocks import compile_do, compile_for, compile_fork, compile_try
 from swengine.compiler.tasks.common import Scope, duration, envelope, expression, pointer
 from swengine.compiler.tasks.effects import compile_call, compile_emit, compile_run
+from swengine.compiler.tasks.listen import compile_listen, consumed_events
 from swengine.compiler.tasks.simple import compile_raise, compile_set, compile_switch, compile_wait
 from swengine.core import ir
 from swengine.core import ir_tasks as t
@@ -30,6 +31,7 @@ COMPILERS: dict[str, TaskCompiler] = {
     "call": compile_call,
     "emit": compile_emit,
     "run": compile_run,
+    "listen": compile_listen,
 }
 
 ROOT_STATE = "do"
@@ -58,6 +60,7 @@ def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir
         content_hash=content_hash,
         start=ROOT_STATE,
         states=[state],
+        events=consumed_events(state.tasks),
     )
 
 

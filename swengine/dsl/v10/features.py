@@ -28,7 +28,7 @@ REFUSED_TOP = {
     "use.secrets": "secrets",
 }
 REFUSED_TASK_KEYS = {
-    "listen": "listen tasks",
+    "foreach": "listen foreach iterators",
     "input.schema": "input schemas",
     "output.schema": "output schemas",
     "export.schema": "export schemas",

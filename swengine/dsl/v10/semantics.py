@@ -76,6 +76,27 @@ def _expression_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
                 yield site.path + suffix, expressions.strip(value)
         if site.kind == "set" and isinstance(site.body["set"], str):
             yield site.path + ("set",), expressions.strip(site.body["set"])
+        if site.kind == "listen":
+            yield from _correlations(site.body, site.path)
+
+
+def _correlations(body: dict[str, Any], path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+    """``correlate.<key>.from`` of every filter of a listen task (always an expression)."""
+    to = _mapping(_at(body, ("listen", "to")))
+    for where, strategy in ((("listen", "to"), to), (("listen", "to", "until"), _mapping(to.get("until")))):
+        for filter_path, event_filter in _filters(strategy, path + where):
+            for key, rule in _mapping(_at(event_filter, ("correlate",))).items():
+                if isinstance(_at(rule, ("from",)), str):
+                    yield filter_path + ("correlate", key, "from"), expressions.strip(rule["from"])
+
+
+def _filters(strategy: dict[str, Any], path: JsonPath) -> Iterator[tuple[JsonPath, Any]]:
+    if "one" in strategy:
+        yield path + ("one",), strategy["one"]
+    for mode in ("all", "any"):
+        if isinstance(strategy.get(mode), list):
+            for index, item in enumerate(strategy[mode]):
+                yield path + (mode, index), item
 
 
 def _wrapped(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:

@@ -7,6 +7,7 @@ from swengine.interpreter.tasks.do import execute_do
 from swengine.interpreter.tasks.emit import execute_emit
 from swengine.interpreter.tasks.for_each import execute_for
 from swengine.interpreter.tasks.fork import execute_fork
+from swengine.interpreter.tasks.listen import execute_listen
 from swengine.interpreter.tasks.raise_error import execute_raise
 from swengine.interpreter.tasks.run import Executor
 from swengine.interpreter.tasks.run_workflow import execute_run
@@ -27,4 +28,5 @@ TASK_EXECUTORS: dict[str, Executor] = {
     "call": execute_call,
     "emit": execute_emit,
     "run": execute_run,
+    "listen": execute_listen,
 }
