@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from swengine.compiler.pipeline import compile_text
+from swengine.core.errors import DocumentError
 from swengine.core.ir import WorkflowIR
 from swengine.runtime.service import InstanceFailed
 from tests.integration.conftest import running
@@ -450,3 +451,28 @@ async def test_listen_any_until_an_expression_over_what_was_consumed(client):
         """)
     events = [event("com.example.x", str(n), n) for n in range(3)]
     assert await listen(client, ir, events) == [0, 1]
+
+
+async def test_loose_mode_evaluates_every_value_and_keeps_what_fails_as_text(client):
+    ir = document(
+        """
+        do:
+          - shape:
+              set: {shape: circle, size: .size, greeting: hello world, next: .n + 1, broken: .text.field}
+        """,
+        head="evaluate: {mode: loose}\n",
+    )
+    output = await run(client, ir, {"size": 3, "n": 1, "text": "plain"})
+    assert output == {
+        "shape": "circle",
+        "size": 3,
+        "greeting": "hello world",
+        "next": 2,
+        "broken": ".text.field",
+    }
+
+
+def test_secrets_are_refused_by_name():
+    with pytest.raises(DocumentError) as refused:
+        document("do:\n  - s:\n      set: {key: '${ $secrets.key }'}\n")
+    assert [problem.code for problem in refused.value.problems] == ["unsupported_feature"]

@@ -12,6 +12,7 @@ from swengine.compiler.tasks.blocks import compile_do, compile_for, compile_fork
 from swengine.compiler.tasks.common import Scope, duration, envelope, expression, pointer
 from swengine.compiler.tasks.effects import compile_call, compile_emit, compile_run
 from swengine.compiler.tasks.listen import compile_listen, consumed_events
+from swengine.compiler.tasks.loose import loosen
 from swengine.compiler.tasks.simple import compile_raise, compile_set, compile_switch, compile_wait
 from swengine.core import ir
 from swengine.core import ir_tasks as t
@@ -40,6 +41,8 @@ ROOT_STATE = "do"
 
 def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir.WorkflowIR:
     """Lower a validated 1.0 document to its IR: one ``TasksState`` holding the task tree."""
+    if (data.get("evaluate") or {}).get("mode") == "loose":
+        data = loosen(data)
     scope = Scope(use=data.get("use") or {})
     header = data["document"]
     timeout = data.get("timeout")

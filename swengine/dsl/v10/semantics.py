@@ -6,6 +6,7 @@ expressions (compile, no forbidden builtin), durations, and features swengine re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from swengine.dsl.v10.references import check_names, check_uses
 from swengine.dsl.v10.tasks import TaskSite, walk_document
 from swengine.dsl.versions import SUPPORTED_TASK_DSL, task_dsl_version
 
+_SECRETS = re.compile(r"\$secrets\b")
 _ALWAYS_EXPRESSIONS: tuple[JsonPath, ...] = (
     ("if",),
     ("input", "from"),
@@ -57,7 +59,14 @@ def check_version(data: dict[str, Any]) -> list[Finding]:
 def check_expressions(data: dict[str, Any]) -> list[Finding]:
     sites = dict(_expression_sites(data))
     problems = find_problems_many(sites.values())
-    return [Finding(code, message, path) for path, body in sites.items() for code, message in problems[body]]
+    findings = [
+        Finding(code, message, path) for path, body in sites.items() for code, message in problems[body]
+    ]
+    return findings + [
+        Finding("unsupported_feature", "$secrets is not supported by swengine yet", path)
+        for path, body in sites.items()
+        if _SECRETS.search(body)
+    ]
 
 
 def _expression_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
