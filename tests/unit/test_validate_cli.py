@@ -387,3 +387,19 @@ class TestTaskDslDocuments:
     ) -> None:
         code, _, err = run(capsys, "run", str(write(tmp_path, "set.yaml", LATER_DSL)))
         assert code != 0 and "unsupported_dsl_version" in err
+
+
+def test_a_1_0_run_workflow_must_name_a_workflow_in_the_set(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    caller = DSL_1_0.replace(
+        "  - remember:\n",
+        "  - delegate:\n      run:\n        workflow: {namespace: examples, name: helper, version: '1.0.0'}\n  - remember:\n",
+    )
+    write(tmp_path, "caller.yaml", caller)
+    code, out, _ = run(capsys, "validate", str(tmp_path), "--format", "json")
+    [problem] = json.loads(out)["files"][0]["problems"]
+    assert code == 1 and problem["code"] == "unknown_subflow" and "examples/helper" in problem["message"]
+    write(tmp_path, "helper.yaml", DSL_1_0.replace("set-something", "helper").replace("'0.1.0'", "'1.0.0'"))
+    code, _, _ = run(capsys, "validate", str(tmp_path))
+    assert code == 0
