@@ -345,6 +345,8 @@ class TasksState(_StateBase):
     """The workflow's ``input.from`` (jq)."""
     output_as: str | None = None
     """The workflow's ``output.as`` (jq)."""
+    output_schema: dict[str, Any] | None = None
+    """The workflow's ``output.schema``; its ``input.schema`` is ``WorkflowIR.data_input_schema``."""
     timeout: str | None = None
     """The workflow's ``timeout``: past it the instance faults with a ``timeout`` error."""
     document: dict[str, Any] = field(default_factory=dict)

@@ -28,6 +28,12 @@ class _TaskBase:
     """Flow directive after the task: None (continue), ``exit``, ``end`` or a sibling's name."""
     timeout: str | None = None
     """ISO 8601; past it the task faults with a ``timeout`` error."""
+    input_schema: dict[str, Any] | None = None
+    """JSON Schema the raw input must match (else a ``validation`` fault)."""
+    output_schema: dict[str, Any] | None = None
+    """JSON Schema the transformed output must match."""
+    export_schema: dict[str, Any] | None = None
+    """JSON Schema the new ``$context`` must match."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -44,10 +44,11 @@ forbidden_builtin            error     a jq expression uses a host-reading or no
 unsupported_feature          error     valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi
                                        functions, expressionLang other than jq, auth, authRef, secrets, and
                                        a specVersion other than 0.8; in 1.0: run.shell/script/container,
-                                       call grpc/asyncapi/a2a/mcp, listen foreach, schedule, schemas,
+                                       call grpc/asyncapi/a2a/mcp, listen foreach, schedule, external schemas,
                                        authentication, extensions, catalogs, secrets
 unsupported_dsl_version      error     ``document.dsl`` is not a release swengine runs (1.0.0 to 1.0.3)
 duplicate_task               error     (1.0) two tasks of the same list share a name
+invalid_schema               error     (1.0) an input, output or export schema is not a valid JSON Schema
 unknown_task                 error     (1.0) a ``then`` (of a task or a switch case) names no task of its own
                                        list, nor ``continue``, ``exit`` or ``end``
 unknown_timeout              error     (1.0) a ``timeout`` names nothing in ``use.timeouts``; likewise

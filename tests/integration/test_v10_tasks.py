@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from swengine.compiler.pipeline import compile_text
-from swengine.core.errors import DocumentError
+from swengine.core.errors import DocumentError, InputError
 from swengine.core.ir import WorkflowIR
 from swengine.runtime.service import InstanceFailed
 from tests.integration.conftest import running
@@ -476,3 +476,50 @@ def test_secrets_are_refused_by_name():
     with pytest.raises(DocumentError) as refused:
         document("do:\n  - s:\n      set: {key: '${ $secrets.key }'}\n")
     assert [problem.code for problem in refused.value.problems] == ["unsupported_feature"]
+
+
+SCHEMA = "{schema: {format: json, document: {type: object, required: [n], properties: {n: {type: integer}}}}}"
+
+
+async def test_a_task_whose_output_breaks_its_schema_faults_with_validation(client):
+    ir = document(f"""
+        do:
+          - produce:
+              set: {{n: '${{ .text }}'}}
+              output: {SCHEMA}
+        """)
+    assert await run(client, ir, {"text": 3}) == {"n": 3}
+    error = await fault(client, ir, {"text": "three"})
+    assert (error["type"], error["status"], error["instance"]) == (
+        ERRORS + "validation",
+        400,
+        "/do/0/produce",
+    )
+
+
+async def test_workflow_input_is_checked_against_its_schema_before_starting(client):
+    ir = document("do:\n  - echo:\n      set: '${ . }'\n", head=f"input: {SCHEMA}\n")
+    assert await run(client, ir, {"n": 1}) == {"n": 1}
+    with pytest.raises(InputError):
+        await run(client, ir, {"n": "one"})
+
+
+async def test_a_workflow_timeout_from_use_timeouts_faults_the_instance(client):
+    ir = document(
+        "do:\n  - slow:\n      wait: PT30S\n",
+        head="use:\n  timeouts:\n    brief: {after: {milliseconds: 300}}\ntimeout: brief\n",
+    )
+    error = await fault(client, ir)
+    assert (error["type"], error["status"]) == (ERRORS + "timeout", 408)
+
+
+async def test_run_workflow_without_await_returns_its_input(client):
+    child = document("do:\n  - nap:\n      wait: PT0.1S\n", name="napper")
+    parent = document("""
+        do:
+          - spawn:
+              run:
+                workflow: {namespace: tests, name: napper, version: '1.0.0'}
+                await: false
+        """)
+    assert await run(client, parent, {"kept": True}, definitions=[child]) == {"kept": True}

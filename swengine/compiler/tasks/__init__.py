@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from swengine.compiler.tasks.blocks import compile_do, compile_for, compile_fork, compile_try
-from swengine.compiler.tasks.common import Scope, duration, envelope, expression, pointer
+from swengine.compiler.tasks.common import Scope, duration, envelope, expression, pointer, schema_of
 from swengine.compiler.tasks.effects import compile_call, compile_emit, compile_run
 from swengine.compiler.tasks.listen import compile_listen, consumed_events
 from swengine.compiler.tasks.loose import loosen
@@ -53,6 +53,7 @@ def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir
         tasks=compile_list(data["do"], "/do", scope),
         input_from=expression((data.get("input") or {}).get("from")),
         output_as=expression((data.get("output") or {}).get("as")),
+        output_schema=schema_of(data.get("output")),
         timeout=duration(timeout.get("after")) if isinstance(timeout, dict) else None,
         document={key: header[key] for key in ("dsl", "namespace", "name", "version") if key in header},
     )
@@ -64,6 +65,7 @@ def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir
         start=ROOT_STATE,
         states=[state],
         events=consumed_events(state.tasks),
+        data_input_schema=schema_of(data.get("input")),
     )
 
 

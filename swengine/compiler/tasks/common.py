@@ -67,7 +67,17 @@ def envelope(name: str, body: dict[str, Any], where: str, scope: Scope) -> dict[
         "export_as": expression(_get(body, "export", "as")),
         "then": None if then == "continue" else then,
         "timeout": duration(timeout.get("after")) if isinstance(timeout, dict) else None,
+        "input_schema": schema_of(body.get("input")),
+        "output_schema": schema_of(body.get("output")),
+        "export_schema": schema_of(body.get("export")),
     }
+
+
+def schema_of(section: Any) -> dict[str, Any] | None:
+    """The inline JSON Schema of an ``input``/``output``/``export`` section, if it has one."""
+    schema = section.get("schema") if isinstance(section, dict) else None
+    document = schema.get("document") if isinstance(schema, dict) else None
+    return document if isinstance(document, dict) else None
 
 
 def _get(node: Any, *keys: str) -> Any:

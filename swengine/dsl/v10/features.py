@@ -20,19 +20,12 @@ INLINE_AUTHENTICATION = {"basic", "bearer"}
 REFUSED_RUNS = {"shell": "run.shell", "script": "run.script", "container": "run.container"}
 REFUSED_TOP = {
     "schedule": "schedule",
-    "input.schema": "input schemas",
-    "output.schema": "output schemas",
     "use.authentications": "authentication policies",
     "use.extensions": "extensions",
     "use.catalogs": "catalogs",
     "use.secrets": "secrets",
 }
-REFUSED_TASK_KEYS = {
-    "foreach": "listen foreach iterators",
-    "input.schema": "input schemas",
-    "output.schema": "output schemas",
-    "export.schema": "export schemas",
-}
+REFUSED_TASK_KEYS = {"foreach": "listen foreach iterators"}
 
 
 def check_features(data: dict[str, Any]) -> list[Finding]:

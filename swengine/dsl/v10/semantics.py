@@ -17,6 +17,7 @@ from swengine.dsl.facts import Finding
 from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.features import check_features
 from swengine.dsl.v10.references import check_names, check_uses
+from swengine.dsl.v10.schemas import check_schemas
 from swengine.dsl.v10.tasks import TaskSite, walk_document
 from swengine.dsl.versions import SUPPORTED_TASK_DSL, task_dsl_version
 
@@ -182,4 +183,5 @@ _CHECKS: tuple[Callable[[dict[str, Any]], list[Finding]], ...] = (
     check_expressions,
     check_durations,
     check_features,
+    check_schemas,
 )

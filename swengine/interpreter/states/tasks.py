@@ -14,6 +14,7 @@ from swengine.interpreter.context import RunContext
 from swengine.interpreter.tasks import TASK_EXECUTORS
 from swengine.interpreter.tasks.errors import TaskFault
 from swengine.interpreter.tasks.run import TaskRun, moment
+from swengine.interpreter.tasks.schemas import check_schema
 
 
 async def execute_tasks(state: TasksState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:
@@ -35,4 +36,6 @@ async def execute_tasks(state: TasksState, data: Any, ctx: RunContext) -> tuple[
         except TimeoutError:
             title = f"the workflow did not finish within {state.timeout}"
             raise TaskFault(standard_error("timeout", title, instance="/")) from None
-    return run.evaluate(state.output_as, output, {"input": data, "output": output}), state.transition
+    output = run.evaluate(state.output_as, output, {"input": data, "output": output})
+    check_schema(state.output_schema, output, "the workflow output", "/")
+    return output, state.transition

@@ -19,6 +19,7 @@ from swengine.core.task_errors import standard_error
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.failures import to_state_failure
 from swengine.interpreter.tasks.errors import TaskFault, fault_of
+from swengine.interpreter.tasks.schemas import check_schema
 
 RUNTIME = {"name": "swengine", "version": "1.0", "metadata": {}}
 """``$runtime``: who runs the workflow."""
@@ -80,13 +81,16 @@ class TaskRun:
         try:
             if task.when is not None and not self.truthy(task.when, data, local):
                 return data, task.then  # skipped: the output is the raw input, the flow goes on
+            check_schema(task.input_schema, data, "the input", task.pointer)
             task_input = self.evaluate(task.input_from, data, local)
             local["input"] = task_input
             output, directive = await self._execute(task, task_input, local)
             local["output"] = described["output"] = output
             output = self.evaluate(task.output_as, output, local)
+            check_schema(task.output_schema, output, "the output", task.pointer)
             if task.export_as is not None:
                 self.context = self.evaluate(task.export_as, output, {**local, "output": output})
+                check_schema(task.export_schema, self.context, "the exported context", task.pointer)
         except Exception as err:
             failure = to_state_failure(err)
             if failure is None:
