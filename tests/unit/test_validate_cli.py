@@ -403,3 +403,8 @@ def test_a_1_0_run_workflow_must_name_a_workflow_in_the_set(
     write(tmp_path, "helper.yaml", DSL_1_0.replace("set-something", "helper").replace("'0.1.0'", "'1.0.0'"))
     code, _, _ = run(capsys, "validate", str(tmp_path))
     assert code == 0
+
+
+def test_schema_prints_the_1_0_schema_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema", "--dsl", "1.0")
+    assert code == 0 and json.loads(out)["required"] == ["document", "do"]
