@@ -66,7 +66,15 @@ def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir
         states=[state],
         events=consumed_events(state.tasks),
         data_input_schema=schema_of(data.get("input")),
+        schedule=_schedule(data.get("schedule")),
     )
+
+
+def _schedule(given: Any) -> ir.Schedule | None:
+    """``schedule.every`` and ``schedule.cron``: a Temporal Schedule made on deploy, as for 0.8."""
+    if not isinstance(given, dict):
+        return None
+    return ir.Schedule(interval=duration(given.get("every")), cron=given.get("cron"))
 
 
 def compile_list(task_list: Any, where: str, scope: Scope) -> list[t.Task]:

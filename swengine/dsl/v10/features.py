@@ -19,7 +19,8 @@ INLINE_AUTHENTICATION = {"basic", "bearer"}
 """Authentication written in the endpoint itself; named policies (``use``), digest and OAuth2/OIDC are not."""
 REFUSED_RUNS = {"shell": "run.shell", "script": "run.script", "container": "run.container"}
 REFUSED_TOP = {
-    "schedule": "schedule",
+    "schedule.after": "schedules that start after the previous run",
+    "schedule.on": "event-started schedules",
     "use.authentications": "authentication policies",
     "use.extensions": "extensions",
     "use.catalogs": "catalogs",

@@ -18,7 +18,7 @@ from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.features import check_features
 from swengine.dsl.v10.references import check_names, check_uses
 from swengine.dsl.v10.schemas import check_schemas
-from swengine.dsl.v10.tasks import TaskSite, walk_document
+from swengine.dsl.v10.tasks import TaskSite, entries, walk_document
 from swengine.dsl.versions import SUPPORTED_TASK_DSL, task_dsl_version
 
 _SECRETS = re.compile(r"\$secrets\b")
@@ -88,6 +88,10 @@ def _expression_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
             yield site.path + ("set",), expressions.strip(site.body["set"])
         if site.kind == "listen":
             yield from _correlations(site.body, site.path)
+        if site.kind == "switch":
+            for index, name, case in entries(site.body["switch"]):
+                if isinstance(_at(case, ("when",)), str):
+                    yield site.path + ("switch", index, name, "when"), expressions.strip(case["when"])
 
 
 def _correlations(body: dict[str, Any], path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
@@ -133,6 +137,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def check_durations(data: dict[str, Any]) -> list[Finding]:
     findings = []
+    cron = _at(data, ("schedule", "cron"))
+    if isinstance(cron, str) and (error := durations.check_cron(cron)):
+        findings.append(
+            Finding("invalid_cron", f"{cron!r} is not a valid cron expression: {error}", ("schedule", "cron"))
+        )
     for path, text in _duration_sites(data):
         if expressions.is_expression(text):
             continue
@@ -145,7 +154,10 @@ def check_durations(data: dict[str, Any]) -> list[Finding]:
 
 
 def _duration_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
-    candidates: list[tuple[JsonPath, Any]] = [(("timeout", "after"), _at(data, ("timeout", "after")))]
+    candidates: list[tuple[JsonPath, Any]] = [
+        (("timeout", "after"), _at(data, ("timeout", "after"))),
+        (("schedule", "every"), _at(data, ("schedule", "every"))),
+    ]
     for name, timeout in _mapping(_at(data, ("use", "timeouts"))).items():
         candidates.append((("use", "timeouts", name, "after"), _at(timeout, ("after",))))
     for name, retry in _mapping(_at(data, ("use", "retries"))).items():
