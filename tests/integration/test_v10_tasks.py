@@ -523,3 +523,19 @@ async def test_run_workflow_without_await_returns_its_input(client):
                 await: false
         """)
     assert await run(client, parent, {"kept": True}, definitions=[child]) == {"kept": True}
+
+
+async def test_a_long_loop_of_quick_tasks_completes(client):
+    ir = document("""
+        do:
+          - count:
+              for: {in: '[range(3000)]'}
+              do:
+                - add:
+                    set: '${ {total: ((.total // 0) + $item)} }'
+        """)
+    async with running(client, [ir]) as (service, _):
+        started = await service.start(ir, {})
+        assert await service.result(started.instance_id) == {"total": sum(range(3000))}
+        status = await service.handle(started.instance_id).query("status")
+    assert len(status["visited"]) <= 2000

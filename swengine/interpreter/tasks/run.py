@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -23,6 +23,12 @@ from swengine.interpreter.tasks.schemas import check_schema
 
 RUNTIME = {"name": "swengine", "version": "1.0", "metadata": {}}
 """``$runtime``: who runs the workflow."""
+TASKS_PER_PAUSE = 500
+"""Tasks run between two short timers. A loop of set and switch tasks never waits on Temporal, so it would
+hold the workflow thread past the SDK's deadlock detector (2 s); a timer ends the activation now and then."""
+PAUSE = timedelta(milliseconds=1)
+VISITED_KEPT = 1000
+"""Task pointers the status keeps (the most recent): a long loop must not grow the query's answer forever."""
 
 Variables = dict[str, Any]
 Outcome = tuple[Any, str | None]
@@ -45,6 +51,7 @@ class TaskRun:
     executors: dict[str, Executor]
     context: Any = field(default_factory=dict)
     workflow_info: dict[str, Any] = field(default_factory=dict)
+    tasks_run: int = 0
 
     def arguments(self, variables: Variables) -> Variables:
         """Every runtime expression argument (``$context``, ``$workflow`` ...) plus the local ones."""
@@ -75,6 +82,11 @@ class TaskRun:
         """One task in its envelope; any failure becomes a fault located at the task."""
         self.ctx.current_state = task.pointer
         self.ctx.visited.append(task.pointer)
+        if len(self.ctx.visited) > 2 * VISITED_KEPT:
+            del self.ctx.visited[:-VISITED_KEPT]
+        self.tasks_run += 1
+        if self.tasks_run % TASKS_PER_PAUSE == 0:
+            await workflow.sleep(PAUSE)
         described = {"name": task.name, "reference": task.pointer, "input": data}
         described["startedAt"] = moment(workflow.now())
         local = {**variables, "task": described, "input": data}
