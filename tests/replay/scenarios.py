@@ -126,6 +126,42 @@ do:
 """
 
 
+LISTEN = """
+document: {dsl: '1.0.3', namespace: replay, name: listen, version: '1.0.0'}
+evaluate: {mode: loose}
+do:
+  - both:
+      listen:
+        to:
+          all:
+            - with: {type: replay.a}
+            - with: {type: replay.b, data: '${ .ok }'}
+  - readings:
+      listen:
+        to:
+          any:
+            - with: {type: replay.reading}
+          until:
+            one:
+              with: {type: replay.stop}
+        read: envelope
+      output: {as: '{readings: map(.data.value)}'}
+      export: {as: '{readings: .readings}'}
+  - slow:
+      try:
+        - nap:
+            wait: PT5S
+            timeout: {after: {milliseconds: 100}}
+      catch:
+        errors: {with: {type: https://serverlessworkflow.io/spec/1.0.0/errors/timeout}}
+        do:
+          - note:
+              set: {timedOut: true, readings: '$context.readings', label: plain words}
+              output:
+                schema: {document: {type: object, required: [timedOut]}}
+"""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -176,4 +212,16 @@ SCENARIOS: list[Scenario] = [
         extra_definitions=(CHILD,),
     ),
     Scenario("v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
+    Scenario(
+        "v10-listen",
+        LISTEN,
+        events=[
+            _event("replay.b", "b-1", {"ok": True}),
+            _event("replay.a", "a-1", {}),
+            _event("replay.reading", "r-1", {"value": 1}),
+            _event("replay.reading", "r-1", {"value": 1}),
+            _event("replay.reading", "r-2", {"value": 2}),
+            _event("replay.stop", "s-1", {}),
+        ],
+    ),
 ]
