@@ -25,8 +25,7 @@ async def execute_call(task: CallTask, data: Any, run: TaskRun, variables: Varia
     payload = data if task.arguments is None else run.evaluate(task.arguments, data, variables)
     if task.activity == HTTP_ACTIVITY:
         payload = _with_uri_filled(payload, data)
-    timeout = CALL_TIMEOUT
-    options: dict[str, Any] = {"start_to_close_timeout": timeout, "retry_policy": NO_APPLICATION_RETRIES}
+    options: dict[str, Any] = {"start_to_close_timeout": CALL_TIMEOUT, "retry_policy": NO_APPLICATION_RETRIES}
     if task.local:
         output = await workflow.execute_local_activity(task.activity, payload, **options)
     else:
