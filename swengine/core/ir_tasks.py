@@ -199,6 +199,17 @@ class EventFilter:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class EventIterator:
+    """``listen.foreach``: each consumed event, as it is consumed, runs ``tasks`` with the event as input."""
+
+    item: str = "item"
+    at: str = "index"
+    tasks: list[Task] = field(default_factory=list)
+    output_as: str | None = None
+    export_as: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ListenTask(_TaskBase):
     kind: Literal["listen"] = "listen"
     strategy: Literal["one", "all", "any"] = "any"
@@ -209,6 +220,7 @@ class ListenTask(_TaskBase):
     until_filters: list[EventFilter] = field(default_factory=list)
     """``until`` as a strategy: events it consumes end the listening and are not in the output."""
     read: Literal["data", "envelope", "raw"] = "data"
+    foreach: EventIterator | None = None
 
 
 Task = (

@@ -44,7 +44,7 @@ forbidden_builtin            error     a jq expression uses a host-reading or no
 unsupported_feature          error     valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi
                                        functions, expressionLang other than jq, auth, authRef, secrets, and
                                        a specVersion other than 0.8; in 1.0: run.shell/script/container,
-                                       call grpc/asyncapi/a2a/mcp, listen foreach, schedule after/on, external schemas,
+                                       call grpc/asyncapi/a2a/mcp, schedule after/on, external schemas,
                                        authentication, extensions, catalogs, secrets
 unsupported_dsl_version      error     ``document.dsl`` is not a release swengine runs (1.0.0 to 1.0.3)
 duplicate_task               error     (1.0) two tasks of the same list share a name

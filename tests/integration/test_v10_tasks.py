@@ -539,3 +539,30 @@ async def test_a_long_loop_of_quick_tasks_completes(client):
         assert await service.result(started.instance_id) == {"total": sum(range(3000))}
         status = await service.handle(started.instance_id).query("status")
     assert len(status["visited"]) <= 2000
+
+
+async def test_listen_foreach_runs_its_tasks_on_each_event_as_it_is_consumed(client):
+    ir = document("""
+        do:
+          - tally:
+              listen:
+                to:
+                  any: []
+                  until:
+                    one:
+                      with: {type: com.example.stop}
+              foreach:
+                item: reading
+                do:
+                  - double:
+                      set: '${ {doubled: ($reading.value * 2), at: $index} }'
+                output: {as: .doubled}
+                export: {as: '$context + {last: .}'}
+          - last:
+              set: '${ {doubled: ., last: $context.last} }'
+        """)
+    events = [event("com.example.reading", str(n), {"value": n}) for n in (1, 2)]
+    assert await listen(client, ir, [*events, event("com.example.stop", "s", {})]) == {
+        "doubled": [2, 4],
+        "last": 4,
+    }

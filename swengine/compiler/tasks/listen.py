@@ -24,6 +24,19 @@ def compile_listen(body: dict[str, Any], base: dict[str, Any], scope: Scope, com
         until_strategy=until_strategy,
         until_filters=until_filters,
         read=listen.get("read", "data"),
+        foreach=_iterator(body.get("foreach"), base["pointer"], compile_list),
+    )
+
+
+def _iterator(given: Any, where: str, compile_list: Any) -> t.EventIterator | None:
+    if not isinstance(given, dict):
+        return None
+    return t.EventIterator(
+        item=given.get("item", "item"),
+        at=given.get("at", "index"),
+        tasks=compile_list(given.get("do") or [], where + "/foreach/do"),
+        output_as=expression((given.get("output") or {}).get("as")),
+        export_as=expression((given.get("export") or {}).get("as")),
     )
 
 

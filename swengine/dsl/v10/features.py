@@ -26,7 +26,6 @@ REFUSED_TOP = {
     "use.catalogs": "catalogs",
     "use.secrets": "secrets",
 }
-REFUSED_TASK_KEYS = {"foreach": "listen foreach iterators"}
 
 
 def check_features(data: dict[str, Any]) -> list[Finding]:
@@ -44,9 +43,6 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
     if language is not None and language != "jq":
         yield ("evaluate", "language"), f"expression languages other than jq ({language!r})"
     for site in walk_document(data):
-        for dotted, what in REFUSED_TASK_KEYS.items():
-            if _has(site.body, dotted):
-                yield site.path + tuple(dotted.split(".")), what
         call = site.body.get("call") if site.kind == "call" else None
         if call in REFUSED_CALLS:
             yield site.path + ("call",), REFUSED_CALLS[call]

@@ -1,7 +1,8 @@
 """``listen``: consume events from the instance's inbox (deduplicated by source + id, fed by the router)
 by strategy: ``one``, ``all`` (each filter once, any order), ``any`` (the first, or until ``until`` holds).
-The output is the consumed events in arrival order, read as ``data``, ``envelope`` or ``raw``; events
-consumed only to satisfy an ``until`` strategy are left out."""
+The output is the consumed events in arrival order, read as ``data``, ``envelope`` or ``raw`` (with
+``foreach``, each event's output of the iterator's tasks, run as it is consumed); events consumed only to
+satisfy an ``until`` strategy are left out."""
 
 from __future__ import annotations
 
@@ -26,6 +27,24 @@ class _Listening:
     def __init__(self, task: ListenTask, data: Any, run: TaskRun, variables: Variables) -> None:
         self.task, self.data, self.run, self.variables = task, data, run, variables
         self.learned: dict[str, Any] = {}
+        self.consumed: list[Any] = []
+        """Events kept for the output, read as the task says (what a string ``until`` sees)."""
+        self.outputs: list[Any] = []
+
+    async def keep(self, event: dict[str, Any]) -> None:
+        """An event for the output: read, and run through ``foreach`` when there is one."""
+        item = READ[self.task.read](event)
+        self.consumed.append(item)
+        iterator = self.task.foreach
+        if iterator is None:
+            self.outputs.append(item)
+            return
+        local = {**self.variables, iterator.item: item, iterator.at: len(self.consumed) - 1}
+        output, _ = await self.run.run_list(iterator.tasks, item, local)
+        output = self.run.evaluate(iterator.output_as, output, local)
+        if iterator.export_as is not None:
+            self.run.context = self.run.evaluate(iterator.export_as, output, {**local, "output": output})
+        self.outputs.append(output)
 
     def accepts(self, event_filter: EventFilter, event: dict[str, Any]) -> bool:
         for name, expected in event_filter.attributes.items():
@@ -78,40 +97,41 @@ def _attribute_matches(actual: Any, expected: Any) -> bool:
 
 async def execute_listen(task: ListenTask, data: Any, run: TaskRun, variables: Variables) -> Outcome:
     listening = _Listening(task, data, run, variables)
-    consumed = await CONSUME[task.strategy](listening, task.filters, task)
-    return [READ[task.read](event) for event in consumed], None
+    await CONSUME[task.strategy](listening, task.filters, task)
+    return listening.outputs, None
 
 
-async def _one(listening: _Listening, filters: list[EventFilter], task: ListenTask) -> list[dict[str, Any]]:
+async def _one(listening: _Listening, filters: list[EventFilter], task: ListenTask) -> None:
     _, event = await listening.next(filters)
-    return [event]
+    await listening.keep(event)
 
 
-async def _all(listening: _Listening, filters: list[EventFilter], task: ListenTask) -> list[dict[str, Any]]:
+async def _all(listening: _Listening, filters: list[EventFilter], task: ListenTask) -> None:
     remaining = list(filters)
-    consumed = []
     while remaining:
         which, event = await listening.next(remaining)
         remaining.pop(which)
-        consumed.append(event)
-    return consumed
+        await listening.keep(event)
 
 
-async def _any(listening: _Listening, filters: list[EventFilter], task: ListenTask) -> list[dict[str, Any]]:
+async def _any(listening: _Listening, filters: list[EventFilter], task: ListenTask) -> None:
     if task.until is None and task.until_strategy is None:
         return await _one(listening, filters, task)
-    consumed: list[dict[str, Any]] = []
+    wanted = filters or [EventFilter()]  # ``any: []``: every event
     until_open = list(task.until_filters)
     while True:
-        which, event = await listening.next([*filters, *until_open] if task.until_strategy else filters)
-        if which >= len(filters):  # consumed for the until strategy: never part of the output
-            until_open.pop(which - len(filters))
+        # An event that ends the listening is checked first: with ``any: []`` it would match both.
+        which, event = await listening.next([*until_open, *wanted])
+        if which < len(until_open):  # consumed for the until strategy: never part of the output
+            until_open.pop(which)
             if task.until_strategy != "all" or not until_open:
-                return consumed
+                return
             continue
-        consumed.append(event)
-        if task.until is not None and listening.run.truthy(task.until, consumed, listening.variables):
-            return consumed
+        await listening.keep(event)
+        if task.until is not None and listening.run.truthy(
+            task.until, listening.consumed, listening.variables
+        ):
+            return
 
 
 CONSUME = {"one": _one, "all": _all, "any": _any}
