@@ -68,12 +68,29 @@ class _Handler(JsonHandler):
             self._send(200, [_pet(1, status), _pet(2, status)])
         elif found := re.fullmatch(r"/v2/pet/(\d+)", parts.path):
             self._send(200, _pet(int(found[1])))
+        elif parts.path == "/redirect-to":
+            self.send_response(302)
+            self.send_header("location", query["url"][0])
+            self.send_header("content-length", "0")
+            self.end_headers()
         elif found := re.fullmatch(r"/basic-auth/([^/]+)/([^/]+)", parts.path):
             expected = "Basic " + base64.b64encode(f"{found[1]}:{found[2]}".encode()).decode()
             ok = self.headers.get("authorization") == expected
             self._send(200 if ok else 401, {"authenticated": ok, "user": found[1]})
         else:
             self._send(404, {"code": 404, "message": "not found"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        """``/anything``: echoes what it was sent (as an echo service does)."""
+        parts = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        echoed = {
+            "method": self.command,
+            "args": {key: values[0] for key, values in parse_qs(parts.query).items()},
+            "token": self.headers.get("x-token"),
+            "json": json.loads(body) if body else None,
+        }
+        self._send(200 if parts.path == "/anything" else 404, echoed)
 
 
 @contextmanager
