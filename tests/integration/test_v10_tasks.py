@@ -224,7 +224,8 @@ async def test_retry_reruns_the_try_block_until_it_succeeds(client):
             again:
               delay: {milliseconds: 50}
               backoff: {exponential: {}}
-              limit: {attempt: {count: 5}}
+              limit: {attempt: {count: 5, duration: PT5S}, duration: PT30S}
+              jitter: {from: PT0S, to: {milliseconds: 20}}
         """,
     )
     assert await run(client, ir) == {"tries": 3}
