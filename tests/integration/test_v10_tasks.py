@@ -567,3 +567,37 @@ async def test_listen_foreach_runs_its_tasks_on_each_event_as_it_is_consumed(cli
         "doubled": [2, 4],
         "last": 4,
     }
+
+
+async def test_a_faulting_branch_fails_the_fork_and_stops_the_others(client):
+    ir = document("""
+        do:
+          - attempt:
+              try:
+                - both:
+                    fork:
+                      branches:
+                        - slow:
+                            do:
+                              - pause: {wait: PT5S}
+                              - late:
+                                  emit:
+                                    event: {with: {source: /tests, type: com.example.late}}
+                        - broken:
+                            raise: {error: {type: https://example.com/broken, status: '${ "409" }'}}
+              catch:
+                as: problem
+                do:
+                  - note: {set: '${ {status: $problem.status, at: $problem.instance} }'}
+          - linger: {wait: PT6S}
+        """)
+    sent: list[dict[str, Any]] = []
+
+    async def sink(events: list[dict[str, Any]]) -> None:
+        sent.extend(events)
+
+    assert await run(client, ir, sinks=[sink]) == {
+        "status": 409,
+        "at": "/do/0/attempt/try/0/both/fork/branches/1/broken",
+    }
+    assert sent == []

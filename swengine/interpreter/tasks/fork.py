@@ -11,10 +11,15 @@ from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
 
 
 async def execute_fork(task: ForkTask, data: Any, run: TaskRun, variables: Variables) -> Outcome:
-    if not task.compete:
-        results = await asyncio.gather(*(run.run_task(branch, data, variables) for branch in task.branches))
-        return [output for output, _ in results], None
     running = [asyncio.ensure_future(run.run_task(branch, data, variables)) for branch in task.branches]
+    if not task.compete:
+        try:
+            results = await asyncio.gather(*running)
+        finally:  # one branch faulted (or the fork was cancelled): the others stop too
+            for branch in running:
+                if not branch.done():
+                    branch.cancel()
+        return [output for output, _ in results], None
     failure: BaseException | None = None
     try:
         pending = set(running)

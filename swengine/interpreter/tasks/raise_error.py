@@ -11,4 +11,7 @@ from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
 
 async def execute_raise(task: RaiseTask, data: Any, run: TaskRun, variables: Variables) -> Outcome:
     error = run.evaluate(task.error, data, variables)
-    raise TaskFault({**error, "instance": error.get("instance") or task.pointer})
+    status = error.get("status")
+    if isinstance(status, str) and status.isdigit():  # given as an expression, it may come back as text
+        status = int(status)
+    raise TaskFault({**error, "status": status, "instance": error.get("instance") or task.pointer})
