@@ -601,3 +601,9 @@ async def test_a_faulting_branch_fails_the_fork_and_stops_the_others(client):
         "at": "/do/0/attempt/try/0/both/fork/branches/1/broken",
     }
     assert sent == []
+
+
+async def test_a_workflow_output_that_fails_faults_at_the_root(client):
+    ir = document("do:\n  - keep:\n      set: {a: text}\n", head="output: {as: .a.b}\n")
+    error = await fault(client, ir)
+    assert (error["type"], error["status"], error["instance"]) == (ERRORS + "expression", 400, "/")

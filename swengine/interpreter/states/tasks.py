@@ -11,13 +11,15 @@ from swengine.core.durations import parse_duration
 from swengine.core.ir import TasksState, Transition
 from swengine.core.task_errors import standard_error
 from swengine.interpreter.context import RunContext
+from swengine.interpreter.failures import to_state_failure
 from swengine.interpreter.tasks import TASK_EXECUTORS
-from swengine.interpreter.tasks.errors import TaskFault
+from swengine.interpreter.tasks.errors import TaskFault, fault_of
 from swengine.interpreter.tasks.run import TaskRun, moment
 from swengine.interpreter.tasks.schemas import check_schema
 
 
 async def execute_tasks(state: TasksState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:
+    """The workflow's input, its tasks, its output; whatever fails outside a task faults at ``/``."""
     run = TaskRun(ctx=ctx, state=state, executors=TASK_EXECUTORS)
     info = workflow.info()
     run.workflow_info = {
@@ -26,6 +28,16 @@ async def execute_tasks(state: TasksState, data: Any, ctx: RunContext) -> tuple[
         "input": data,
         "startedAt": moment(info.start_time),
     }
+    try:
+        return await _run_workflow(run, state, data), state.transition
+    except Exception as err:
+        failure = to_state_failure(err)
+        if failure is None:
+            raise
+        raise fault_of(failure, "/") from None
+
+
+async def _run_workflow(run: TaskRun, state: TasksState, data: Any) -> Any:
     data = run.evaluate(state.input_from, data, {"input": data})
     work = run.run_list(state.tasks, data, {})
     if state.timeout is None:
@@ -38,4 +50,4 @@ async def execute_tasks(state: TasksState, data: Any, ctx: RunContext) -> tuple[
             raise TaskFault(standard_error("timeout", title, instance="/")) from None
     output = run.evaluate(state.output_as, output, {"input": data, "output": output})
     check_schema(state.output_schema, output, "the workflow output", "/")
-    return output, state.transition
+    return output
