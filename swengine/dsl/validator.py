@@ -45,7 +45,8 @@ unsupported_feature          error     valid 0.8 that swengine refuses: rpc, gra
                                        functions, expressionLang other than jq, auth, authRef, secrets, and
                                        a specVersion other than 0.8; in 1.0: run.shell/script/container,
                                        call grpc/asyncapi/a2a/mcp, schedule after/on, external schemas,
-                                       authentication, extensions, catalogs, secrets
+                                       authentication other than basic and bearer, extensions, catalogs,
+                                       secrets
 unsupported_dsl_version      error     ``document.dsl`` is not a release swengine runs (1.0.0 to 1.0.3)
 duplicate_task               error     (1.0) two tasks of the same list share a name
 invalid_schema               error     (1.0) an input, output or export schema is not a valid JSON Schema
@@ -54,7 +55,8 @@ unknown_task                 error     (1.0) a ``then`` (of a task or a switch c
 unknown_timeout              error     (1.0) a ``timeout`` names nothing in ``use.timeouts``; likewise
                                        unknown_error (``raise.error``: ``use.errors``), unknown_retry
                                        (``catch.retry``: ``use.retries``), unknown_function (``call``:
-                                       ``use.functions``)
+                                       ``use.functions``), unknown_authentication (``authentication.use``:
+                                       ``use.authentications``)
 ===========================  ========  =======================================================================
 """
 

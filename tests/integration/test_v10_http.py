@@ -77,3 +77,16 @@ async def test_a_host_the_operator_did_not_allow_faults_with_authorization(clien
     refused = await outcome(client, call(base, "method: get\nendpoint: '{base}/v2/pet/1'\n"))
     assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "authorization", 403)
     assert refused["fault"]["instance"] == "/do/0/request"
+
+
+async def test_a_named_basic_authentication_policy_is_sent(client, base):
+    text = (
+        "document: {dsl: '1.0.3', namespace: http, name: auth, version: '1.0.0'}\n"
+        "use:\n  authentications:\n    login: {basic: {username: ada, password: '${ .password }'}}\n"
+        "do:\n  - request:\n      call: http\n      with:\n        method: get\n"
+        f"        endpoint: {{uri: '{base}/basic-auth/ada/s3cret', authentication: {{use: login}}}}\n"
+    )
+    assert await outcome(client, compile_text(text), {"password": "s3cret"}) == {
+        "authenticated": True,
+        "user": "ada",
+    }

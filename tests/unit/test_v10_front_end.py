@@ -30,6 +30,9 @@ PROBLEMS = {
     "invalid_cron": "schedule: {cron: 'not a cron'}\ndo:\n  - a: {set: {x: 1}}\n",
     "unsupported_feature": "do:\n  - a: {run: {shell: {command: ls}}}\n",
     "schema_violation": "do:\n  - a: {set: {x: 1}, bogus: true}\n",
+    "unknown_authentication": (
+        "do:\n  - a: {call: http, with: {method: get, endpoint: {uri: 'https://a.example', authentication: {use: x}}}}\n"
+    ),
 }
 
 

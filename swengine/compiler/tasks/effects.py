@@ -3,6 +3,7 @@ entry), emit, and run.workflow (a child workflow)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from swengine.compiler.tasks.common import Scope, template
@@ -20,7 +21,7 @@ LOCAL_PREFIX = "builtin."
 def compile_call(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
     call, arguments = body["call"], body.get("with")
     if call in ("http", "openapi"):
-        return _http(call, arguments or {}, base)
+        return _http(call, _named_authentication(arguments or {}, scope), base)
     if call == ACTIVITY_CALL:
         return _activity(arguments or {}, base)
     function = scope.section("functions")[call]
@@ -40,6 +41,19 @@ def _http(call: str, arguments: dict[str, Any], base: dict[str, Any]) -> t.CallT
     head = f'"function": {template(base["name"])}, "protocol": {template(call)}'
     request = f'{{{head}, "arguments": {template(arguments)}}}'
     return t.CallTask(**base, function=base["name"], activity=t.HTTP_ACTIVITY, arguments=request)
+
+
+def _named_authentication(arguments: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """A copy of the arguments in which ``authentication: {use: name}`` is that ``use.authentications`` policy."""
+    arguments = copy.deepcopy(arguments)
+    for holder, key in ((arguments, "endpoint"), (arguments.get("document"), "endpoint")):
+        endpoint = holder.get(key) if isinstance(holder, dict) else None
+        if not isinstance(endpoint, dict):
+            continue
+        policy = endpoint.get("authentication")
+        if isinstance(policy, dict) and isinstance(policy.get("use"), str):
+            endpoint["authentication"] = scope.section("authentications")[policy["use"]]
+    return arguments
 
 
 def _activity(arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:

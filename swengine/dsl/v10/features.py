@@ -15,13 +15,13 @@ REFUSED_CALLS = {
     "a2a": "A2A calls",
     "mcp": "MCP calls",
 }
-INLINE_AUTHENTICATION = {"basic", "bearer"}
-"""Authentication written in the endpoint itself; named policies (``use``), digest and OAuth2/OIDC are not."""
+SUPPORTED_AUTHENTICATION = {"basic", "bearer"}
+"""Authentication schemes swengine runs (inline, or named in ``use.authentications``); digest and OAuth2/OIDC
+are not."""
 REFUSED_RUNS = {"shell": "run.shell", "script": "run.script", "container": "run.container"}
 REFUSED_TOP = {
     "schedule.after": "schedules that start after the previous run",
     "schedule.on": "event-started schedules",
-    "use.authentications": "authentication policies",
     "use.extensions": "extensions",
     "use.catalogs": "catalogs",
     "use.secrets": "secrets",
@@ -39,6 +39,9 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
     for dotted, what in REFUSED_TOP.items():
         if _has(data, dotted):
             yield tuple(dotted.split(".")), what
+    for name, policy in (_get(data, "use.authentications") or {}).items():
+        if isinstance(policy, dict) and not set(policy) <= SUPPORTED_AUTHENTICATION:
+            yield ("use", "authentications", name), "authentication schemes other than basic and bearer"
     language = _get(data, "evaluate.language")
     if language is not None and language != "jq":
         yield ("evaluate", "language"), f"expression languages other than jq ({language!r})"
@@ -48,8 +51,8 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
             yield site.path + ("call",), REFUSED_CALLS[call]
         for where in ("with.endpoint.authentication", "with.document.endpoint.authentication"):
             policy = _get(site.body, where) if site.kind == "call" else None
-            if isinstance(policy, dict) and not set(policy) <= INLINE_AUTHENTICATION:
-                what = "authentication policies other than inline basic and bearer"
+            if isinstance(policy, dict) and not set(policy) <= SUPPORTED_AUTHENTICATION | {"use"}:
+                what = "authentication schemes other than basic and bearer"
                 yield site.path + tuple(where.split(".")), what
         run = site.body.get("run") if site.kind == "run" else None
         for key, what in REFUSED_RUNS.items():

@@ -51,6 +51,7 @@ _USES: dict[str, tuple[str, str]] = {
     "retries": ("unknown_retry", "retry policy"),
     "timeouts": ("unknown_timeout", "timeout"),
     "functions": ("unknown_function", "function"),
+    "authentications": ("unknown_authentication", "authentication policy"),
 }
 """What a reference can name in ``use``: (code when the name is unknown, what it is called)."""
 
@@ -80,6 +81,10 @@ def _references(data: dict[str, Any]) -> Iterator[tuple[str, str, JsonPath]]:
         raised = body.get("raise") if site.kind == "raise" else None
         if isinstance(raised, dict) and isinstance(raised.get("error"), str):
             yield "errors", raised["error"], site.path + ("raise", "error")
+        for where in (("with", "endpoint"), ("with", "document", "endpoint")):
+            policy = _mapping(_at(body, (*where, "authentication"))) if site.kind == "call" else {}
+            if isinstance(policy.get("use"), str):
+                yield "authentications", policy["use"], site.path + (*where, "authentication", "use")
         catch = body.get("catch") if site.kind == "try" else None
         if isinstance(catch, dict) and isinstance(catch.get("retry"), str):
             yield "retries", catch["retry"], site.path + ("catch", "retry")
@@ -87,3 +92,9 @@ def _references(data: dict[str, Any]) -> Iterator[tuple[str, str, JsonPath]]:
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _at(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
