@@ -4,13 +4,15 @@ Run: ``.venv/bin/python bench/overhead.py [--quick]``. For K = 1, 5 and 20, runs
 one after the other (ours and hand-written alternating, the order flipped every round), each measured from
 the start request to the result. Prints median and p95 latency, the ratio ours / hand-written (target: the
 median ratio at most 1.10), and the CPU one run cost the worker process and the dev server.
-Writes ``bench/overhead.json``.
+Writes ``bench/overhead.json``; ``--dsl10`` measures the DSL 1.0 twin (``twins.py``) into
+``bench/overhead-dsl10.json``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 from common import (
@@ -27,14 +29,15 @@ from common import (
     table,
     write_results,
 )
+from twins import sequence_document_10
 
 KS = (1, 5, 20)
 TARGET = 1.10
 WARMUP = 3
 
 
-async def measure_k(bench: Bench, k: int, runs: int) -> dict[str, Any]:
-    ir = compile_document(sequence_document(k))
+async def measure_k(bench: Bench, k: int, runs: int, document: Callable[[int], str]) -> dict[str, Any]:
+    ir = compile_document(document(k))
 
     def ours_run() -> Any:
         return bench.run_ours(ir, SEQUENCE_INPUT)
@@ -64,13 +67,14 @@ async def measure_k(bench: Bench, k: int, runs: int) -> dict[str, Any]:
 
 
 async def main() -> None:
-    options = arguments(__doc__ or "")
+    options = arguments(__doc__ or "", extra=[("--dsl10", "measure the DSL 1.0 twin of the document")])
+    document = sequence_document_10 if options.dsl10 else sequence_document
     runs = 10 if options.quick else 50
     started = time.time()
     figures = []
     async with bench_environment() as bench:
         for k in KS:
-            figure = await measure_k(bench, k, runs)
+            figure = await measure_k(bench, k, runs, document)
             figures.append(figure)
             print(
                 f"K={k}: median {figure['ours']['median_ms']:.1f} ms vs {figure['hand']['median_ms']:.1f} ms"
@@ -104,7 +108,9 @@ async def main() -> None:
         "target_median_ratio": TARGET,
         "figures": figures,
     }
-    path = write_results("overhead", results, started=started, options=vars(options))
+    path = write_results(
+        "overhead-dsl10" if options.dsl10 else "overhead", results, started=started, options=vars(options)
+    )
     print(f"wrote {path}")
 
 

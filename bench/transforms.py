@@ -4,7 +4,8 @@ Run: ``.venv/bin/python bench/transforms.py [--quick]``. No activity is involved
 the instance's first workflow task. Four variants run in rotation, N each (50, or 10 with --quick), start
 to result: our 20-state document, our 1-state document (one inject: the interpreter's fixed cost), the
 hand-written floor (a workflow that returns its input) and the hand-written twin of the chain in plain
-Python. Target: our 20-state median within 1.5 times the floor's. Writes ``bench/transforms.json``.
+Python. Target: our 20-state median within 1.5 times the floor's. Writes ``bench/transforms.json``
+(``--dsl10``: the DSL 1.0 twin of the chain, from ``twins.py``, into ``bench/transforms-dsl10.json``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from common import (
     transforms_document,
     write_results,
 )
+from twins import transforms_document_10
 
 TARGET = 1.5
 WARMUP = 3
@@ -45,10 +47,11 @@ states:
 
 
 async def main() -> None:
-    options = arguments(__doc__ or "")
+    options = arguments(__doc__ or "", extra=[("--dsl10", "measure the DSL 1.0 twin of the chain")])
     runs = 10 if options.quick else 50
     started = time.time()
-    chain, single = compile_document(transforms_document()), compile_document(ONE_STATE)
+    chain = compile_document(transforms_document_10() if options.dsl10 else transforms_document())
+    single = compile_document(ONE_STATE)
     async with bench_environment() as bench:
         variants: dict[str, Callable[[], Awaitable[float]]] = {
             "ours_20_states": lambda: bench.run_ours(chain, TRANSFORMS_INPUT),
@@ -92,7 +95,9 @@ async def main() -> None:
     )
     print(f"20 states / floor: {figure['ratio_to_floor']:.2f} (target <= {TARGET}: {verdict}); {noise}")
     results = {"runs_per_variant": runs, "target_ratio_to_floor": TARGET, **figure}
-    path = write_results("transforms", results, started=started, options=vars(options))
+    path = write_results(
+        "transforms-dsl10" if options.dsl10 else "transforms", results, started=started, options=vars(options)
+    )
     print(f"wrote {path}")
 
 

@@ -27,7 +27,9 @@ COMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="swengine", description="Serverless Workflow 0.8 on Temporal")
+    parser = argparse.ArgumentParser(
+        prog="swengine", description="Serverless Workflow (DSL 0.8 and 1.0) on Temporal"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, summary in COMMANDS.items():

@@ -95,6 +95,11 @@ def read_response(response: httpx.Response, what: str) -> Any:
             type=str(response.status_code),
             non_retryable=response.status_code < 500,
         )
+    return response_content(response)
+
+
+def response_content(response: httpx.Response) -> Any:
+    """The body as JSON when it parses, else as text; None when empty."""
     if not response.content:
         return None
     try:

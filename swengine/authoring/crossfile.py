@@ -1,6 +1,7 @@
 """A set of workflow files checked together: the checks that span files (finding them is ``dsl.discovery``).
 
-Cross-file codes: ``unknown_subflow`` (error: a ``subFlowRef`` or ``continueAs`` names a workflow id that no
+Cross-file codes: ``unknown_subflow`` (error: a ``subFlowRef``, ``continueAs`` or 1.0 ``run.workflow`` names
+a workflow (id, or ``namespace/name``) that no
 file in the set, nor a workflow beside one of them, defines) and ``duplicate_workflow`` (warning: two files
 define the same id and version, so one would overwrite the other when deployed).
 """
@@ -19,7 +20,9 @@ from swengine.dsl.facts import collect
 from swengine.dsl.loader import Document
 from swengine.dsl.parser import parse, syntax_of
 from swengine.dsl.source_map import JsonPath, json_path
+from swengine.dsl.v10.tasks import walk_document
 from swengine.dsl.validator import validate
+from swengine.dsl.versions import is_task_dsl
 
 FLOW_OWNERS = ("onErrors", "dataConditions", "eventConditions")
 """Lists inside a state whose items carry their own ``transition``/``end``."""
@@ -40,7 +43,12 @@ class CheckedFile:
 
 
 def identity_of(data: Any) -> tuple[str, str | None] | None:
-    """(id, version) a parsed definition names, or None."""
+    """(id, version) a parsed definition names (``namespace/name`` and ``document.version`` in 1.0), or None."""
+    if isinstance(data, dict) and is_task_dsl(data):
+        header = data["document"]
+        if not all(isinstance(header.get(key), str) for key in ("namespace", "name", "version")):
+            return None
+        return f"{header['namespace']}/{header['name']}", header["version"]
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         return None
     version = data.get("version")
@@ -85,7 +93,10 @@ def check_files(files: list[Path], *, root: Path, dialect: str = STANDARD) -> li
 
 
 def workflow_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str, str | None]]:
-    """(path, workflow id, version) of every ``subFlowRef`` and ``continueAs`` in a definition."""
+    """(path, workflow id, version) of every ``subFlowRef`` and ``continueAs`` (1.0: ``run.workflow``)."""
+    if is_task_dsl(data):
+        yield from _run_workflow_references(data)
+        return
     for path, value in collect(data).subflows:
         yield from _reference(path, value)
     for index, state in enumerate(data.get("states") or []):
@@ -94,6 +105,20 @@ def workflow_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str, s
                 end = owner.get("end")
                 if isinstance(end, dict) and "continueAs" in end:
                     yield from _reference(owner_path + ("end", "continueAs"), end["continueAs"])
+
+
+def _run_workflow_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str, str | None]]:
+    for site in walk_document(data):
+        run = site.body.get("run") if site.kind == "run" else None
+        target = run.get("workflow") if isinstance(run, dict) else None
+        if (
+            isinstance(target, dict)
+            and isinstance(target.get("namespace"), str)
+            and isinstance(target.get("name"), str)
+        ):
+            version = target.get("version")
+            workflow_id = f"{target['namespace']}/{target['name']}"
+            yield site.path + ("run", "workflow"), workflow_id, version if isinstance(version, str) else None
 
 
 def _flow_owners(state: dict[str, Any], path: JsonPath) -> Iterator[tuple[dict[str, Any], JsonPath]]:
@@ -145,14 +170,15 @@ def duplicate_workflows(item: CheckedFile, checked: list[CheckedFile]) -> list[P
     if earlier is None or earlier is item:
         return []
     workflow_id, version = item.identity
-    line, column = item.document.locate(("id",))
+    where: JsonPath = ("document", "name") if is_task_dsl(item.document.data) else ("id",)
+    line, column = item.document.locate(where)
     label = f"'{workflow_id}'" + (f" version '{version}'" if version else "")
     message = f"workflow {label} is also defined by {earlier.path}; deploying both would overwrite one"
     return [
         Problem(
             code="duplicate_workflow",
             message=message,
-            path="$.id",
+            path=json_path(where),
             line=line,
             column=column,
             severity="warning",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from swengine.core.ir import State, Transition, WorkflowIR
+from swengine.core.ir import State, TasksState, Transition, WorkflowIR
 
 START = "sw_start"
 END = "sw_end"
@@ -49,7 +49,11 @@ SHAPES = {"switch": "choice", "event": "wait", "callback": "wait"}
 
 
 def build_graph(ir: WorkflowIR) -> Graph:
-    """Every state a node, every way out of a state an edge; ends lead to one end node."""
+    """Every state a node, every way out of a state an edge; ends lead to one end node (1.0: every task)."""
+    if len(ir.states) == 1 and isinstance(ir.states[0], TasksState):
+        from swengine.authoring.task_graph import build_task_graph  # it builds on this module's types
+
+        return build_task_graph(ir, ir.states[0])
     ids = {state.name: f"s{index}" for index, state in enumerate(ir.states)}
     graph = Graph(title=ir.name or ir.id)
     graph.nodes.append(Node(START, ("start",), "start"))

@@ -17,10 +17,11 @@ from swengine.commands.waiting import await_result
 from swengine.compiler.pipeline import compile_path, directory_lookup
 from swengine.core.durations import parse_duration
 from swengine.core.settings import Settings
+from swengine.core.task_errors import is_task_error
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
-from swengine.runtime.service import Service
+from swengine.runtime.service import InstanceFailed, Service
 from swengine.runtime.worker import build_worker
 
 WORKFLOW_SUFFIXES = (".yaml", ".yml", ".json")
@@ -108,6 +109,13 @@ def main(args: argparse.Namespace) -> int:
     if not args.verbose:
         # a failing function is reported once, as the instance's error; the SDK's traceback is noise here
         logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
-    result = asyncio.run(run_instance(args))
+    try:
+        result = asyncio.run(run_instance(args))
+    except InstanceFailed as failure:
+        if not is_task_error(failure.detail):
+            raise
+        # A 1.0 instance's error object, as one JSON line, for scripts to read.
+        print(json.dumps({"error": failure.detail}, ensure_ascii=False), file=sys.stderr)
+        return 1
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0

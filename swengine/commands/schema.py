@@ -1,4 +1,5 @@
-"""``swengine schema``: print our JSON Schema for the 0.8 DSL, so YAML editors can complete and check workflows."""
+"""``swengine schema [--dsl 0.8|1.0]``: print our JSON Schema of a DSL, so YAML editors can complete and check
+workflows."""
 
 from __future__ import annotations
 
@@ -9,21 +10,22 @@ from pathlib import Path
 
 from swengine.commands.inputs import UsageError
 
-SCHEMA_RESOURCE = ("swengine.dsl", "schema/workflow.schema.json")
+SCHEMAS = {"0.8": "schema/workflow.schema.json", "1.0": "schema/workflow-1.0.schema.json"}
+"""Our schema of each DSL, shipped in ``swengine.dsl``."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE instead of stdout")
+    parser.add_argument("--dsl", choices=sorted(SCHEMAS), default="0.8", help="which DSL (default 0.8)")
 
 
-def schema_text() -> str:
+def schema_text(dsl: str = "0.8") -> str:
     """The schema shipped inside the package (never fetched over the network)."""
-    package, name = SCHEMA_RESOURCE
-    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    return resources.files("swengine.dsl").joinpath(SCHEMAS[dsl]).read_text(encoding="utf-8")
 
 
 def main(args: argparse.Namespace) -> int:
-    text = schema_text()
+    text = schema_text(args.dsl)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:

@@ -6,11 +6,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from swengine.compiler import compile_workflow
+from swengine.compiler.tasks import compile_task_document
 from swengine.core.errors import DocumentError
 from swengine.core.ir import ContinueAs, SubflowCall, WorkflowIR, nodes
+from swengine.core.ir_tasks import RunWorkflowTask
 from swengine.dsl.dialects import STANDARD, load_file, load_text
 from swengine.dsl.loader import Document
 from swengine.dsl.validator import validate
+from swengine.dsl.versions import is_task_dsl
 
 
 def compile_document(document: Document) -> WorkflowIR:
@@ -18,6 +21,8 @@ def compile_document(document: Document) -> WorkflowIR:
     errors = [p for p in validate(document) if p.severity == "error"]
     if errors:
         raise DocumentError(errors, source=document.source)
+    if is_task_dsl(document.data):
+        return compile_task_document(document.data, content_hash=document.content_hash)
     return compile_workflow(document.data, content_hash=document.content_hash, dialect=document.dialect)
 
 
@@ -33,7 +38,10 @@ def referenced_workflows(ir: WorkflowIR) -> list[tuple[str, str | None]]:
     """(workflow id, version) of every subflow and ``continueAs`` target, in document order."""
     found: list[tuple[str, str | None]] = []
     for node in nodes(ir.states):
-        if isinstance(node, (SubflowCall, ContinueAs)) and (node.workflow_id, node.version) not in found:
+        if (
+            isinstance(node, (SubflowCall, ContinueAs, RunWorkflowTask))
+            and (node.workflow_id, node.version) not in found
+        ):
             found.append((node.workflow_id, node.version))
     return found
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from swengine.core.ir_tasks import Task
+
 IR_VERSION = 1
 
 DEFAULT_TASK_QUEUE = "swengine"
@@ -337,6 +339,25 @@ class CallbackState(_StateBase):
     transition: Transition
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TasksState(_StateBase):
+    """A whole 1.0 (task DSL) definition: its task tree and the workflow-level data flow around it."""
+
+    kind: Literal["tasks"] = "tasks"
+    tasks: list[Task] = field(default_factory=list)
+    input_from: str | None = None
+    """The workflow's ``input.from`` (jq)."""
+    output_as: str | None = None
+    """The workflow's ``output.as`` (jq)."""
+    output_schema: dict[str, Any] | None = None
+    """The workflow's ``output.schema``; its ``input.schema`` is ``WorkflowIR.data_input_schema``."""
+    timeout: str | None = None
+    """The workflow's ``timeout``: past it the instance faults with a ``timeout`` error."""
+    document: dict[str, Any] = field(default_factory=dict)
+    """``document`` of the definition, for ``$workflow.definition``."""
+    transition: Transition = field(default_factory=Transition)
+
+
 State = (
     OperationState
     | InjectState
@@ -346,6 +367,7 @@ State = (
     | ForEachState
     | EventState
     | CallbackState
+    | TasksState
 )
 
 

@@ -46,14 +46,18 @@ def _dict_of(inner: Decoder) -> Decoder:
 
 
 def _by_kind(members: tuple[type, ...]) -> Decoder:
-    """A union of dataclasses told apart by their ``kind`` literal (what the IR promises every union has)."""
-    table = {typing.get_args(typing.get_type_hints(m)["kind"])[0]: decoder_for(m) for m in members}
+    """A union of dataclasses told apart by their ``kind`` literal (what the IR promises every union has).
+
+    Member decoders are built on first use: a task tree is recursive (a ``do`` task holds tasks).
+    """
+    kinds = {typing.get_args(typing.get_type_hints(m)["kind"])[0]: m for m in members}
 
     def decode(value: Any) -> Any:
         try:
-            return table[value["kind"]](value)
+            member = kinds[value["kind"]]
         except KeyError:
-            raise ValueError(f"unknown kind {value.get('kind')!r}; expected one of {sorted(table)}") from None
+            raise ValueError(f"unknown kind {value.get('kind')!r}; expected one of {sorted(kinds)}") from None
+        return decoder_for(member)(value)
 
     return decode
 

@@ -38,7 +38,7 @@ CODES: dict[str, Code] = {
         "error",
         "a dataInputSchema $ref the loader cannot embed: an anchor in another file, or a nested $id (loader)",
     ),
-    "schema_violation": Code("error", "the document does not have the 0.8 structure"),
+    "schema_violation": Code("error", "the document does not have the structure of its DSL (0.8 or 1.0)"),
     "unknown_state_type": Code("error", "a state ``type`` that 0.8 does not define"),
     "unknown_state": Code("error", "start, transition, condition, compensatedBy or runBefore names no state"),
     "duplicate_state": Code(
@@ -75,7 +75,10 @@ CODES: dict[str, Code] = {
     "forbidden_builtin": Code("error", "a jq expression uses a host-reading or non-deterministic builtin"),
     "unsupported_feature": Code(
         "error",
-        "valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi functions, expressionLang other than jq, auth, authRef, secrets, and a specVersion other than 0.8",
+        "valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi functions, expressionLang other than"
+        " jq, auth, authRef, secrets, and a specVersion other than 0.8; in 1.0: run.shell/script/container,"
+        " call grpc/asyncapi/a2a/mcp, schedule after/on, external schemas, authentication other than basic and"
+        " bearer, extensions, catalogs, secrets",
     ),
     "sonataflow_dialect": Code(
         "warning",
@@ -86,7 +89,17 @@ CODES: dict[str, Code] = {
         "info", "``--explain``: a construct of the chosen dialect and its 0.8 equivalent"
     ),
     "unsupported_dsl_version": Code(
-        "error", "a document of a DSL swengine does not run yet (``document.dsl``: 1.0)"
+        "error", "``document.dsl`` is not a release swengine runs (1.0.0 to 1.0.3)"
+    ),
+    "duplicate_task": Code("error", "(1.0) two tasks of the same list share a name"),
+    "invalid_schema": Code("error", "(1.0) an input, output or export schema is not a valid JSON Schema"),
+    "unknown_task": Code(
+        "error",
+        "(1.0) a ``then`` (of a task or a switch case) names no task of its own list, nor continue, exit or end",
+    ),
+    "unknown_timeout": Code("error", "(1.0) a ``timeout`` names nothing in ``use.timeouts``"),
+    "unknown_authentication": Code(
+        "error", "(1.0) an ``authentication.use`` names nothing in ``use.authentications``"
     ),
     "unknown_subflow": Code(
         "error", "a subFlowRef or continueAs names a workflow no file defines (cross-file)"

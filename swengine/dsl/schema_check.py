@@ -77,7 +77,7 @@ def state_types() -> tuple[str, ...]:
 def schema_findings(data: dict[str, Any]) -> list[Finding]:
     """Schema violations of a definition, one readable finding per cause."""
     compiled = _compiled()
-    findings = [finding for error in compiled.root.iter_errors(data) for finding in _translate(error, ())]
+    findings = [finding for error in compiled.root.iter_errors(data) for finding in translate(error, ())]
     states = data.get("states")
     for index, state in enumerate(listed(states)):
         kind = state.get("type") if isinstance(state, dict) else None
@@ -85,7 +85,7 @@ def schema_findings(data: dict[str, Any]) -> list[Finding]:
         if validator is not None:
             prefix: JsonPath = ("states", index)
             findings += [
-                finding for error in validator.iter_errors(state) for finding in _translate(error, prefix)
+                finding for error in validator.iter_errors(state) for finding in translate(error, prefix)
             ]
     return findings
 
@@ -94,7 +94,7 @@ def _where(path: JsonPath) -> str:
     return json_path(path)[2:] or "document"
 
 
-def _translate(error: ValidationError, prefix: JsonPath) -> list[Finding]:
+def translate(error: ValidationError, prefix: JsonPath) -> list[Finding]:
     """One schema error as findings; for anyOf/oneOf, the errors of the alternative that was meant."""
     path = prefix + tuple(error.absolute_path)
     if error.validator in ("anyOf", "oneOf"):
@@ -159,7 +159,7 @@ def _translate_choice(error: ValidationError, path: JsonPath, prefix: JsonPath) 
         by_branch.setdefault(sub.relative_schema_path[0], []).append(sub)
     meant = [errors for errors in by_branch.values() if not _wrong_type(errors, error)]
     if len(meant) == 1:
-        return [finding for sub in meant[0] for finding in _translate(sub, prefix)]
+        return [finding for sub in meant[0] for finding in translate(sub, prefix)]
     types = sorted({kind for branch in branches for kind in _branch_types(branch)})
     message = f"expected {' or '.join(types)}, got {_json_type(error.instance)}" if types else error.message
     return [Finding("schema_violation", f"{_where(path)}: {message}", path)]

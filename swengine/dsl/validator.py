@@ -5,6 +5,7 @@ Problem codes (stable; each problem also carries a JSON path and a line:column) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from swengine.core.errors import DocumentError, Problem
@@ -13,38 +14,33 @@ from swengine.dsl.facts import Finding
 from swengine.dsl.loader import Document, load_file, load_text
 from swengine.dsl.schema_check import schema_findings
 from swengine.dsl.source_map import json_path
+from swengine.dsl.v10 import semantics as v10_semantics
+from swengine.dsl.v10.schema_check import schema_findings as v10_schema_findings
+from swengine.dsl.versions import is_task_dsl
 
 __doc__ = f"{__doc__}\n{codes.table()}\n"
 
 
 def validate(document: Document) -> list[Problem]:
-    """Every problem in the document (errors and warnings), sorted by line."""
-    if (other := other_dsl(document)) is not None:
-        return [other]
-    findings = dialects.adjust(
-        document,
-        schema_findings(document.data)
-        + semantics.check(document.data, dialects.VARIABLES.get(document.dialect, frozenset())),
-    )
-    problems = {to_problem(document, finding) for finding in findings}
+    """Every problem in the document (errors and warnings), sorted by line; the DSL is detected from it."""
+    check = _VALIDATORS["1.0" if is_task_dsl(document.data) else "0.8"]
+    problems = {to_problem(document, finding) for finding in check(document)}
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code, p.path, p.message))
 
 
-def other_dsl(document: Document) -> Problem | None:
-    """One clear problem for a document of the task DSL (``document: {dsl: 1.0.x}``), which is not 0.8.
+def _validate_08(document: Document) -> list[Finding]:
+    variables = dialects.VARIABLES.get(document.dialect, frozenset())
+    findings = schema_findings(document.data) + semantics.check(document.data, variables)
+    return dialects.adjust(document, findings)
 
-    Checked before the 0.8 schema, so such a document is never judged by rules it was not written for.
-    """
-    header = document.data.get("document")
-    if not isinstance(header, dict) or "specVersion" in document.data:
-        return None
-    found = header.get("dsl")
-    message = (
-        f"this is a document of DSL {found!s} (the task DSL: document/do); swengine runs Serverless Workflow "
-        'specVersion "0.8" only so far'
-    )
-    path = ("document", "dsl") if "dsl" in header else ("document",)
-    return to_problem(document, Finding("unsupported_dsl_version", message, path))
+
+def _validate_10(document: Document) -> list[Finding]:
+    version = v10_semantics.check_version(document.data)
+    return version or v10_schema_findings(document.data) + v10_semantics.check(document.data)
+
+
+_VALIDATORS: dict[str, Callable[[Document], list[Finding]]] = {"0.8": _validate_08, "1.0": _validate_10}
+"""One validation per DSL, chosen by what the document says it is (``specVersion`` or ``document.dsl``)."""
 
 
 def validate_text(text: str | bytes, *, source: str = "<document>") -> list[Problem]:

@@ -288,11 +288,16 @@ def _evaluate(expr: str, data: Any, variables: Mapping[str, Any] | None, mode: s
 
 
 def _run_local(program: Any, text: str, mode: str, expr: str) -> Any:
+    # A jq iterator that failed must be freed here, on this thread: kept alive by the traceback's frame, it
+    # was freed by the garbage collector on whatever thread ran it, and libjq crashed the process there.
+    outputs = iter(program.input_text(text))
     try:
-        outputs = iter(program.input_text(text))
         return list(outputs) if mode == "all" else next(outputs, None)
     except ValueError as exc:
-        raise ExpressionError(str(exc), detail={"expression": expr}) from None
+        message = str(exc)
+    finally:
+        del outputs
+    raise ExpressionError(message, detail={"expression": expr})
 
 
 def _run_pooled(body: str, names: tuple[str, ...], text: str, mode: str, expr: str) -> Any:

@@ -16,10 +16,9 @@ from swengine.core.ir import (
     Action,
     EventCall,
     FunctionCall,
-    RunRequest,
     SubflowCall,
 )
-from swengine.core.ir_codec import encode
+from swengine.interpreter.children import child_request
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import produce_events, search_index, wait_for_event
 from swengine.interpreter.failures import StateFailure
@@ -112,16 +111,7 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
     call = action.call
     assert isinstance(call, SubflowCall)
     child_ir = _subflow_definition(call, ctx)
-    request = encode(
-        RunRequest(
-            ir=child_ir,
-            input=action_input,
-            subflows=ctx.request.subflows,
-            parent_id=workflow.info().workflow_id,
-            correlation=dict(ctx.inbox.correlation),  # a subflow belongs to its parent's session
-            index_correlation=ctx.request.index_correlation,
-        )
-    )
+    request = child_request(ctx, child_ir, action_input)
     child_id = ctx.next_child_id(workflow.info().workflow_id, call.workflow_id)
     close = (
         ParentClosePolicy.ABANDON if call.on_parent_complete == "continue" else ParentClosePolicy.TERMINATE

@@ -7,6 +7,7 @@ events are dropped first, and each drop is kept (id, source, type, reason) for t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from swengine.core.ir import EventDef
@@ -79,6 +80,13 @@ class Inbox:
             self.correlation.setdefault(
                 rule.context_attribute_name, event_attribute(event, rule.context_attribute_name)
             )
+
+    def find_where(self, accept: Callable[[dict[str, Any]], bool]) -> int | None:
+        """The index of the oldest buffered event ``accept`` takes (1.0 event filters), if any."""
+        return next((index for index, event in enumerate(self._pending) if accept(event)), None)
+
+    def take_at(self, index: int) -> dict[str, Any]:
+        return self._pending.pop(index)
 
     def pending_count(self) -> int:
         return len(self._pending)

@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from swengine.core.ir import REST_ACTIVITY, FunctionCall, WorkflowIR, nodes
+from swengine.core.ir_tasks import HTTP_ACTIVITY, CallTask
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,9 +66,10 @@ class MockBook:
         return spec.returns
 
 
-def function_calls(ir: WorkflowIR) -> list[FunctionCall]:
-    """Every function call anywhere in the states (actions of every kind of state, compensation included)."""
-    return [node for node in nodes(ir.states) if isinstance(node, FunctionCall)]
+def function_calls(ir: WorkflowIR) -> list[FunctionCall | CallTask]:
+    """Every function call anywhere in the states (actions of every kind of state, compensation included,
+    and 1.0 call tasks at any depth)."""
+    return [node for node in nodes(ir.states) if isinstance(node, (FunctionCall, CallTask))]
 
 
 def mock_activities(book: MockBook, definitions: list[WorkflowIR]) -> list[Callable[..., Any]]:
@@ -88,7 +90,7 @@ def mock_activities(book: MockBook, definitions: list[WorkflowIR]) -> list[Calla
 def _make(activity_name: str, functions: list[str], book: MockBook) -> Callable[..., Any]:
     async def mocked(payload: Any) -> Any:
         if (
-            activity_name == REST_ACTIVITY
+            activity_name in (REST_ACTIVITY, HTTP_ACTIVITY)
             and isinstance(payload, dict)
             and payload.get("function") in functions
         ):

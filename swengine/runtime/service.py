@@ -60,19 +60,20 @@ ENDINGS: dict[type, str] = {
 }
 
 
-def failure_of(err: WorkflowFailureError) -> tuple[str, str]:
-    """(error code, message) of a failed instance: the interpreter's ApplicationError type, or how it ended."""
+def failure_of(err: WorkflowFailureError) -> tuple[str, str, Any]:
+    """(error code, message, details) of a failed instance: the interpreter's ApplicationError (its type and
+    first detail, which for a 1.0 instance is the RFC 7807 error object), or how it ended."""
     cause: Any = err.cause
     while cause is not None:
         if isinstance(cause, ApplicationError) and cause.type:
-            return cause.type, cause.message
+            return cause.type, cause.message, cause.details[0] if cause.details else None
         for kind, code in ENDINGS.items():
             if isinstance(cause, kind):
-                return code, str(cause) or code
+                return code, str(cause) or code, None
         if getattr(cause, "cause", None) is None:
             break
         cause = cause.cause
-    return "instance_failed", str(cause or err)
+    return "instance_failed", str(cause or err), None
 
 
 def checked_correlation(values: dict[str, Any]) -> dict[str, str]:
@@ -270,8 +271,8 @@ class Service:
                 return await handle.result()
             return await asyncio.wait_for(handle.result(), timeout)
         except WorkflowFailureError as err:
-            code, message = failure_of(err)
-            raise InstanceFailed(message, code=code) from err
+            code, message, details = failure_of(err)
+            raise InstanceFailed(message, code=code, detail=details) from err
         except RPCError as err:
             raise self._translate(err, instance_id) from err
 

@@ -15,6 +15,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 import builtin_activities
 from swengine.activities.emit import EventEmitter, Sink
 from swengine.activities.guard import ActivityGuard
+from swengine.activities.http import invoke_http
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
 from swengine.core.settings import Settings
@@ -84,6 +85,7 @@ def build_worker(
             *builtin_activities.ACTIVITIES,
             emitter.emit,
             invoke_rest,
+            invoke_http,
             *load_activity_modules(activity_modules),
             *extra_activities,
         ]

@@ -76,9 +76,9 @@ async def test_invalid_document_is_refused_with_every_problem_located(api: Api) 
     assert (await api.http.get("/definitions/broken")).status_code == 404
 
 
-async def test_a_task_dsl_document_is_refused_with_one_clear_problem(api: Api) -> None:
+async def test_a_task_dsl_release_we_do_not_run_is_refused_with_one_clear_problem(api: Api) -> None:
     document = (
-        "document: {dsl: '1.0.3', namespace: ex, name: nope, version: '1.0.0'}\ndo:\n  - a: {set: {x: 1}}\n"
+        "document: {dsl: '1.1.0', namespace: ex, name: nope, version: '1.0.0'}\ndo:\n  - a: {set: {x: 1}}\n"
     )
     response = await api.http.post(
         "/definitions", content=document, headers={"content-type": "application/yaml"}

@@ -1,5 +1,5 @@
-"""Record the histories replayed by test_replay.py: ``python -m tests.replay.record [NAME...]`` (starts a dev
-server; with names, only those scenarios).
+"""Record the histories replayed by test_replay.py: ``python -m tests.replay.record [NAME...]`` (starts a
+dev server; with names, only those scenarios, so a new scenario never re-records the others).
 
 Re-record only for a deliberate, patched change: old histories are what prove old instances still replay.
 Record a new scenario by its name alone, leaving the others as they were recorded.
@@ -41,9 +41,8 @@ async def main(names: list[str]) -> None:
     env = await start_dev_server()
     try:
         for scenario in SCENARIOS:
-            if names and scenario.name not in names:
-                continue
-            await record(scenario, env.client)
+            if not names or scenario.name in names:
+                await record(scenario, env.client)
     finally:
         await env.shutdown()
 

@@ -56,6 +56,123 @@ states:
 """Over 100 unconsumed events: the oldest are dropped (``workflow.patched("bounded-inbox")``)."""
 
 
+TASKS = """
+document: {dsl: '1.0.3', namespace: replay, name: tasks, version: '1.0.0'}
+use:
+  errors:
+    flaky: {type: https://example.com/flaky, status: 503, title: flaky}
+do:
+  - start:
+      set: {colors: [red, green], tries: 0}
+      export: {as: '{tries: 0}'}
+  - loop:
+      for: {each: color, in: .colors, at: i}
+      do:
+        - mark:
+            set: '${ . + {last: $color, at: $i} }'
+  - pick:
+      switch:
+        - many: {when: (.colors | length) > 1, then: branches}
+        - other: {then: end}
+  - never:
+      set: {never: true}
+  - branches:
+      fork:
+        branches:
+          - one: {set: {branch: 1}}
+          - two: {wait: {milliseconds: 10}}
+      output: {as: '{branches: length}'}
+  - race:
+      fork:
+        compete: true
+        branches:
+          - quick: {set: {winner: quick}}
+          - slow: {wait: PT1S}
+      output: {as: '$input + .'}
+  - guarded:
+      try:
+        - count:
+            set: '${ . }'
+            export: {as: '{tries: ($context.tries + 1)}'}
+        - failTwice:
+            if: $context.tries < 3
+            raise: {error: flaky}
+      catch:
+        errors: {with: {status: 503}}
+        retry: {delay: {milliseconds: 10}, backoff: {linear: {}}, limit: {attempt: {count: 5}}}
+  - caught:
+      try:
+        - boom:
+            raise: {error: {type: https://example.com/boom, status: 400}}
+      catch:
+        as: problem
+        do:
+          - note:
+              set: '${ $input + {caught: $problem.instance, tries: $context.tries} }'
+  - echo:
+      call: activity
+      with: {name: builtin.echo, arguments: '${ {echoed: .caught} }'}
+      output: {as: '$input + .'}
+  - pause:
+      wait: {milliseconds: 10}
+  - announce:
+      emit:
+        event:
+          with: {source: /replay, type: replay.tasks.done, data: '${ {tries: .tries} }'}
+      output: {as: '$input'}
+  - child:
+      run:
+        workflow: {namespace: replay, name: tasks-child, version: '1.0.0', input: {n: 2}}
+      output: {as: '$input + {child: .}'}
+      then: exit
+  - skipped:
+      set: {skipped: true}
+"""
+
+TASKS_CHILD = """
+document: {dsl: '1.0.3', namespace: replay, name: tasks-child, version: '1.0.0'}
+do:
+  - double:
+      set: {doubled: '${ .n * 2 }'}
+"""
+
+
+LISTEN = """
+document: {dsl: '1.0.3', namespace: replay, name: listen, version: '1.0.0'}
+evaluate: {mode: loose}
+do:
+  - both:
+      listen:
+        to:
+          all:
+            - with: {type: replay.a}
+            - with: {type: replay.b, data: '${ .ok }'}
+  - readings:
+      listen:
+        to:
+          any:
+            - with: {type: replay.reading}
+          until:
+            one:
+              with: {type: replay.stop}
+        read: envelope
+      output: {as: '{readings: map(.data.value)}'}
+      export: {as: '{readings: .readings}'}
+  - slow:
+      try:
+        - nap:
+            wait: PT5S
+            timeout: {after: {milliseconds: 100}}
+      catch:
+        errors: {with: {type: https://serverlessworkflow.io/spec/1.0.0/errors/timeout}}
+        do:
+          - note:
+              set: {timedOut: true, readings: '$context.readings', label: plain words}
+              output:
+                schema: {document: {type: object, required: [timedOut]}}
+"""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -111,6 +228,19 @@ SCENARIOS: list[Scenario] = [
         events=[
             *(_event("replay.ignored", f"i-{index}", {"i": index}) for index in range(102)),
             _event("replay.wanted", "w-1", {"wanted": True}),
+        ],
+    ),
+    Scenario("v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
+    Scenario(
+        "v10-listen",
+        LISTEN,
+        events=[
+            _event("replay.b", "b-1", {"ok": True}),
+            _event("replay.a", "a-1", {}),
+            _event("replay.reading", "r-1", {"value": 1}),
+            _event("replay.reading", "r-1", {"value": 1}),
+            _event("replay.reading", "r-2", {"value": 2}),
+            _event("replay.stop", "s-1", {}),
         ],
     ),
 ]

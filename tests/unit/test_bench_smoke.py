@@ -21,6 +21,7 @@ MODULES = [
     "hotspots",
     "whatif",
     "run_all",
+    "twins",
 ]
 
 
@@ -94,3 +95,12 @@ def test_machine_info_and_cpu_meter() -> None:
     meter.start()
     sample = meter.stop()
     assert sample["wall_s"] >= 0 and 0 <= sample["other_share"]
+
+
+def test_the_1_0_twins_compile() -> None:
+    from swengine.compiler.pipeline import compile_text
+
+    twins = importlib.import_module("twins")
+    for k in (1, 5, 20):
+        assert len(compile_text(twins.sequence_document_10(k)).states[0].tasks) == k  # type: ignore[union-attr]
+    assert compile_text(twins.transforms_document_10()).id == "bench/bench-transforms"

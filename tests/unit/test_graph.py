@@ -231,3 +231,23 @@ def test_unreachable_server_and_missing_file(capsys: pytest.CaptureFixture[str])
     assert main(["graph", path, "--instance", "x", "--server", "http://127.0.0.1:9"]) == 1
     assert "server_unreachable" in capsys.readouterr().err
     assert main(["graph", "no/such.sw.yaml"]) == 2
+
+
+def test_a_1_0_definition_is_drawn_task_by_task_with_its_nested_lists():
+    ir = compile_text(
+        "document: {dsl: '1.0.3', namespace: g, name: tasks, version: '1.0.0'}\n"
+        "do:\n"
+        "  - pick:\n      switch:\n        - big: {when: .n > 1, then: loop}\n        - other: {then: end}\n"
+        "  - loop:\n      for: {in: .items}\n      do:\n        - step: {set: {a: 1}, then: exit}\n"
+        "  - last: {set: {b: 2}}\n"
+    )
+    graph = build_graph(ir)
+    node = {n.state: n.id for n in graph.nodes if n.state}
+    edges = {(e.source, e.target, e.label, e.style) for e in graph.edges}
+    pick, loop, step, last = (
+        node[p] for p in ("/do/0/pick", "/do/1/loop", "/do/1/loop/do/0/step", "/do/2/last")
+    )
+    assert (START, pick, "", "solid") in edges
+    assert (pick, loop, "big", "solid") in edges and (pick, END, "other (default)", "solid") in edges
+    assert (loop, step, "for each", "dashed") in edges and (step, loop, "", "solid") in edges
+    assert (loop, last, "", "solid") in edges and (last, END, "", "solid") in edges

@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -14,6 +14,7 @@ from temporalio.testing import ActivityEnvironment
 
 from swengine.activities.rest import invoke_rest
 from swengine.activities.rest_allow import url_allowed
+from tests.standins import JsonHandler
 
 OPENAPI = {
     "openapi": "3.0.0",
@@ -34,18 +35,7 @@ OPENAPI = {
 }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class _Handler(JsonHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if self.path == "/openapi.json":
             self._send(200, OPENAPI)

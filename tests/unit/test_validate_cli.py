@@ -346,23 +346,38 @@ do:
       set:
         a: 1
 """
+LATER_DSL = DSL_1_0.replace("'1.0.3'", "'1.1.0'")
 
 
 class TestTaskDslDocuments:
-    """Until DSL 1.0 runs, its documents get one clear problem and a non-zero exit, never "skipped"."""
+    """1.0.0 to 1.0.3 are validated by their own rules; another release gets one clear problem, never "skipped"."""
 
-    def test_a_named_file_is_refused_at_its_dsl_line(
+    def test_a_1_0_file_is_valid(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        path = write(tmp_path, "set.yaml", DSL_1_0)
+        code, out, _ = run(capsys, "validate", str(path), "--format", "json")
+        assert code == 0 and json.loads(out)["files"][0]["problems"] == []
+
+    def test_a_1_0_file_is_judged_by_the_1_0_rules(
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path
     ) -> None:
-        path = write(tmp_path, "set.yaml", DSL_1_0)
+        path = write(tmp_path, "set.yaml", DSL_1_0 + "      then: nowhere\n")
+        code, out, _ = run(capsys, "validate", str(path), "--format", "json")
+        [problem] = json.loads(out)["files"][0]["problems"]
+        assert code == 1 and problem["code"] == "unknown_task"
+        assert (problem["path"], problem["line"], problem["column"]) == ("$.do[0].remember.then", 10, 7)
+
+    def test_another_release_is_refused_at_its_dsl_line(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        path = write(tmp_path, "set.yaml", LATER_DSL)
         code, out, err = run(capsys, "validate", str(path), "--format", "json")
         assert code == 1 and "skipped" not in err
         [problem] = json.loads(out)["files"][0]["problems"]
-        assert problem["code"] == "unsupported_dsl_version" and "1.0.3" in problem["message"]
+        assert problem["code"] == "unsupported_dsl_version" and "1.1.0" in problem["message"]
         assert (problem["line"], problem["column"]) == (2, 3)
 
     def test_a_directory_walk_reports_it(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-        write(tmp_path, "nested/set.yaml", DSL_1_0)
+        write(tmp_path, "nested/set.yaml", LATER_DSL)
         code, out, _ = run(capsys, "validate", str(tmp_path))
         assert code == 1
         assert [m["code"] for m in map(TEXT_LINE.match, out.splitlines()) if m] == ["unsupported_dsl_version"]
@@ -370,7 +385,7 @@ class TestTaskDslDocuments:
     def test_run_refuses_it_before_starting_anything(
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path
     ) -> None:
-        code, _, err = run(capsys, "run", str(write(tmp_path, "set.yaml", DSL_1_0)))
+        code, _, err = run(capsys, "run", str(write(tmp_path, "set.yaml", LATER_DSL)))
         assert code != 0 and "unsupported_dsl_version" in err
 
 
@@ -383,3 +398,24 @@ def test_dialect_and_explain_on_the_command_line(capsys: pytest.CaptureFixture[s
     explained = capsys.readouterr().out.splitlines()
     assert explained and all(": info dialect_construct: " in line for line in explained)
     assert any("service_function" in line and ":8:" in line for line in explained)
+
+
+def test_a_1_0_run_workflow_must_name_a_workflow_in_the_set(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    caller = DSL_1_0.replace(
+        "  - remember:\n",
+        "  - delegate:\n      run:\n        workflow: {namespace: examples, name: helper, version: '1.0.0'}\n  - remember:\n",
+    )
+    write(tmp_path, "caller.yaml", caller)
+    code, out, _ = run(capsys, "validate", str(tmp_path), "--format", "json")
+    [problem] = json.loads(out)["files"][0]["problems"]
+    assert code == 1 and problem["code"] == "unknown_subflow" and "examples/helper" in problem["message"]
+    write(tmp_path, "helper.yaml", DSL_1_0.replace("set-something", "helper").replace("'0.1.0'", "'1.0.0'"))
+    code, _, _ = run(capsys, "validate", str(tmp_path))
+    assert code == 0
+
+
+def test_schema_prints_the_1_0_schema_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema", "--dsl", "1.0")
+    assert code == 0 and json.loads(out)["required"] == ["document", "do"]

@@ -202,7 +202,7 @@ async def list_definitions(
 
 
 @router.get(
-    "/{definition_id}",
+    "/{definition_id:path}",
     response_model=DefinitionDetail,
     summary="A definition: its source and compiled IR",
     responses=problem_responses({404: "Not deployed."}),
@@ -217,7 +217,7 @@ async def get_definition(
 
 
 @router.delete(
-    "/{definition_id}",
+    "/{definition_id:path}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a definition (one version, or every version); running instances are not affected",
     responses=problem_responses({404: "Not deployed."}),

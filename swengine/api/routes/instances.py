@@ -31,6 +31,7 @@ from swengine.api.models import (
 )
 from swengine.api.visibility import decode_page_token, encode_page_token, instance_summary, visibility_query
 from swengine.core.errors import Conflict, NotFound, SwengineError
+from swengine.core.task_errors import is_task_error
 from swengine.runtime.cloudevents import parse_http
 from swengine.runtime.service import STATUS_NAMES, InstanceFailed, Service
 
@@ -48,8 +49,13 @@ class InstanceEnded(SwengineError):
         super().__init__(
             f"instance '{instance_id}' is {status_name}: {failure.message}",
             code=f"instance_{status_name}",
-            detail={"error": {"code": failure.code, "message": failure.message}},
+            # A 1.0 instance's error object (RFC 7807: type, status, instance, title, detail) comes along.
+            detail={"error": {"code": failure.code, "message": failure.message, **_task_error(failure)}},
         )
+
+
+def _task_error(failure: InstanceFailed) -> dict[str, Any]:
+    return dict(failure.detail) if is_task_error(failure.detail) else {}
 
 
 def idempotent_instance_id(definition_id: str, key: str) -> str:

@@ -13,6 +13,7 @@ from swengine.interpreter.states.operation import execute_operation
 from swengine.interpreter.states.parallel import execute_parallel
 from swengine.interpreter.states.sleep import execute_sleep
 from swengine.interpreter.states.switch import execute_switch
+from swengine.interpreter.states.tasks import execute_tasks
 
 Executor = Callable[[Any, Any, Any], Awaitable[tuple[Any, Any]]]
 
@@ -25,6 +26,7 @@ EXECUTORS: dict[str, Executor] = {
     "foreach": execute_foreach,
     "event": execute_event,
     "callback": execute_callback,
+    "tasks": execute_tasks,
 }
 
 

@@ -1,0 +1,73 @@
+"""Valid 1.0 that swengine refuses (``unsupported_feature``), each with the reason, never silently ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from swengine.dsl.facts import Finding
+from swengine.dsl.source_map import JsonPath
+from swengine.dsl.v10.tasks import walk_document
+
+REFUSED_CALLS = {
+    "grpc": "gRPC calls",
+    "asyncapi": "AsyncAPI calls",
+    "a2a": "A2A calls",
+    "mcp": "MCP calls",
+}
+SUPPORTED_AUTHENTICATION = {"basic", "bearer"}
+"""Authentication schemes swengine runs (inline, or named in ``use.authentications``); digest and OAuth2/OIDC
+are not."""
+REFUSED_RUNS = {"shell": "run.shell", "script": "run.script", "container": "run.container"}
+REFUSED_TOP = {
+    "schedule.after": "schedules that start after the previous run",
+    "schedule.on": "event-started schedules",
+    "use.extensions": "extensions",
+    "use.catalogs": "catalogs",
+    "use.secrets": "secrets",
+}
+
+
+def check_features(data: dict[str, Any]) -> list[Finding]:
+    return [
+        Finding("unsupported_feature", f"{what} are not supported by swengine yet", path)
+        for path, what in _refused(data)
+    ]
+
+
+def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    for dotted, what in REFUSED_TOP.items():
+        if _has(data, dotted):
+            yield tuple(dotted.split(".")), what
+    for name, policy in (_get(data, "use.authentications") or {}).items():
+        if isinstance(policy, dict) and not set(policy) <= SUPPORTED_AUTHENTICATION:
+            yield ("use", "authentications", name), "authentication schemes other than basic and bearer"
+    language = _get(data, "evaluate.language")
+    if language is not None and language != "jq":
+        yield ("evaluate", "language"), f"expression languages other than jq ({language!r})"
+    for site in walk_document(data):
+        call = site.body.get("call") if site.kind == "call" else None
+        if call in REFUSED_CALLS:
+            yield site.path + ("call",), REFUSED_CALLS[call]
+        for where in ("with.endpoint.authentication", "with.document.endpoint.authentication"):
+            policy = _get(site.body, where) if site.kind == "call" else None
+            if isinstance(policy, dict) and not set(policy) <= SUPPORTED_AUTHENTICATION | {"use"}:
+                what = "authentication schemes other than basic and bearer"
+                yield site.path + tuple(where.split(".")), what
+        run = site.body.get("run") if site.kind == "run" else None
+        for key, what in REFUSED_RUNS.items():
+            if isinstance(run, dict) and key in run:
+                yield site.path + ("run", key), f"{what} tasks"
+
+
+def _get(node: Any, dotted: str) -> Any:
+    for key in dotted.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _has(node: Any, dotted: str) -> bool:
+    *parents, last = dotted.split(".")
+    for key in parents:
+        node = node.get(key) if isinstance(node, dict) else None
+    return isinstance(node, dict) and last in node

@@ -1,0 +1,122 @@
+"""One running 1.0 task tree: the task envelope (``if``, input/output/export, ``timeout``, ``then``) around
+one executor per task kind, the runtime expression arguments, and flow directives scoped to their list."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+from swengine import expressions
+from swengine.core.durations import parse_duration
+from swengine.core.ir import TasksState
+from swengine.core.ir_tasks import Task
+from swengine.core.task_errors import standard_error
+from swengine.interpreter.context import RunContext
+from swengine.interpreter.failures import to_state_failure
+from swengine.interpreter.tasks.errors import TaskFault, fault_of
+from swengine.interpreter.tasks.schemas import check_schema
+
+RUNTIME = {"name": "swengine", "version": "1.0", "metadata": {}}
+"""``$runtime``: who runs the workflow."""
+TASKS_PER_PAUSE = 500
+"""Tasks run between two short timers. A loop of set and switch tasks never waits on Temporal, so it would
+hold the workflow thread past the SDK's deadlock detector (2 s); a timer ends the activation now and then."""
+PAUSE = timedelta(milliseconds=1)
+VISITED_KEPT = 1000
+"""Task pointers the status keeps (the most recent): a long loop must not grow the query's answer forever."""
+
+Variables = dict[str, Any]
+Outcome = tuple[Any, str | None]
+"""A task's output and the flow directive it asks for (None: its own ``then``, or the next task)."""
+Executor = Callable[[Any, Any, "TaskRun", Variables], Awaitable[Outcome]]
+
+
+def moment(when: datetime) -> dict[str, Any]:
+    """The spec's date-time descriptor: ISO 8601 and epoch."""
+    millis = int(when.timestamp() * 1000)
+    return {"iso8601": when.isoformat(), "epoch": {"seconds": millis // 1000, "milliseconds": millis}}
+
+
+@dataclass
+class TaskRun:
+    """The state of one instance's task tree: ``$context``, ``$workflow`` and the executors by kind."""
+
+    ctx: RunContext
+    state: TasksState
+    executors: dict[str, Executor]
+    context: Any = field(default_factory=dict)
+    workflow_info: dict[str, Any] = field(default_factory=dict)
+    tasks_run: int = 0
+
+    def arguments(self, variables: Variables) -> Variables:
+        """Every runtime expression argument (``$context``, ``$workflow`` ...) plus the local ones."""
+        return {"context": self.context, "workflow": self.workflow_info, "runtime": RUNTIME, **variables}
+
+    def evaluate(self, expr: str | None, data: Any, variables: Variables) -> Any:
+        if expr is None:
+            return data
+        return expressions.evaluate(expr, data, self.arguments(variables))
+
+    def truthy(self, expr: str, data: Any, variables: Variables) -> bool:
+        return expressions.evaluate_bool(expr, data, self.arguments(variables))
+
+    async def run_list(self, tasks: list[Task], data: Any, variables: Variables) -> tuple[Any, bool]:
+        """Run a task list from its first task, following directives; (output, whether ``end`` was reached)."""
+        positions = {task.name: index for index, task in enumerate(tasks)}
+        index = 0
+        while index < len(tasks):
+            data, directive = await self.run_task(tasks[index], data, variables)
+            if directive == "end":
+                return data, True
+            if directive == "exit":
+                return data, False
+            index = index + 1 if directive in (None, "continue") else positions[directive]
+        return data, False
+
+    async def run_task(self, task: Task, data: Any, variables: Variables) -> Outcome:
+        """One task in its envelope; any failure becomes a fault located at the task."""
+        self.ctx.current_state = task.pointer
+        self.ctx.visited.append(task.pointer)
+        if len(self.ctx.visited) > 2 * VISITED_KEPT:
+            del self.ctx.visited[:-VISITED_KEPT]
+        self.tasks_run += 1
+        if self.tasks_run % TASKS_PER_PAUSE == 0:
+            await workflow.sleep(PAUSE)
+        described = {"name": task.name, "reference": task.pointer, "input": data}
+        described["startedAt"] = moment(workflow.now())
+        local = {**variables, "task": described, "input": data}
+        try:
+            if task.when is not None and not self.truthy(task.when, data, local):
+                return data, task.then  # skipped: the output is the raw input, the flow goes on
+            check_schema(task.input_schema, data, "the input", task.pointer)
+            task_input = self.evaluate(task.input_from, data, local)
+            local["input"] = task_input
+            output, directive = await self._execute(task, task_input, local)
+            local["output"] = described["output"] = output
+            output = self.evaluate(task.output_as, output, local)
+            check_schema(task.output_schema, output, "the output", task.pointer)
+            if task.export_as is not None:
+                self.context = self.evaluate(task.export_as, output, {**local, "output": output})
+                check_schema(task.export_schema, self.context, "the exported context", task.pointer)
+        except Exception as err:
+            failure = to_state_failure(err)
+            if failure is None:
+                raise
+            raise fault_of(failure, task.pointer) from None
+        return output, directive or task.then
+
+    async def _execute(self, task: Task, data: Any, variables: Variables) -> Outcome:
+        work = self.executors[task.kind](task, data, self, variables)
+        if task.timeout is None:
+            return await work
+        seconds = parse_duration(task.timeout).total_seconds()
+        try:
+            return await asyncio.wait_for(work, seconds)
+        except TimeoutError:
+            title = f"task '{task.name}' did not finish within {task.timeout}"
+            raise TaskFault(standard_error("timeout", title, instance=task.pointer)) from None

@@ -1,0 +1,31 @@
+"""``run.workflow``: another definition (``namespace/name`` at ``version``) as a child workflow, bundled at
+start like 0.8 subflows; with ``await: false`` it is started and the task output is its input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.workflow import ParentClosePolicy
+
+from swengine.core.ir import WORKFLOW_NAME
+from swengine.core.ir_tasks import RunWorkflowTask
+from swengine.interpreter.children import child_request
+from swengine.interpreter.failures import StateFailure
+from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
+
+
+async def execute_run(task: RunWorkflowTask, data: Any, run: TaskRun, variables: Variables) -> Outcome:
+    ctx = run.ctx
+    key = f"{task.workflow_id}@{task.version}" if task.version else task.workflow_id
+    child = ctx.request.subflows.get(key) or ctx.request.subflows.get(task.workflow_id)
+    if child is None:
+        raise StateFailure("subflow_not_found", f"workflow '{key}' is not deployed")
+    child_input = data if task.input is None else run.evaluate(task.input, data, variables)
+    request = child_request(ctx, child, child_input)
+    child_id = ctx.next_child_id(workflow.info().workflow_id, task.workflow_id)
+    if not task.wait:
+        close = ParentClosePolicy.ABANDON
+        await workflow.start_child_workflow(WORKFLOW_NAME, request, id=child_id, parent_close_policy=close)
+        return data, None
+    return await workflow.execute_child_workflow(WORKFLOW_NAME, request, id=child_id), None

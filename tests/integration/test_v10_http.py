@@ -1,0 +1,92 @@
+"""1.0 ``call: http`` end to end against a loopback server: method, query, headers, body, the three outputs,
+redirects, and the operator's allow-list (a host not allowed faults with ``authorization``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from swengine.compiler.pipeline import compile_text
+from swengine.runtime.service import InstanceFailed
+from tests.integration.conftest import running
+from tests.standins import standin_server
+
+ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
+
+
+@pytest.fixture
+def base(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
+    with standin_server() as url:
+        yield url
+
+
+def call(base: str, arguments: str) -> Any:
+    text = (
+        "document: {dsl: '1.0.3', namespace: http, name: call, version: '1.0.0'}\n"
+        "do:\n  - request:\n      call: http\n      with:\n"
+        + textwrap.indent(arguments.format(base=base), " " * 8)
+    )
+    return compile_text(text)
+
+
+async def outcome(client: Any, ir: Any, data: Any = None) -> Any:
+    async with running(client) as (service, _):
+        try:
+            return await service.run(ir, data or {})
+        except InstanceFailed as failed:
+            return {"fault": failed.detail}
+
+
+async def test_method_query_headers_and_body_reach_the_server(client, base):
+    ir = call(
+        base,
+        """
+        method: post
+        endpoint: '{base}/anything'
+        query: {{page: '${{ .page }}'}}
+        headers: {{x-token: secret-ish}}
+        body: {{order: '${{ .order }}'}}
+        """,
+    )
+    echoed = await outcome(client, ir, {"page": "2", "order": 7})
+    assert echoed == {"method": "POST", "args": {"page": "2"}, "token": "secret-ish", "json": {"order": 7}}
+
+
+async def test_raw_output_is_the_body_in_base64(client, base):
+    ir = call(base, "method: get\nendpoint: '{base}/v2/pet/3'\noutput: raw\n")
+    raw = await outcome(client, ir)
+    assert json.loads(base64.b64decode(raw)) == {"id": 3, "name": "pet-3", "status": "available"}
+
+
+async def test_a_redirect_faults_unless_redirects_are_followed(client, base):
+    target = "'{base}/redirect-to?url=/v2/pet/4'"
+    refused = await outcome(client, call(base, f"method: get\nendpoint: {target}\n"))
+    assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "communication", 302)
+    followed = await outcome(client, call(base, f"method: get\nendpoint: {target}\nredirect: true\n"))
+    assert followed == {"id": 4, "name": "pet-4", "status": "available"}
+
+
+async def test_a_host_the_operator_did_not_allow_faults_with_authorization(client, base, monkeypatch):
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", "somewhere-else.example")
+    refused = await outcome(client, call(base, "method: get\nendpoint: '{base}/v2/pet/1'\n"))
+    assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "authorization", 403)
+    assert refused["fault"]["instance"] == "/do/0/request"
+
+
+async def test_a_named_basic_authentication_policy_is_sent(client, base):
+    text = (
+        "document: {dsl: '1.0.3', namespace: http, name: auth, version: '1.0.0'}\n"
+        "use:\n  authentications:\n    login: {basic: {username: ada, password: '${ .password }'}}\n"
+        "do:\n  - request:\n      call: http\n      with:\n        method: get\n"
+        f"        endpoint: {{uri: '{base}/basic-auth/ada/s3cret', authentication: {{use: login}}}}\n"
+    )
+    assert await outcome(client, compile_text(text), {"password": "s3cret"}) == {
+        "authenticated": True,
+        "user": "ada",
+    }
