@@ -92,6 +92,13 @@ def payload_limit_from_env(env: Mapping[str, str] | None = None) -> int:
     return _int(os.environ if env is None else env, "SWENGINE_PAYLOAD_LIMIT", DEFAULT_PAYLOAD_LIMIT)
 
 
+def expression_limits_from_env(env: Mapping[str, str] | None = None) -> tuple[float | None, int | None]:
+    """``SWENGINE_EXPR_TIMEOUT`` and ``SWENGINE_EXPR_MEMORY`` alone: read at import by ``expressions``, for the
+    same reason as ``payload_limit_from_env``."""
+    env = os.environ if env is None else env
+    return _float(env, "SWENGINE_EXPR_TIMEOUT"), _bytes(env, "SWENGINE_EXPR_MEMORY")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """How the server reaches Temporal and its store, and what the API accepts."""
@@ -162,8 +169,8 @@ class Settings:
             host=env.get("SWENGINE_HOST") or "127.0.0.1",
             port=_int(env, "SWENGINE_PORT", 8080),
             payload_limit=payload_limit_from_env(env),
-            expression_timeout=_float(env, "SWENGINE_EXPR_TIMEOUT"),
-            expression_memory=_bytes(env, "SWENGINE_EXPR_MEMORY"),
+            expression_timeout=expression_limits_from_env(env)[0],
+            expression_memory=expression_limits_from_env(env)[1],
             rest_base=env.get("SWENGINE_REST_BASE") or None,
             rest_allow=_csv(env.get("SWENGINE_REST_ALLOW")),
             event_sink=env.get("K_SINK") or None,

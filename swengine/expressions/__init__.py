@@ -23,7 +23,7 @@ from typing import Any
 import jq
 
 from swengine.core.errors import ExpressionError, ExpressionLimitExceeded
-from swengine.core.settings import Settings
+from swengine.core.settings import expression_limits_from_env
 from swengine.expressions import cost as jq_cost
 from swengine.expressions import syntax as jq_syntax
 from swengine.expressions.pool import EvaluatorPool
@@ -416,11 +416,8 @@ def _forget_pool_after_fork() -> None:
 
 
 def _configure_from_environment() -> None:
-    settings = Settings.from_env()
-    configure(
-        timeout_seconds=settings.expression_timeout or _settings.timeout_seconds,
-        memory_bytes=settings.expression_memory or _settings.memory_bytes,
-    )
+    timeout, memory = expression_limits_from_env()
+    configure(timeout_seconds=timeout or _settings.timeout_seconds, memory_bytes=memory or _settings.memory_bytes)
 
 
 _configure_from_environment()

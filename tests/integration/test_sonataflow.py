@@ -196,7 +196,7 @@ class _Numbers(BaseHTTPRequestHandler):
 def numbers_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Numbers)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{httpd.server_address[1]}")
     monkeypatch.setenv("SWENGINE_REST_BASE", f"http://127.0.0.1:{httpd.server_address[1]}")
     yield httpd.server_address[1]
     httpd.shutdown()
