@@ -417,7 +417,9 @@ def _forget_pool_after_fork() -> None:
 
 def _configure_from_environment() -> None:
     timeout, memory = expression_limits_from_env()
-    configure(timeout_seconds=timeout or _settings.timeout_seconds, memory_bytes=memory or _settings.memory_bytes)
+    configure(
+        timeout_seconds=timeout or _settings.timeout_seconds, memory_bytes=memory or _settings.memory_bytes
+    )
 
 
 _configure_from_environment()

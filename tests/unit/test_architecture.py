@@ -76,13 +76,19 @@ def test_dsl_never_imports_temporal():
 
 
 def test_every_state_kind_has_a_rule_a_compiler_and_an_executor() -> None:
-    """The per-kind tables agree: a kind added to the IR needs a validator rule, a compiler and an executor."""
+    """The per-kind tables agree: a kind added to the IR needs a validator rule, a compiler and an executor;
+    a 1.0 task kind needs a compiler and an executor (the whole task tree is the one ``tasks`` state)."""
     import typing
 
     from swengine.compiler.states import COMPILERS
-    from swengine.core import ir
+    from swengine.compiler.tasks import COMPILERS as TASK_COMPILERS
+    from swengine.core import ir, ir_tasks
     from swengine.dsl.state_rules import _STATE_RULES
     from swengine.interpreter.states import EXECUTORS
+    from swengine.interpreter.tasks import TASK_EXECUTORS
 
     kinds = {cls.__dataclass_fields__["kind"].default for cls in typing.get_args(ir.State)}
-    assert set(_STATE_RULES) == set(COMPILERS) == set(EXECUTORS) == kinds
+    assert set(_STATE_RULES) == set(COMPILERS) == kinds - {"tasks"}
+    assert set(EXECUTORS) == kinds
+    task_kinds = {cls.__dataclass_fields__["kind"].default for cls in typing.get_args(ir_tasks.Task)}
+    assert set(TASK_COMPILERS) == set(TASK_EXECUTORS) == task_kinds
