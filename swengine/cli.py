@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+from importlib import metadata
 
 from swengine.commands.inputs import UsageError
 from swengine.core.errors import DocumentError, SwengineError
@@ -23,19 +24,30 @@ COMMANDS: dict[str, str] = {
     "schema": "print the JSON Schema of the 0.8 DSL for editors",
     "deploy": "validate workflow files, then submit them to a running swengine serve",
     "send-event": "send a CloudEvent to a running deployment",
+    "completion": "print a shell completion script (bash, zsh or fish)",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swengine", description="Serverless Workflow 0.8 on Temporal")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, summary in COMMANDS.items():
         module = importlib.import_module(f"swengine.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=summary, description=summary)
         module.add_arguments(command)
         command.set_defaults(handler=module.main)
+    parser.set_defaults(parser=parser)  # for ``completion``, which describes the commands
     return parser
+
+
+def installed_version() -> str:
+    """The installed distribution's version (the one pip reports), not a constant that can drift."""
+    try:
+        return metadata.version("swengine")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

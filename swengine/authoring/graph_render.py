@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from swengine.authoring.graph import Graph, Node
 
@@ -12,24 +13,39 @@ VISITED_FILL = "#d9f2d9"
 VISITED_STROKE = "#2e7d32"
 CURRENT_FILL = "#ffe08a"
 CURRENT_STROKE = "#e65100"
+FAILED_FILL = "#f8c9c4"
+FAILED_STROKE = "#c62828"
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """What an instance has done so far: the states it visited and the one it is in."""
+    """What an instance has done so far: the states it visited, the one it is in (only while it runs) and
+    the one it failed in."""
 
     visited: frozenset[str] = field(default_factory=frozenset)
     current: str | None = None
+    failed: str | None = None
+
+    @classmethod
+    def of(cls, view: dict[str, Any]) -> Progress:
+        """From an instance's status view (``GET /instances/{id}``): a closed instance has no current state."""
+        visited = frozenset(view.get("visited") or [])
+        state = view.get("current_state")
+        status = view.get("status")
+        return cls(
+            visited=visited,
+            current=state if status in (None, "running") else None,
+            failed=state if status == "failed" else None,
+        )
 
 
 def state_classes(graph: Graph, progress: Progress | None) -> dict[str, str]:
-    """node id -> ``visited`` or ``current`` (the current state wins)."""
+    """node id -> ``visited``, ``current`` or ``failed`` (current and failed win over visited)."""
     if progress is None:
         return {}
     classes = {n.id: "visited" for n in graph.nodes if n.state is not None and n.state in progress.visited}
-    classes.update(
-        {n.id: "current" for n in graph.nodes if n.state is not None and n.state == progress.current}
-    )
+    for name, state in (("current", progress.current), ("failed", progress.failed)):
+        classes.update({n.id: name for n in graph.nodes if n.state is not None and n.state == state})
     return classes
 
 
@@ -64,7 +80,8 @@ def render_mermaid(graph: Graph, progress: Progress | None = None) -> str:
     if classes:
         lines.append(f"    classDef visited fill:{VISITED_FILL},stroke:{VISITED_STROKE}")
         lines.append(f"    classDef current fill:{CURRENT_FILL},stroke:{CURRENT_STROKE},stroke-width:3px")
-        for name in ("visited", "current"):
+        lines.append(f"    classDef failed fill:{FAILED_FILL},stroke:{FAILED_STROKE},stroke-width:3px")
+        for name in ("visited", "current", "failed"):
             members = [node_id for node_id, kind in classes.items() if kind == name]
             if members:
                 lines.append(f"    class {','.join(members)} {name}")
@@ -78,7 +95,7 @@ DOT_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "start": ("circle", ()),
     "end": ("doublecircle", ()),
 }
-DOT_FILLS = {"visited": VISITED_FILL, "current": CURRENT_FILL}
+DOT_FILLS = {"visited": VISITED_FILL, "current": CURRENT_FILL, "failed": FAILED_FILL}
 
 
 def dot_text(text: str) -> str:

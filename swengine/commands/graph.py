@@ -1,6 +1,7 @@
 """``swengine graph FILE``: the states of a workflow as a Mermaid flowchart (default) or Graphviz DOT.
 
-With ``--instance ID`` the states a running deployment's instance visited, and the one it is in, are coloured.
+With ``--instance ID`` the states a deployment's instance visited, the one it is in (while it runs) and the one
+it failed in are coloured.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def fetch_progress(server: str, instance_id: str) -> Progress:
         raise unreachable(server, error) from None
     if not isinstance(view, dict):
         raise SwengineError(f"{server}: unexpected answer for instance {instance_id}", code="server_error")
-    return Progress(visited=frozenset(view.get("visited") or []), current=view.get("current_state"))
+    return Progress.of(view)
 
 
 def main(args: argparse.Namespace) -> int:

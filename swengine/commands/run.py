@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FUNCTION=JSON_OR_FILE",
-        help="answer calls to FUNCTION with this value instead of running it",
+        help="answer calls to FUNCTION instead of running it: a value, or {returns: v}, {sequence: [...]} or"
+        " {error: {type, message}} as in *.test.yaml",
     )
     parser.add_argument(
         "--activities",
@@ -66,7 +67,7 @@ async def run_instance(args: argparse.Namespace) -> Any:
     ir = compile_path(args.file)
     data = json_or_file(args.input) if args.input else {}
     events = [parse_event(json_or_file(e)) for e in args.event]
-    book = MockBook({name: MockSpec(returns=value) for name, value in map(name_and_value, args.mock)})
+    book = MockBook({name: MockSpec.parse(value) for name, value in map(name_and_value, args.mock)})
     task_queue = f"swengine-run-{uuid.uuid4()}"
     async with temporal_client(Settings.from_env()) as client:
         service = Service(client, task_queue=task_queue, lookup=directory_lookup(_candidates(args)))

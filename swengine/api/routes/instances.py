@@ -28,7 +28,8 @@ from swengine.api.models import (
     Terminate,
     problem_responses,
 )
-from swengine.api.visibility import decode_page_token, encode_page_token, instance_summary, visibility_query
+from swengine.api.newest_first import Position, newest_first
+from swengine.api.visibility import instance_summary, visibility_query
 from swengine.core.errors import Conflict, NotFound, SwengineError
 from swengine.runtime.cloudevents import parse_http
 from swengine.runtime.service import STATUS_NAMES, InstanceFailed, Service, Started
@@ -90,12 +91,16 @@ async def require_running(service: Service, instance_id: str) -> None:
             404: "The definition (or a subflow it calls) is not deployed.",
             409: "An instance with this instance_id is already running.",
         }
-    ),
+    )
+    | {
+        200: {"model": InstanceStarted, "description": "A repeated Idempotency-Key: the instance it started."}
+    },
 )
 async def start_instance(
     body: StartInstance,
     store: StoreDep,
     service: ServiceDep,
+    response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -112,6 +117,7 @@ async def start_instance(
         instance_id = instance_id or idempotent_instance_id(stored.id, idempotency_key)
         existing = await _existing(service, instance_id)
         if existing is not None:
+            response.status_code = status.HTTP_200_OK  # a replay: nothing new was created
             return InstanceStarted(instance_id=instance_id, run_id=existing, definition=stored.id,
                                    version=stored.version)  # fmt: skip
     try:
@@ -145,16 +151,15 @@ async def list_instances(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     page_token: Annotated[str | None, Query(description="next_page_token of the previous page.")] = None,
 ) -> InstanceList:
-    executions = service.client.list_workflows(
+    executions, following = await newest_first(
+        service.client,
         visibility_query(definition, status_name),
-        page_size=limit,
-        next_page_token=decode_page_token(page_token),
+        limit=limit,
+        after=Position.parse(page_token),
     )
-    await executions.fetch_next_page()
-    token = executions.next_page_token
     return InstanceList(
-        instances=[instance_summary(execution) for execution in executions.current_page or []],
-        next_page_token=encode_page_token(token) if token else None,
+        instances=[instance_summary(execution) for execution in executions],
+        next_page_token=following.token() if following else None,
     )
 
 

@@ -1,0 +1,62 @@
+"""``swengine run`` against a real Temporal: ``--mock`` reads the same format as ``*.test.yaml`` mocks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from swengine.cli import main
+
+ORDER = """id: mocked
+specVersion: "0.8"
+start: Charge
+errors:
+  - {name: declined, code: card_declined}
+functions:
+  - {name: charge, type: custom, operation: shop.charge}
+states:
+  - name: Charge
+    type: operation
+    actions:
+      - functionRef: {refName: charge, arguments: {amount: 3}}
+        actionDataFilter: {toStateData: "${ .receipt }"}
+    onErrors:
+      - errorRef: declined
+        transition: Declined
+    end: true
+  - name: Declined
+    type: inject
+    data: {declined: true}
+    end: true
+"""
+
+
+@pytest.fixture
+def address(temporal_env, monkeypatch: pytest.MonkeyPatch) -> str:
+    target = str(temporal_env.client.service_client.config.target_host)
+    monkeypatch.setenv("TEMPORAL_ADDRESS", target)
+    return target
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_mock_formats_are_those_of_workflow_tests(
+    address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = tmp_path / "mocked.sw.yaml"
+    workflow.write_text(ORDER, encoding="utf-8")
+    mocks = {
+        '{"error": {"type": "card_declined", "message": "no funds"}}': {"declined": True},
+        '{"returns": {"id": "r-1"}}': {"receipt": {"id": "r-1"}},
+        '{"id": "r-2"}': {"receipt": {"id": "r-2"}},  # anything else is the value itself, as in tests
+    }
+    for mock, expected in mocks.items():
+        code, out, err = run(capsys, "run", str(workflow), "--mock", f"charge={mock}")
+        assert code == 0, err
+        assert json.loads(out) == expected
