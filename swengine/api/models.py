@@ -111,6 +111,19 @@ class InstanceDetail(BaseModel):
     visited: list[str] = Field(default_factory=list, description="States visited, in order.")
     produced_events: list[dict[str, Any]] = Field(default_factory=list)
     pending_events: int | None = Field(None, description="Events received and not yet consumed.")
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each state run in this execution with its outcome: running, completed, timed_out (an"
+        " event timeout passed and it moved on), handled_error, failed or compensated; error: the code.",
+    )
+    waiting_for: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Event waits now open: the state, the events it takes (type, source, correlation values;"
+        " null means any value) and the deadline (null: none).",
+    )
+    error: dict[str, Any] | None = Field(
+        None, description="code and message, when it ended without a result."
+    )
     started_at: str | None = None
     closed_at: str | None = None
 

@@ -9,6 +9,7 @@ from swengine import expressions
 from swengine.core import json_merge
 from swengine.core.ir import RunRequest, State, WorkflowIR
 from swengine.interpreter.inbox import Inbox
+from swengine.interpreter.progress import Progress
 
 
 @dataclass
@@ -24,6 +25,7 @@ class RunContext:
     produced_events: list[dict[str, Any]] = field(default_factory=list)
     completed_for_compensation: list[str] = field(default_factory=list)
     child_counter: int = 0
+    progress: Progress = field(default_factory=Progress)
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
@@ -77,4 +79,5 @@ class RunContext:
             "visited": list(self.visited),
             "produced_events": list(self.produced_events),
             "pending_events": self.inbox.pending_count(),
+            **self.progress.view(),
         }

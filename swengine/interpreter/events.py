@@ -20,6 +20,7 @@ from swengine.core.ir import (
 )
 from swengine.core.matching import CORRELATION_KEY, correlation_keywords, parse_correlation_keywords
 from swengine.interpreter.context import RunContext
+from swengine.interpreter.progress import expected_event
 
 EMIT_TIMEOUT = timedelta(seconds=30)
 
@@ -56,7 +57,16 @@ async def wait_for_event(
     limit = parse_duration(timeout) if isinstance(timeout, str) else timeout
     if limit is not None and limit <= timedelta(0) and not ready():
         raise TimeoutError("no time left to wait for an event")
-    await workflow.wait_condition(ready, timeout=limit)
+    expected = [expected_event(definition, ctx.inbox.correlation) for definition in definitions]
+    deadline = workflow.now() + limit if limit is not None else None
+    waiting = ctx.progress.wait(ctx.current_state, expected, deadline)
+    try:
+        await workflow.wait_condition(ready, timeout=limit)
+    except TimeoutError:
+        ctx.progress.done_waiting(waiting, timed_out=True)
+        raise
+    finally:
+        ctx.progress.done_waiting(waiting, timed_out=False)
     best: tuple[int, EventDef] | None = None
     for definition in definitions:
         index = ctx.inbox.find(definition)

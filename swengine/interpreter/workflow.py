@@ -159,6 +159,7 @@ class Interpreter:
         """Run one state with its filters and timeout; a handled failure yields the handler's transition."""
         ctx.current_state = state.name
         ctx.visited.append(state.name)
+        step = ctx.progress.begin(state.name)
         try:
             state_data = ctx.evaluate(state.input_filter, data)
             ctx.data = state_data
@@ -173,6 +174,7 @@ class Interpreter:
             check_payload(output, f"the data of state '{state.name}'")
             if state.compensated_by:
                 ctx.completed_for_compensation.append(state.name)
+            step.outcome = "timed_out" if step.timed_out else "completed"
             return output, transition
         except Exception as err:
             failure = to_state_failure(err)
@@ -180,8 +182,11 @@ class Interpreter:
                 raise
             failure.state = failure.state or state.name
             handler = find_handler(state.on_errors, failure)
+            step.error = failure.code
             if handler is None:
+                step.outcome = "failed"
                 raise failure from None
+            step.outcome = "handled_error"
             workflow.logger.info("state %s: error %s handled by onErrors", state.name, failure.code)
             return data, handler.transition
 

@@ -68,6 +68,8 @@ def failure_of(err: WorkflowFailureError) -> tuple[str, str]:
     return "instance_failed", str(cause or err)
 
 
+CLOSED_WITHOUT_RESULT = frozenset({"failed", "cancelled", "terminated", "timed_out"})
+
 QUERY_TIMEOUT = timedelta(seconds=2)
 """A status query needs a live worker; without one, answer from Temporal's own view instead of hanging."""
 
@@ -180,7 +182,21 @@ class Service:
             started_at=description.start_time.isoformat() if description.start_time else None,
             closed_at=description.close_time.isoformat() if description.close_time else None,
         )
+        if status in CLOSED_WITHOUT_RESULT:
+            view["error"] = await self._error(handle)
         return view
+
+    @staticmethod
+    async def _error(handle: WorkflowHandle[Any, Any]) -> dict[str, str] | None:
+        """How a closed instance ended without a result: its error code and message (as ``/result`` says)."""
+        try:
+            await handle.result(follow_runs=False)
+        except WorkflowFailureError as err:
+            code, message = failure_of(err)
+            return {"code": code, "message": message}
+        except Exception:  # noqa: BLE001 - the status is known; the error is a courtesy
+            return None
+        return None
 
     async def result(self, instance_id: str, *, timeout: float | None = None) -> Any:
         """Wait for the instance's output; a failed instance raises ``InstanceFailed`` with its error code."""
