@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from swengine.commands.inputs import json_or_file, name_and_value
+from swengine.commands.watch import result_with_progress
 from swengine.compiler.pipeline import compile_path, directory_lookup
 from swengine.core.settings import Settings
 from swengine.runtime.cloudevents import parse_event
@@ -80,7 +81,7 @@ async def run_instance(args: argparse.Namespace) -> Any:
             print(f"started {started.instance_id}", file=sys.stderr)
             for event in events:
                 await service.send_event(started.instance_id, event)
-            return await service.result(started.instance_id)
+            return await result_with_progress(service, started.instance_id)
 
 
 def main(args: argparse.Namespace) -> int:

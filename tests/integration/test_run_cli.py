@@ -60,3 +60,37 @@ def test_mock_formats_are_those_of_workflow_tests(
         code, out, err = run(capsys, "run", str(workflow), "--mock", f"charge={mock}")
         assert code == 0, err
         assert json.loads(out) == expected
+
+
+WAITS = """id: waits
+specVersion: "0.8"
+start: Wait
+events:
+  - name: nudge
+    type: com.example.nudge
+    source: /nudges
+    correlation: [{contextAttributeName: ticket}]
+states:
+  - name: Wait
+    type: event
+    onEvents: [{eventRefs: [nudge]}]
+    timeouts: {eventTimeout: PT2S}
+    transition: After
+  - name: After
+    type: inject
+    data: {moved: later}
+    end: true
+"""
+
+
+def test_run_says_what_the_instance_waits_for(
+    address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = tmp_path / "waits.sw.yaml"
+    workflow.write_text(WAITS, encoding="utf-8")
+    code, out, err = run(capsys, "run", str(workflow))
+    assert code == 0, err
+    assert json.loads(out) == {"moved": "later"}
+    waiting = [line for line in err.splitlines() if "waiting for" in line]
+    assert waiting, err
+    assert "in state Wait: waiting for com.example.nudge from /nudges (ticket=any) until " in waiting[0]
