@@ -172,6 +172,12 @@ class EventRouted(BaseModel):
     started: list[str] = Field(
         description="Instances the event started (definitions whose start consumes it)."
     )
+    fates: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per delivered instance: consumed (a state took it), buffered (kept until a state takes"
+        " it), unmatched (kept, but its source or correlation matches none of the instance's events, so no"
+        " state will take it), or unknown (no worker answered).",
+    )
 
 
 class EventsRouted(BaseModel):
@@ -181,6 +187,11 @@ class EventsRouted(BaseModel):
     delivered: list[str] = Field(description="Every instance that received one of the events.")
     started: list[str] = Field(description="Every instance one of the events started.")
     results: list[EventRouted]
+    matched_nobody: list[str] = Field(
+        default_factory=list,
+        description="Ids of the events no instance received and no definition started on: check their"
+        " type, and that an instance or a deployed definition waits for it.",
+    )
 
 
 class Health(BaseModel):

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from swengine.core.ir import EventDef
+from swengine.core.matching import dedupe_key
+from swengine.interpreter.inbox import Inbox
 
 OUTCOMES = ("running", "completed", "timed_out", "handled_error", "failed", "compensated")
 """``timed_out``: an event wait's timeout passed and the state moved on (spec behaviour)."""
@@ -97,3 +99,16 @@ class Progress:
             "steps": [step.view() for step in self.steps],
             "waiting_for": [waiting.view() for waiting in self.waits],
         }
+
+
+def event_fate(inbox: Inbox, event: dict[str, Any], consumed: list[EventDef]) -> str:
+    """What became of ``event`` here: ``consumed`` by a state, ``buffered`` until a state takes it,
+    ``unmatched`` (kept, but no event definition of this workflow matches its source or correlation, so no
+    state ever will), or ``not_received``."""
+    key = dedupe_key(event)
+    if key not in inbox.seen():
+        return "not_received"
+    pending = next((item for item in inbox.pending() if dedupe_key(item) == key), None)
+    if pending is None:
+        return "consumed"
+    return "buffered" if any(inbox.matches(pending, definition) for definition in consumed) else "unmatched"

@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from swengine.core.durations import parse_duration
 from swengine.core.ir import (
+    EVENT_FATE_QUERY,
     EVENT_SIGNAL,
     STATUS_QUERY,
     WORKFLOW_NAME,
@@ -39,6 +40,7 @@ from swengine.interpreter.events import (
 from swengine.interpreter.failures import StateFailure, find_handler, to_state_failure
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.input import check_input
+from swengine.interpreter.progress import event_fate
 from swengine.interpreter.states import executor_for
 
 STATES_PER_RUN = 1000
@@ -69,6 +71,11 @@ class Interpreter:
         if self._ctx is None:
             return {"status": self._status, "current_state": None, "visited": [], "data": None}
         return self._ctx.status(self._status)
+
+    @workflow.query(name=EVENT_FATE_QUERY)
+    def event_fate(self, event: dict[str, Any]) -> str:
+        consumed = [e for e in self._ctx.ir.events if e.kind == "consumed"] if self._ctx is not None else []
+        return event_fate(self._inbox, event, consumed)
 
     @workflow.run
     async def run(self, raw: RawValue) -> Any:

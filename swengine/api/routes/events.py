@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from swengine.api.deps import RouterDep
+from swengine.api.deps import RouterDep, ServiceDep
 from swengine.api.models import EventRouted, EventsRouted, problem_responses
 from swengine.runtime.cloudevents import BATCH, STRUCTURED, parse_http
+from swengine.runtime.delivery import fates
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -34,17 +35,19 @@ CLOUDEVENTS_BODY = {
         {400: "Not a valid CloudEvent (nothing was routed).", 413: "Body too large."}
     ),
 )
-async def publish_events(request: Request, router: RouterDep) -> EventsRouted:
+async def publish_events(request: Request, router: RouterDep, service: ServiceDep) -> EventsRouted:
     events = parse_http(request.headers, await request.body())
     results = []
     for event in events:
         routed = await router.route(event)
         results.append(
             EventRouted(id=event["id"], source=event["source"], type=event["type"],
-                        delivered=list(routed.delivered), started=list(routed.started))
+                        delivered=list(routed.delivered), started=list(routed.started),
+                        fates=await fates(service.client, list(routed.delivered), event))
         )  # fmt: skip
     return EventsRouted(
         delivered=list(dict.fromkeys(i for r in results for i in r.delivered)),
         started=list(dict.fromkeys(i for r in results for i in r.started)),
         results=results,
+        matched_nobody=[r.id for r in results if not r.delivered and not r.started],
     )
