@@ -13,9 +13,10 @@ from swengine.api.deps import Authorized
 from swengine.api.limits import BodySizeLimit
 from swengine.api.models import ProblemDetails
 from swengine.api.problems import install_problem_handlers
-from swengine.api.routes import definitions, events, health, instances
+from swengine.api.routes import definitions, events, health, instances, metrics
 from swengine.core.settings import Settings
 from swengine.runtime.engine import Engine, open_engine
+from swengine.runtime.metrics import ApiMetrics
 from swengine.runtime.router import EventRouter
 from swengine.runtime.service import Service
 from swengine.runtime.store import DefinitionStore
@@ -47,7 +48,8 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_body=settings.max_body)
     install_problem_handlers(app)
     app.include_router(health.router)
-    for resource in (definitions, instances, events):
+    app.state.metrics = ApiMetrics()
+    for resource in (definitions, instances, events, metrics):
         app.include_router(resource.router, dependencies=[Authorized])
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app

@@ -16,6 +16,7 @@ from temporalio.client import Client
 from swengine.api.app import create_app
 from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
 from swengine.commands.inputs import UsageError
+from swengine.commands.telemetry import add_metrics_argument, start_metrics
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
 from swengine.runtime.connection import connect
 from swengine.runtime.deployment import deploy_files, workflow_files
@@ -54,11 +55,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
                         help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")  # fmt: skip
+    add_metrics_argument(parser)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env().with_overrides(
-        data_dir=args.data_dir, host=args.host, port=args.port, temporal_port=args.temporal_port
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        temporal_port=args.temporal_port,
+        metrics_address=args.metrics_address,
     )
     return settings.with_overrides(activities=(*settings.activities, *args.activities))
 
@@ -106,6 +112,7 @@ async def serve(args: argparse.Namespace) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sock = bind(settings.host, settings.port)  # a taken port fails now, before Temporal starts
     cancel_on_signals()
+    start_metrics(settings)
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
         client, temporal = await open_temporal(settings, embedded=not args.no_embedded, stack=stack)

@@ -105,6 +105,10 @@ class Settings:
     """``SWENGINE_SERVER``: the running ``serve`` that remote commands (``deploy``, ``send-event``) talk to."""
     token: str | None = None
     """``SWENGINE_TOKEN``: the bearer token remote commands send."""
+    metrics_address: str | None = None
+    """``SWENGINE_METRICS_ADDRESS`` (host:port): where a worker serves the Temporal SDK's Prometheus metrics."""
+    log_format: str = "text"
+    """``SWENGINE_LOG_FORMAT``: ``text`` or ``json`` (one object per line)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +133,8 @@ class Settings:
             sandbox=(env.get("SWENGINE_SANDBOX") or "").lower() in TRUE_WORDS,
             server=env.get("SWENGINE_SERVER") or DEFAULT_SERVER,
             token=env.get("SWENGINE_TOKEN") or None,
+            metrics_address=env.get("SWENGINE_METRICS_ADDRESS") or None,
+            log_format=env.get("SWENGINE_LOG_FORMAT") or "text",
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

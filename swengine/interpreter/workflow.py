@@ -29,6 +29,7 @@ from swengine.core.ir import (
 )
 from swengine.core.ir_codec import decode_run_request, encode
 from swengine.core.limits import check_payload
+from swengine.interpreter import telemetry
 from swengine.interpreter.compensation import compensate
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import (
@@ -97,12 +98,16 @@ class Interpreter:
             if isinstance(start, EventState):
                 adopt_trigger_correlation(ctx, start)
         ctx.data = data
+        if request.start_state is None:
+            telemetry.instance_started(ctx.ir.id)
         try:
             result = await self._walk_within_deadline(ctx, request.start_state or ctx.ir.start, data)
         except StateFailure as failure:
             self._status = "failed"
+            telemetry.instance_ended(ctx.ir.id, "failed")
             raise failure.to_application_error() from None
         self._status = "completed"
+        telemetry.instance_ended(ctx.ir.id, "completed")
         return result
 
     async def _walk_within_deadline(self, ctx: RunContext, name: str, data: Any) -> Any:
@@ -167,6 +172,7 @@ class Interpreter:
         ctx.current_state = state.name
         ctx.visited.append(state.name)
         step = ctx.progress.begin(state.name)
+        began = workflow.now()
         try:
             state_data = ctx.evaluate(state.input_filter, data)
             ctx.data = state_data
@@ -182,6 +188,7 @@ class Interpreter:
             if state.compensated_by:
                 ctx.completed_for_compensation.append(state.name)
             step.outcome = "timed_out" if step.timed_out else "completed"
+            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
             return output, transition
         except Exception as err:
             failure = to_state_failure(err)
@@ -190,10 +197,10 @@ class Interpreter:
             failure.state = failure.state or state.name
             handler = find_handler(state.on_errors, failure)
             step.error = failure.code
+            step.outcome = "failed" if handler is None else "handled_error"
+            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
             if handler is None:
-                step.outcome = "failed"
                 raise failure from None
-            step.outcome = "handled_error"
             workflow.logger.info("state %s: error %s handled by onErrors", state.name, failure.code)
             return data, handler.transition
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from swengine.api.deps import RouterDep, ServiceDep
 from swengine.api.models import EventRouted, EventsRouted, problem_responses
+from swengine.api.routes.metrics import api_metrics
 from swengine.runtime.cloudevents import BATCH, STRUCTURED, parse_http
 from swengine.runtime.delivery import fates
 
@@ -40,10 +41,11 @@ async def publish_events(request: Request, router: RouterDep, service: ServiceDe
     results = []
     for event in events:
         routed = await router.route(event)
+        delivered = await fates(service.client, list(routed.delivered), event)
+        api_metrics(request).routed(len(routed.delivered), len(routed.started), delivered)
         results.append(
             EventRouted(id=event["id"], source=event["source"], type=event["type"],
-                        delivered=list(routed.delivered), started=list(routed.started),
-                        fates=await fates(service.client, list(routed.delivered), event))
+                        delivered=list(routed.delivered), started=list(routed.started), fates=delivered)
         )  # fmt: skip
     return EventsRouted(
         delivered=list(dict.fromkeys(i for r in results for i in r.delivered)),

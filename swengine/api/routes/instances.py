@@ -29,6 +29,7 @@ from swengine.api.models import (
     problem_responses,
 )
 from swengine.api.newest_first import Position, newest_first
+from swengine.api.routes.metrics import api_metrics
 from swengine.api.visibility import instance_summary, visibility_query
 from swengine.core.errors import Conflict, NotFound, SwengineError
 from swengine.runtime.cloudevents import parse_http
@@ -97,6 +98,7 @@ async def require_running(service: Service, instance_id: str) -> None:
     },
 )
 async def start_instance(
+    request: Request,
     body: StartInstance,
     store: StoreDep,
     service: ServiceDep,
@@ -130,6 +132,7 @@ async def start_instance(
         )
     except WorkflowAlreadyStartedError:
         raise Conflict(f"instance '{instance_id}' is already running", code="instance_exists") from None
+    api_metrics(request).instances_started.labels(stored.id).inc()
     return InstanceStarted(
         instance_id=started.instance_id, run_id=started.run_id, definition=stored.id, version=stored.version
     )
