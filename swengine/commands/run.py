@@ -17,6 +17,7 @@ from swengine.compiler.pipeline import compile_path, directory_lookup
 from swengine.core.settings import Settings
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
+from swengine.runtime.logs import install_runtime
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
 from swengine.runtime.service import Service
 from swengine.runtime.worker import build_worker
@@ -70,6 +71,7 @@ async def run_instance(args: argparse.Namespace) -> Any:
     events = [parse_event(json_or_file(e)) for e in args.event]
     book = MockBook({name: MockSpec.parse(value) for name, value in map(name_and_value, args.mock)})
     task_queue = f"swengine-run-{uuid.uuid4()}"
+    install_runtime()
     async with temporal_client(Settings.from_env()) as client:
         service = Service(client, task_queue=task_queue, lookup=directory_lookup(_candidates(args)))
         request = service.request_for(ir, data)

@@ -16,7 +16,7 @@ from temporalio.client import Client
 from swengine.api.app import create_app
 from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
 from swengine.commands.inputs import UsageError
-from swengine.commands.telemetry import add_metrics_argument, start_metrics
+from swengine.commands.telemetry import add_metrics_argument, start_telemetry
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
 from swengine.runtime.connection import connect
 from swengine.runtime.deployment import deploy_files, workflow_files
@@ -112,7 +112,7 @@ async def serve(args: argparse.Namespace) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sock = bind(settings.host, settings.port)  # a taken port fails now, before Temporal starts
     cancel_on_signals()
-    start_metrics(settings)
+    start_telemetry(settings)
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
         client, temporal = await open_temporal(settings, embedded=not args.no_embedded, stack=stack)

@@ -1,4 +1,5 @@
-"""The metrics option shared by the commands that run a worker (``worker``, ``serve``)."""
+"""The telemetry options of the commands that talk to Temporal: the worker's metrics address, and the SDK
+runtime that forwards the Temporal core's logs into ours."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 
 from swengine.core.settings import Settings
-from swengine.runtime.metrics import enable_sdk_metrics
+from swengine.runtime.logs import install_runtime
 
 
 def add_metrics_argument(parser: argparse.ArgumentParser) -> None:
@@ -18,8 +19,8 @@ def add_metrics_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def start_metrics(settings: Settings) -> None:
-    """Turn on the SDK's Prometheus endpoint, before any client connects."""
+def start_telemetry(settings: Settings) -> None:
+    """Before any client connects: the SDK runtime, with the metrics endpoint when an address is set."""
+    install_runtime(settings.metrics_address)
     if settings.metrics_address:
-        enable_sdk_metrics(settings.metrics_address)
         print(f"worker metrics at http://{settings.metrics_address}/metrics", file=sys.stderr)

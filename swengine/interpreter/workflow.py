@@ -105,6 +105,13 @@ class Interpreter:
         except StateFailure as failure:
             self._status = "failed"
             telemetry.instance_ended(ctx.ir.id, "failed")
+            workflow.logger.warning(
+                "instance of %s failed: %s: %s",
+                ctx.ir.id,
+                failure.code,
+                failure.message,
+                extra={"code": failure.code},
+            )
             raise failure.to_application_error() from None
         self._status = "completed"
         telemetry.instance_ended(ctx.ir.id, "completed")

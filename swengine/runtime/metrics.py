@@ -1,6 +1,5 @@
-"""Prometheus metrics of this process (``GET /metrics`` on the API), and the switch that turns on the Temporal
-SDK's own Prometheus endpoint on a worker (``--metrics-port``), which also carries the interpreter's instance and
-state metrics.
+"""Prometheus metrics of this process (``GET /metrics`` on the API). A worker's metrics are the Temporal SDK's
+own endpoint (``runtime.logs.install_runtime``), which also carries the interpreter's instance and state metrics.
 
 The API's metrics live in their own registry, so two apps in one process (tests) never collide.
 """
@@ -12,7 +11,6 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from swengine.expressions import stats
 
@@ -68,10 +66,3 @@ class ApiMetrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
-
-
-def enable_sdk_metrics(bind_address: str) -> None:
-    """Serve the Temporal SDK's metrics (workers, polls, activities, and the interpreter's) for Prometheus at
-    ``bind_address``. Must run before the first client connects: clients take the default runtime then."""
-    telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
-    Runtime.set_default(Runtime(telemetry=telemetry))

@@ -94,3 +94,31 @@ def test_run_says_what_the_instance_waits_for(
     waiting = [line for line in err.splitlines() if "waiting for" in line]
     assert waiting, err
     assert "in state Wait: waiting for com.example.nudge from /nudges (ticket=any) until " in waiting[0]
+
+
+FAILS = """id: fails
+specVersion: "0.8"
+start: Boom
+functions:
+  - {name: fail, type: custom, operation: builtin.fail}
+states:
+  - name: Boom
+    type: operation
+    actions: [{functionRef: {refName: fail, arguments: {type: broken, message: on purpose}}}]
+    end: true
+"""
+
+
+def test_json_logs_are_one_object_a_line_without_tracebacks(
+    address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = tmp_path / "fails.sw.yaml"
+    workflow.write_text(FAILS, encoding="utf-8")
+    code, out, err = run(capsys, "-v", "--log-format", "json", "run", str(workflow))
+    assert code == 1 and out == ""
+    assert "Traceback" not in err
+    entries = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert entries and all({"time", "level", "logger", "message"} <= set(entry) for entry in entries)
+    assert any(entry.get("code") == "broken" for entry in entries), err
+    assert any("instance of fails failed: broken" in entry["message"] for entry in entries), err
+    assert "swengine run: broken: " in err  # the command's own verdict, once
