@@ -129,9 +129,29 @@ def details(state: Any, ir: WorkflowIR) -> tuple[str, ...]:
         lines.append(f"waits for: {_event_type(ir, state.event)}")
     elif state.kind == "sleep":
         lines.append(f"sleeps {state.duration}")
+    elif state.kind == "operation" and state.actions:
+        lines.append("calls: " + called(state.actions))
+    elif state.kind == "parallel":
+        lines += [f"branch {branch.name}: {called(branch.actions) or '-'}" for branch in state.branches]
+    elif state.kind == "foreach":
+        lines.append(f"for each ({state.mode}): {called(state.actions) or '-'}")
     if state.kind in ("event", "callback") and state.timeouts.event_timeout:
         lines.append(f"timeout {state.timeouts.event_timeout}")
     return tuple(lines)
+
+
+def called(actions: list[Any]) -> str:
+    """What the actions call, in order: function names, ``subflow <id>``, ``event <type>``."""
+    names = []
+    for action in actions:
+        call = action.call
+        if call.kind == "subflow":
+            names.append(f"subflow {call.workflow_id}")
+        elif call.kind == "event":
+            names.append(f"emit {call.produce.event}")
+        else:
+            names.append(call.function)
+    return ", ".join(dict.fromkeys(names))
 
 
 def _event_type(ir: WorkflowIR, name: str) -> str:

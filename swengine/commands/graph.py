@@ -14,16 +14,19 @@ from urllib.parse import quote
 import httpx
 
 from swengine.authoring.graph import build_graph
-from swengine.authoring.graph_render import RENDERERS, Progress
+from swengine.authoring.graph_render import RENDERERS, Progress, Renderer
+from swengine.authoring.graph_svg import render_svg
 from swengine.commands.inputs import UsageError
 from swengine.commands.remote import add_server_argument, answer_json, server_client, unreachable
 from swengine.compiler.pipeline import compile_path
 from swengine.core.errors import SwengineError
 
+FORMATS: dict[str, Renderer] = {**RENDERERS, "svg": render_svg}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="workflow definition (YAML or JSON)")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="mermaid", help="default: mermaid")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="mermaid", help="default: mermaid")
     parser.add_argument(
         "--instance", metavar="ID", help="colour the progress of this instance (needs --server)"
     )
@@ -47,5 +50,5 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file: {args.file}")
     graph = build_graph(compile_path(args.file))
     progress = fetch_progress(args.server, args.instance) if args.instance else None
-    sys.stdout.write(RENDERERS[args.format](graph, progress))
+    sys.stdout.write(FORMATS[args.format](graph, progress))
     return 0

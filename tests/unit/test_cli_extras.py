@@ -92,3 +92,21 @@ def test_graph_of_an_ended_instance_has_no_current_state() -> None:
     assert "#f8c9c4" in render_dot(graph, failed)
     running = Progress.of({"status": "running", "current_state": last, "visited": [first, last]})
     assert f"class {graph.node_of(last).id} current" in render_mermaid(graph, running)
+
+
+def test_svg_diagram_names_functions_and_colours_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    graph = build_graph(compile_path(REPO / "specs" / "countdown.sw.yaml"))
+    from swengine.authoring.graph_svg import render_svg
+
+    svg = ElementTree.fromstring(render_svg(graph, Progress(visited=frozenset({"Check"}), current="Tick")))
+    groups = {
+        g.get("data-state"): g.get("class", "").split() for g in svg.iter("{http://www.w3.org/2000/svg}g")
+    }
+    assert "current" in groups["Tick"] and "visited" in groups["Check"] and "current" not in groups["Check"]
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "calls: decrement" in texts and "failed" in texts  # functions named; the legend
+    assert run(capsys, "graph", "--format", "svg", str(REPO / "specs" / "countdown.sw.yaml"))[1].startswith(
+        "<svg"
+    )
