@@ -176,7 +176,7 @@ def _edge(
     width: float,
 ) -> str:
     (sx, sy), (tx, ty) = centres[edge.source], centres[edge.target]
-    (sw, sh), (tw, th) = sizes[edge.source], sizes[edge.target]
+    sh, (tw, th) = sizes[edge.source][1], sizes[edge.target]
     if backwards or ty <= sy:
         # a loop: down out of the source, round by the right margin, into the target's right side
         bulge = width - 16 - 10 * (index % 4)
