@@ -8,12 +8,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from swengine.api.deps import Authorized
 from swengine.api.limits import BodySizeLimit
 from swengine.api.models import ProblemDetails
 from swengine.api.problems import install_problem_handlers
 from swengine.api.routes import definitions, events, health, instances, metrics
+from swengine.api.ui import routes as console
 from swengine.core.settings import Settings
 from swengine.runtime.engine import Engine, open_engine
 from swengine.runtime.metrics import ApiMetrics
@@ -44,13 +46,15 @@ def create_app(
             app.state.engine = engine
             yield
 
-    app = FastAPI(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # FastAPIOffline serves /docs with Swagger UI from its package: the docs work without the internet
+    app = FastAPIOffline(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_body=settings.max_body)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.state.metrics = ApiMetrics()
     for resource in (definitions, instances, events, metrics):
         app.include_router(resource.router, dependencies=[Authorized])
+    console.install(app)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
 
