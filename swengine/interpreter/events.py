@@ -19,6 +19,7 @@ from swengine.core.ir import (
     WorkflowIR,
 )
 from swengine.core.matching import CORRELATION_KEY, correlation_keywords, parse_correlation_keywords
+from swengine.interpreter import telemetry
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.progress import expected_event
 
@@ -60,6 +61,9 @@ async def wait_for_event(
     expected = [expected_event(definition, ctx.inbox.correlation) for definition in definitions]
     deadline = workflow.now() + limit if limit is not None else None
     waiting = ctx.progress.wait(ctx.current_state, expected, deadline)
+    if ctx.current_state is not None:
+        state = ctx.states[ctx.current_state]
+        telemetry.show_current(ctx.ir.id, state.name, state.kind, [d.type for d in definitions])
     try:
         await workflow.wait_condition(ready, timeout=limit)
     except TimeoutError:

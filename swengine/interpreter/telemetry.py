@@ -33,3 +33,11 @@ def state_finished(definition: str, kind: str, outcome: str, began: datetime) ->
     meter = workflow.metric_meter()
     histogram = meter.create_histogram_timedelta("swengine_state_duration", "time spent in a state", "ms")
     histogram.record(workflow.now() - began, {"definition": definition, "kind": kind, "outcome": outcome})
+
+
+def show_current(definition: str, state: str, kind: str, waiting_for: list[str] | None = None) -> None:
+    """What Temporal's Web UI shows as the instance's current details (markdown; no command is emitted)."""
+    text = f"**{definition}**: state `{state}` ({kind})"
+    if waiting_for:
+        text += ", waiting for " + " or ".join(f"`{event}`" for event in waiting_for)
+    workflow.set_current_details(text)

@@ -115,6 +115,7 @@ class Interpreter:
             raise failure.to_application_error() from None
         self._status = "completed"
         telemetry.instance_ended(ctx.ir.id, "completed")
+        workflow.set_current_details(f"**{ctx.ir.id}**: completed")
         return result
 
     async def _walk_within_deadline(self, ctx: RunContext, name: str, data: Any) -> Any:
@@ -179,6 +180,7 @@ class Interpreter:
         ctx.current_state = state.name
         ctx.visited.append(state.name)
         step = ctx.progress.begin(state.name)
+        telemetry.show_current(ctx.ir.id, state.name, state.kind)
         began = workflow.now()
         try:
             state_data = ctx.evaluate(state.input_filter, data)

@@ -150,6 +150,8 @@ class Service:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
         if self.search_attributes:
             options["search_attributes"] = search_index(ir, request.correlation)
+        # what Temporal's Web UI lists the instance as, instead of only swengine.Interpreter
+        options["static_summary"] = f"{ir.name or ir.id} ({ir.id} {ir.version or ''})".replace(" )", ")")
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]

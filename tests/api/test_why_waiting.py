@@ -97,3 +97,16 @@ async def test_a_timed_out_wait_and_handled_and_failed_states_show_their_outcome
         {"state": "Try", "outcome": "handled_error", "error": "soft"},
         {"state": "Again", "outcome": "failed", "error": "hard"},
     ]
+
+
+async def test_temporal_ui_shows_the_definition_and_the_current_state(api: Api) -> None:
+    """Temporal's Web UI lists the static summary and shows the current details (its metadata query)."""
+    await deploy_file(api, "approval.sw.yaml")
+    instance_id = await start(api, "approval", correlation={"requestid": "r-ui"})
+    await detail_when(api, instance_id, lambda d: d.get("waiting_for"))
+    handle = api.service.handle(instance_id)
+    assert await (await handle.describe()).static_summary() == "Approval (approval 1.0)"
+    metadata = await handle.query("__temporal_workflow_metadata")
+    details = metadata.current_details if hasattr(metadata, "current_details") else metadata["currentDetails"]
+    assert "state `Wait`" in details and "com.example.approval.decided" in details
+    await api.http.post(f"/instances/{instance_id}/terminate")
