@@ -15,6 +15,8 @@ CURRENT_FILL = "#ffe08a"
 CURRENT_STROKE = "#e65100"
 FAILED_FILL = "#f8c9c4"
 FAILED_STROKE = "#c62828"
+TIMED_OUT_FILL = "#e1d5f5"
+TIMED_OUT_STROKE = "#5e35b1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,8 @@ class Progress:
     visited: frozenset[str] = field(default_factory=frozenset)
     current: str | None = None
     failed: str | None = None
+    timed_out: frozenset[str] = field(default_factory=frozenset)
+    """States whose event wait timed out and moved on (spec behaviour)."""
 
     @classmethod
     def of(cls, view: dict[str, Any]) -> Progress:
@@ -32,18 +36,23 @@ class Progress:
         visited = frozenset(view.get("visited") or [])
         state = view.get("current_state")
         status = view.get("status")
+        steps = view.get("steps") or []
         return cls(
             visited=visited,
             current=state if status in (None, "running") else None,
             failed=state if status == "failed" else None,
+            timed_out=frozenset(s.get("state") for s in steps if s.get("outcome") == "timed_out"),
         )
 
 
 def state_classes(graph: Graph, progress: Progress | None) -> dict[str, str]:
-    """node id -> ``visited``, ``current`` or ``failed`` (current and failed win over visited)."""
+    """node id -> ``visited``, ``timed_out``, ``current`` or ``failed`` (later ones win)."""
     if progress is None:
         return {}
     classes = {n.id: "visited" for n in graph.nodes if n.state is not None and n.state in progress.visited}
+    classes.update(
+        {n.id: "timed_out" for n in graph.nodes if n.state is not None and n.state in progress.timed_out}
+    )
     for name, state in (("current", progress.current), ("failed", progress.failed)):
         classes.update({n.id: name for n in graph.nodes if n.state is not None and n.state == state})
     return classes
@@ -81,7 +90,8 @@ def render_mermaid(graph: Graph, progress: Progress | None = None) -> str:
         lines.append(f"    classDef visited fill:{VISITED_FILL},stroke:{VISITED_STROKE}")
         lines.append(f"    classDef current fill:{CURRENT_FILL},stroke:{CURRENT_STROKE},stroke-width:3px")
         lines.append(f"    classDef failed fill:{FAILED_FILL},stroke:{FAILED_STROKE},stroke-width:3px")
-        for name in ("visited", "current", "failed"):
+        lines.append(f"    classDef timed_out fill:{TIMED_OUT_FILL},stroke:{TIMED_OUT_STROKE}")
+        for name in ("visited", "timed_out", "current", "failed"):
             members = [node_id for node_id, kind in classes.items() if kind == name]
             if members:
                 lines.append(f"    class {','.join(members)} {name}")
@@ -95,7 +105,12 @@ DOT_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "start": ("circle", ()),
     "end": ("doublecircle", ()),
 }
-DOT_FILLS = {"visited": VISITED_FILL, "current": CURRENT_FILL, "failed": FAILED_FILL}
+DOT_FILLS = {
+    "visited": VISITED_FILL,
+    "current": CURRENT_FILL,
+    "failed": FAILED_FILL,
+    "timed_out": TIMED_OUT_FILL,
+}
 
 
 def dot_text(text: str) -> str:

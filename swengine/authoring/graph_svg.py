@@ -16,6 +16,8 @@ from swengine.authoring.graph_render import (
     CURRENT_STROKE,
     FAILED_FILL,
     FAILED_STROKE,
+    TIMED_OUT_FILL,
+    TIMED_OUT_STROKE,
     VISITED_FILL,
     VISITED_STROKE,
     Progress,
@@ -37,6 +39,7 @@ STYLE = f"""
 .visited rect, .visited polygon, .visited ellipse {{ fill: {VISITED_FILL}; stroke: {VISITED_STROKE}; }}
 .current rect, .current polygon, .current ellipse {{ fill: {CURRENT_FILL}; stroke: {CURRENT_STROKE}; stroke-width: 3; }}
 .failed rect, .failed polygon, .failed ellipse {{ fill: {FAILED_FILL}; stroke: {FAILED_STROKE}; stroke-width: 3; }}
+.timed_out rect, .timed_out polygon, .timed_out ellipse {{ fill: {TIMED_OUT_FILL}; stroke: {TIMED_OUT_STROKE}; }}
 .edge path {{ fill: none; stroke: #607d8b; stroke-width: 1.3; }}
 .edge.dashed path {{ stroke-dasharray: 5 4; }}
 .edge text {{ font: 11px sans-serif; fill: #37474f; }}
@@ -97,7 +100,7 @@ def render_svg(graph: Graph, progress: Progress | None = None) -> str:
     row_widths = {
         row: sum(sizes[n.id][0] for n in nodes) + COLUMN_GAP * (len(nodes) - 1) for row, nodes in rows.items()
     }
-    width = max(max(row_widths.values(), default=0) + 2 * MARGIN + 80, 480.0)  # loop arcs; the legend
+    width = max(max(row_widths.values(), default=0) + 2 * MARGIN + 80, 640.0)  # loop arcs; the legend
     centres: dict[str, tuple[float, float]] = {}
     y = float(MARGIN + LEGEND_HEIGHT)
     for row in sorted(rows):
@@ -128,7 +131,7 @@ def render_svg(graph: Graph, progress: Progress | None = None) -> str:
 
 def _legend() -> str:
     items = [("visited", VISITED_FILL, VISITED_STROKE), ("current", CURRENT_FILL, CURRENT_STROKE),
-             ("failed", FAILED_FILL, FAILED_STROKE)]  # fmt: skip
+             ("failed", FAILED_FILL, FAILED_STROKE), ("timed out", TIMED_OUT_FILL, TIMED_OUT_STROKE)]  # fmt: skip
     parts = ['<g class="legend">']
     x = MARGIN
     for name, fill, stroke in items:
@@ -192,9 +195,16 @@ def _edge(
         end = (tx, ty - th / 2)
         middle = (start[1] + end[1]) / 2
         path = f"M {start[0]:.1f} {start[1]:.1f} C {start[0]:.1f} {middle:.1f} {end[0]:.1f} {middle:.1f} {end[0]:.1f} {end[1]:.1f}"
-        label_at = ((start[0] + end[0]) / 2 + 4, middle)
-    label = (
-        f'<text x="{label_at[0]:.1f}" y="{label_at[1]:.1f}">{escape(edge.label)}</text>' if edge.label else ""
-    )
+        # beside the arrow's head, on the side it comes from, so labels of diverging edges never overlap
+        anchor = "end" if end[0] < start[0] - 1 else "start" if end[0] > start[0] + 1 else "middle"
+        shift = {"end": -6, "start": 6, "middle": 6}[anchor]
+        label_at = (end[0] + shift, end[1] - 8)
+        label = (
+            f'<text x="{label_at[0]:.1f}" y="{label_at[1]:.1f}" text-anchor="{anchor}">{escape(edge.label)}</text>'
+            if edge.label
+            else ""
+        )
+        style = "edge dashed" if edge.style == "dashed" else "edge"
+        return f'<g class="{style}"><path d="{path}" marker-end="url(#arrow)"/>{label}</g>'
     style = "edge dashed" if edge.style == "dashed" else "edge"
     return f'<g class="{style}"><path d="{path}" marker-end="url(#arrow)"/>{label}</g>'

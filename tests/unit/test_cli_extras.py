@@ -110,3 +110,19 @@ def test_svg_diagram_names_functions_and_colours_progress(capsys: pytest.Capture
     assert run(capsys, "graph", "--format", "svg", str(REPO / "specs" / "countdown.sw.yaml"))[1].startswith(
         "<svg"
     )
+
+
+def test_a_wait_that_timed_out_is_coloured_as_such() -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    from swengine.authoring.graph_svg import render_svg
+
+    graph = build_graph(compile_path(REPO / "specs" / "approval.sw.yaml"))
+    view = {"status": "completed", "current_state": "Rejected", "visited": ["Receive", "Wait", "Decide", "Rejected"],
+            "steps": [{"state": "Wait", "outcome": "timed_out"}]}  # fmt: skip
+    svg = ElementTree.fromstring(render_svg(graph, Progress.of(view)))
+    groups = {
+        g.get("data-state"): g.get("class", "").split() for g in svg.iter("{http://www.w3.org/2000/svg}g")
+    }
+    assert "timed_out" in groups["Wait"] and "visited" in groups["Rejected"]
+    assert f"class {graph.node_of('Wait').id} timed_out" in render_mermaid(graph, Progress.of(view))

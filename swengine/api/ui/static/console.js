@@ -54,7 +54,7 @@ async function api(path, options = {}) {
 
 function show(...nodes) {
   const view = document.getElementById("view");
-  view.replaceChildren(...nodes);
+  view.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined && node !== false));
 }
 
 async function diagram(params) {
