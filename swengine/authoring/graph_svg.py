@@ -189,7 +189,7 @@ def _edge(
             f"M {sx:.1f} {sy + sh / 2:.1f} C {sx:.1f} {below:.1f} {bulge:.1f} {below:.1f} {bulge:.1f} {sy:.1f}"
             f" C {bulge:.1f} {ty:.1f} {end[0] + 30:.1f} {ty:.1f} {end[0]:.1f} {end[1]:.1f}"
         )
-        label_at = (bulge - 4 - 6 * len(edge.label), (sy + ty) / 2)
+        label_at, anchor = (bulge - 6, (sy + ty) / 2), "end"
     else:
         start = (sx, sy + sh / 2)
         end = (tx, ty - th / 2)
@@ -199,12 +199,10 @@ def _edge(
         anchor = "end" if end[0] < start[0] - 1 else "start" if end[0] > start[0] + 1 else "middle"
         shift = {"end": -6, "start": 6, "middle": 6}[anchor]
         label_at = (end[0] + shift, end[1] - 8)
-        label = (
-            f'<text x="{label_at[0]:.1f}" y="{label_at[1]:.1f}" text-anchor="{anchor}">{escape(edge.label)}</text>'
-            if edge.label
-            else ""
-        )
-        style = "edge dashed" if edge.style == "dashed" else "edge"
-        return f'<g class="{style}"><path d="{path}" marker-end="url(#arrow)"/>{label}</g>'
+    label = (
+        f'<text x="{label_at[0]:.1f}" y="{label_at[1]:.1f}" text-anchor="{anchor}">{escape(edge.label)}</text>'
+        if edge.label
+        else ""
+    )
     style = "edge dashed" if edge.style == "dashed" else "edge"
     return f'<g class="{style}"><path d="{path}" marker-end="url(#arrow)"/>{label}</g>'
