@@ -109,6 +109,8 @@ class Settings:
     """``SWENGINE_METRICS_ADDRESS`` (host:port): where a worker serves the Temporal SDK's Prometheus metrics."""
     log_format: str = "text"
     """``SWENGINE_LOG_FORMAT``: ``text`` or ``json`` (one object per line)."""
+    tracing: bool = False
+    """``SWENGINE_TRACING``: OpenTelemetry spans for starts, workflows and activities (needs ``[tracing]``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -135,6 +137,7 @@ class Settings:
             token=env.get("SWENGINE_TOKEN") or None,
             metrics_address=env.get("SWENGINE_METRICS_ADDRESS") or None,
             log_format=env.get("SWENGINE_LOG_FORMAT") or "text",
+            tracing=(env.get("SWENGINE_TRACING") or "").lower() in TRUE_WORDS,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
