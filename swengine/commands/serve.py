@@ -119,7 +119,9 @@ async def open_temporal(
     stack.push_async_callback(env.shutdown)
     client = env.client
     if settings.tracing:  # the dev server's own client has no interceptors: connect one that traces
-        client = await connect(settings.with_overrides(temporal_address=f"127.0.0.1:{settings.temporal_port}"))
+        client = await connect(
+            settings.with_overrides(temporal_address=f"127.0.0.1:{settings.temporal_port}")
+        )
     where = f"embedded 127.0.0.1:{settings.temporal_port} ({settings.temporal_database})"
     if ui_port is not None:
         where += f", its Web UI at http://127.0.0.1:{ui_port}"
