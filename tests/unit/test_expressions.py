@@ -555,7 +555,9 @@ def test_merge_arrays_concatenates_unique_elements() -> None:
     merged = json_merge.merge({"customers": [michael]}, {"customers": [john, jane]})
     assert merged == {"customers": [michael, john, jane]}
     assert json_merge.merge([1, 2], [2, 3, 3]) == [1, 2, 3]
-    assert json_merge.merge([{"a": 1, "b": 2}], [{"b": 2, "a": 1}]) == [{"a": 1, "b": 2}]  # key order ignored
+    assert json_merge.merge([{"a": 1, "b": 2}], [{"b": 2, "a": 1}]) == [
+        {"a": 1, "b": 2}
+    ]  # key order ignored
     assert json_merge.merge([1], [1.0, True]) == [1, True]  # JSON equality: 1 == 1.0, true != 1
 
 
