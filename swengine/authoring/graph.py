@@ -35,11 +35,25 @@ class Edge:
     """``solid`` for the normal flow, ``dashed`` for error and compensation paths."""
 
 
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """What a state runs inside it, drawn as a subgraph beside the state: one per parallel branch, one for a
+    foreach body; its nodes are the actions in order (chained when they run one after another)."""
+
+    id: str
+    label: str
+    owner: str
+    """The node id of the state that runs it."""
+    actions: tuple[str, ...]
+    sequential: bool
+
+
 @dataclass(slots=True)
 class Graph:
     title: str
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
 
     def node_of(self, state: str) -> Node:
         return next(node for node in self.nodes if node.state == state)
@@ -66,7 +80,32 @@ def build_graph(ir: WorkflowIR) -> Graph:
             )
     if any(edge.target == END for edge in graph.edges):
         graph.nodes.append(Node(END, ("end",), "end"))
+    for state in ir.states:
+        graph.clusters.extend(clusters_of(state, ids[state.name]))
     return graph
+
+
+def clusters_of(state: Any, node_id: str) -> list[Cluster]:
+    """Parallel branches and foreach bodies, each with the calls of its actions."""
+    if state.kind == "parallel":
+        return [
+            Cluster(
+                f"{node_id}_b{index}",
+                f"branch {branch.name}",
+                node_id,
+                _calls(branch.actions),
+                branch.action_mode == "sequential",
+            )  # fmt: skip
+            for index, branch in enumerate(state.branches)
+        ]
+    if state.kind == "foreach" and state.actions:
+        label = f"for each {state.iteration_param} ({state.mode})"
+        return [Cluster(f"{node_id}_each", label, node_id, _calls(state.actions), True)]
+    return []
+
+
+def _calls(actions: list[Any]) -> tuple[str, ...]:
+    return tuple(called([action]) for action in actions)
 
 
 Exits = list[tuple[str, Transition, str]]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from swengine.authoring.graph import Graph, Node
+from swengine.authoring.graph import Cluster, Graph, Node
 
 VISITED_FILL = "#d9f2d9"
 VISITED_STROKE = "#2e7d32"
@@ -85,6 +85,8 @@ def render_mermaid(graph: Graph, progress: Progress | None = None) -> str:
         arrow = MERMAID_ARROWS[edge.style]
         label = f'|"{mermaid_text(edge.label)}"|' if edge.label else ""
         lines.append(f"    {edge.source} {arrow}{label} {edge.target}")
+    for cluster in graph.clusters:
+        lines += _mermaid_cluster(cluster)
     classes = state_classes(graph, progress)
     if classes:
         lines.append(f"    classDef visited fill:{VISITED_FILL},stroke:{VISITED_STROKE}")
@@ -96,6 +98,39 @@ def render_mermaid(graph: Graph, progress: Progress | None = None) -> str:
             if members:
                 lines.append(f"    class {','.join(members)} {name}")
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_cluster(cluster: Cluster) -> list[str]:
+    """A subgraph of the actions, linked to its state by a plain dotted line."""
+    ids = [f"{cluster.id}_a{index}" for index in range(len(cluster.actions))]
+    lines = [f'    subgraph {cluster.id} ["{mermaid_text(cluster.label)}"]']
+    lines += [
+        f'        {node_id}["{mermaid_text(call)}"]'
+        for node_id, call in zip(ids, cluster.actions, strict=True)
+    ]
+    if cluster.sequential:
+        lines += [f"        {a} --> {b}" for a, b in zip(ids, ids[1:], strict=False)]
+    lines += ["    end", f"    {cluster.owner} -.- {cluster.id}"]
+    return lines
+
+
+def _dot_cluster(cluster: Cluster) -> list[str]:
+    ids = [f"{cluster.id}_a{index}" for index in range(len(cluster.actions))]
+    lines = [
+        f"    subgraph cluster_{cluster.id} {{",
+        f"        label={dot_text(cluster.label)};",
+        "        style=dashed;",
+    ]
+    lines += [
+        f"        {node_id} [label={dot_text(call)}, shape=box];"
+        for node_id, call in zip(ids, cluster.actions, strict=True)
+    ]
+    if cluster.sequential:
+        lines += [f"        {a} -> {b};" for a, b in zip(ids, ids[1:], strict=False)]
+    lines.append("    }")
+    # outside the block: an edge named inside a cluster would pull the state into it
+    lines += [f"    {cluster.owner} -> {ids[0]} [style=dotted, arrowhead=none];"] if ids else []
+    return lines
 
 
 DOT_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -137,6 +172,8 @@ def render_dot(graph: Graph, progress: Progress | None = None) -> str:
             attributes.append("style=dashed")
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
         lines.append(f"    {edge.source} -> {edge.target}{suffix};")
+    for cluster in graph.clusters:
+        lines += _dot_cluster(cluster)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
