@@ -8,9 +8,12 @@ import logging
 import os
 import signal
 import sys
+from importlib import metadata
 
 from swengine.commands.inputs import UsageError
 from swengine.core.errors import DocumentError, SwengineError
+from swengine.core.settings import Settings
+from swengine.runtime import logs
 
 COMMANDS: dict[str, str] = {
     "validate": "check workflow files and report every problem with its line",
@@ -23,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "schema": "print the JSON Schema of the 0.8 DSL for editors",
     "deploy": "validate workflow files, then submit them to a running swengine serve",
     "send-event": "send a CloudEvent to a running deployment",
+    "completion": "print a shell completion script (bash, zsh or fish)",
 }
 
 
@@ -31,13 +35,27 @@ def build_parser() -> argparse.ArgumentParser:
         prog="swengine", description="Serverless Workflow (DSL 0.8 and 1.0) on Temporal"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    parser.add_argument(
+        "--log-format", choices=logs.FORMATS, help="log lines as text or one JSON object each (default:"
+        " SWENGINE_LOG_FORMAT or text)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     for name, summary in COMMANDS.items():
         module = importlib.import_module(f"swengine.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=summary, description=summary)
         module.add_arguments(command)
         command.set_defaults(handler=module.main)
+    parser.set_defaults(parser=parser)  # for ``completion``, which describes the commands
     return parser
+
+
+def installed_version() -> str:
+    """The installed distribution's version (the one pip reports), not a constant that can drift."""
+    try:
+        return metadata.version("swengine")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0) and 2
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    log_format = args.log_format or Settings.from_env().log_format
+    if log_format not in logs.FORMATS:
+        print(f"swengine: SWENGINE_LOG_FORMAT must be one of {', '.join(logs.FORMATS)}", file=sys.stderr)
+        return 2
+    logs.configure(level=logging.INFO if args.verbose else logging.WARNING, log_format=log_format)
     try:
         return int(args.handler(args))
     except UsageError as err:

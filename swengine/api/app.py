@@ -8,15 +8,18 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from swengine.api.auth import BearerAuth
 from swengine.api.deps import Authorized
 from swengine.api.limits import BodyGuard
 from swengine.api.models import ProblemDetails, problem_responses
 from swengine.api.problems import install_problem_handlers
-from swengine.api.routes import definitions, events, health, instances
+from swengine.api.routes import definitions, events, health, instances, metrics
+from swengine.api.ui import routes as console
 from swengine.core.settings import Settings
 from swengine.runtime.engine import Engine, open_engine
+from swengine.runtime.metrics import ApiMetrics
 from swengine.runtime.router import EventRouter
 from swengine.runtime.service import Service
 from swengine.runtime.store import DefinitionStore
@@ -58,14 +61,17 @@ def create_app(
             app.state.engine = engine
             yield
 
-    app = FastAPI(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # FastAPIOffline serves /docs with Swagger UI from its package: the docs work without the internet
+    app = FastAPIOffline(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyGuard, max_body=settings.max_body, timeout=settings.body_timeout)
     if settings.tokens:  # added last, so outermost: a request without a token is refused before its body
         app.add_middleware(BearerAuth, tokens=settings.tokens)
     install_problem_handlers(app)
     app.include_router(health.router)
-    for resource in (definitions, instances, events):
+    app.state.metrics = ApiMetrics()
+    for resource in (definitions, instances, events, metrics):
         app.include_router(resource.router, dependencies=[Authorized], responses=EVERY_ROUTE)
+    console.install(app)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
 

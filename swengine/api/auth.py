@@ -1,5 +1,5 @@
 """Bearer tokens checked below FastAPI, before routing and before any body is read: every path but the
-health checks (``/docs`` and ``/openapi.json`` included) needs one of ``SWENGINE_TOKENS`` when it is set."""
+health checks and the console's page and assets (``/docs`` and ``/openapi.json`` included) needs one of ``SWENGINE_TOKENS`` when it is set."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from swengine.api.problems import Unauthorized, send_problem
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/ui", "/ui/"})
+OPEN_PREFIXES = ("/ui/static/",)
+"""The console's page and assets hold no data (it asks for the token and sends it with every API call)."""
 CHALLENGE = (b"www-authenticate", b'Bearer realm="swengine"')
 
 
@@ -33,7 +35,8 @@ class BearerAuth:
         self.tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization")

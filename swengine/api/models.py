@@ -134,6 +134,19 @@ class InstanceDetail(BaseModel):
         description="Unconsumed events dropped to keep the instance within its limits (id, source, type, reason);"
         " the latest 20 of this run.",
     )
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each state run in this execution with its outcome: running, completed, timed_out (an"
+        " event timeout passed and it moved on), handled_error, failed or compensated; error: the code.",
+    )
+    waiting_for: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Event waits now open: the state, the events it takes (type, source, correlation values;"
+        " null means any value) and the deadline (null: none).",
+    )
+    error: dict[str, Any] | None = Field(
+        None, description="code and message, when it ended without a result."
+    )
     started_at: str | None = None
     closed_at: str | None = None
 
@@ -186,6 +199,12 @@ class EventRouted(BaseModel):
         default=False,
         description="No waiting instance and no definition took the event: it reached nobody.",
     )
+    fates: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per delivered instance: consumed (a state took it), buffered (kept until a state takes"
+        " it), unmatched (kept, but its source or correlation matches none of the instance's events, so no"
+        " state will take it), or unknown (no worker answered).",
+    )
 
 
 class EventsRouted(BaseModel):
@@ -194,7 +213,11 @@ class EventsRouted(BaseModel):
 
     delivered: list[str] = Field(description="Every instance that received one of the events.")
     started: list[str] = Field(description="Every instance one of the events started.")
-    unrouted: list[str] = Field(default_factory=list, description="Ids of the events that reached nobody.")
+    unrouted: list[str] = Field(
+        default_factory=list,
+        description="Ids of the events no instance received and no definition started on: check their"
+        " type, and that an instance or a deployed definition waits for it.",
+    )
     results: list[EventRouted]
 
 

@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Send
 from temporalio.service import RPCError, RPCStatusCode
 
+from swengine.api.media import media_type_error
 from swengine.core.errors import DocumentError, SwengineError, Unavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -29,11 +30,6 @@ log = logging.getLogger("swengine.api")
 class Unauthorized(SwengineError):
     code = "unauthorized"
     http_status = 401
-
-
-class UnsupportedMediaType(SwengineError):
-    code = "unsupported_media_type"
-    http_status = 415
 
 
 class NotReady(Unavailable):
@@ -85,8 +81,10 @@ def problem_body(
 
 
 def problem_bytes(status: int, code: str, detail: str, instance: str | None = None) -> bytes:
-    """For the places that answer below FastAPI (the body guard, authentication)."""
-    return json.dumps(problem_body(status, code, detail, instance=instance)).encode()
+    """For the places that answer below FastAPI (the body guard, authentication): rendered as JSONResponse
+    renders every other problem, so no client can tell the two apart."""
+    body = problem_body(status, code, detail, instance=instance)
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 async def send_problem(
@@ -144,6 +142,7 @@ def describe(error: Exception) -> tuple[int, str, str, dict[str, Any], dict[str,
 
 
 def problem_response(request: Request, error: Exception) -> JSONResponse:
+    error = media_type_error(request, error) or error
     status, code, detail, extensions, headers = describe(error)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, code, exc_info=error)

@@ -35,11 +35,25 @@ class Edge:
     """``solid`` for the normal flow, ``dashed`` for error and compensation paths."""
 
 
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """What a state runs inside it, drawn as a subgraph beside the state: one per parallel branch, one for a
+    foreach body; its nodes are the actions in order (chained when they run one after another)."""
+
+    id: str
+    label: str
+    owner: str
+    """The node id of the state that runs it."""
+    actions: tuple[str, ...]
+    sequential: bool
+
+
 @dataclass(slots=True)
 class Graph:
     title: str
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
 
     def node_of(self, state: str) -> Node:
         return next(node for node in self.nodes if node.state == state)
@@ -70,7 +84,32 @@ def build_graph(ir: WorkflowIR) -> Graph:
             )
     if any(edge.target == END for edge in graph.edges):
         graph.nodes.append(Node(END, ("end",), "end"))
+    for state in ir.states:
+        graph.clusters.extend(clusters_of(state, ids[state.name]))
     return graph
+
+
+def clusters_of(state: Any, node_id: str) -> list[Cluster]:
+    """Parallel branches and foreach bodies, each with the calls of its actions."""
+    if state.kind == "parallel":
+        return [
+            Cluster(
+                f"{node_id}_b{index}",
+                f"branch {branch.name}",
+                node_id,
+                _calls(branch.actions),
+                branch.action_mode == "sequential",
+            )  # fmt: skip
+            for index, branch in enumerate(state.branches)
+        ]
+    if state.kind == "foreach" and state.actions:
+        label = f"for each {state.iteration_param} ({state.mode})"
+        return [Cluster(f"{node_id}_each", label, node_id, _calls(state.actions), True)]
+    return []
+
+
+def _calls(actions: list[Any]) -> tuple[str, ...]:
+    return tuple(called([action]) for action in actions)
 
 
 Exits = list[tuple[str, Transition, str]]
@@ -133,9 +172,29 @@ def details(state: Any, ir: WorkflowIR) -> tuple[str, ...]:
         lines.append(f"waits for: {_event_type(ir, state.event)}")
     elif state.kind == "sleep":
         lines.append(f"sleeps {state.duration}")
+    elif state.kind == "operation" and state.actions:
+        lines.append("calls: " + called(state.actions))
+    elif state.kind == "parallel":
+        lines += [f"branch {branch.name}: {called(branch.actions) or '-'}" for branch in state.branches]
+    elif state.kind == "foreach":
+        lines.append(f"for each ({state.mode}): {called(state.actions) or '-'}")
     if state.kind in ("event", "callback") and state.timeouts.event_timeout:
         lines.append(f"timeout {state.timeouts.event_timeout}")
     return tuple(lines)
+
+
+def called(actions: list[Any]) -> str:
+    """What the actions call, in order: function names, ``subflow <id>``, ``event <type>``."""
+    names = []
+    for action in actions:
+        call = action.call
+        if call.kind == "subflow":
+            names.append(f"subflow {call.workflow_id}")
+        elif call.kind == "event":
+            names.append(f"emit {call.produce.event}")
+        else:
+            names.append(call.function)
+    return ", ".join(dict.fromkeys(names))
 
 
 def _event_type(ir: WorkflowIR, name: str) -> str:

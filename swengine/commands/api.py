@@ -12,6 +12,7 @@ from swengine.api.app import create_app
 from swengine.api.server import bind, cancel_on_signals, serve_api
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
 from swengine.runtime.engine import open_engine
+from swengine.runtime.logs import install_runtime
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +24,7 @@ async def serve(args: argparse.Namespace) -> None:
     settings = Settings.from_env().with_overrides(host=args.host, port=args.port)
     sock = bind(settings.host, settings.port)
     cancel_on_signals()
+    install_runtime()
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
         engine = await stack.enter_async_context(open_engine(settings))

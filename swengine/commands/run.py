@@ -20,6 +20,7 @@ from swengine.core.settings import Settings
 from swengine.core.task_errors import is_task_error
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
+from swengine.runtime.logs import install_runtime
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
 from swengine.runtime.service import InstanceFailed, Service
 from swengine.runtime.worker import build_worker
@@ -35,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FUNCTION=JSON_OR_FILE",
-        help="answer calls to FUNCTION with this value instead of running it",
+        help="answer calls to FUNCTION instead of running it: a value, or {returns: v}, {sequence: [...]} or"
+        " {error: {type, message}} as in *.test.yaml",
     )
     parser.add_argument(
         "--activities",
@@ -84,8 +86,9 @@ async def run_instance(args: argparse.Namespace) -> Any:
     ir = compile_path(args.file, dialect=args.dialect)
     data = json_or_file(args.input) if args.input else {}
     events = [parse_event(json_or_file(e)) for e in args.event]
-    book = MockBook({name: MockSpec(returns=value) for name, value in map(name_and_value, args.mock)})
+    book = MockBook({name: MockSpec.parse(value) for name, value in map(name_and_value, args.mock)})
     task_queue = f"swengine-run-{uuid.uuid4()}"
+    install_runtime()
     async with temporal_client(Settings.from_env()) as client:
         lookup = directory_lookup(_candidates(args), dialect=args.dialect)
         service = Service(client, task_queue=task_queue, lookup=lookup)

@@ -30,7 +30,9 @@ def main(args: argparse.Namespace) -> int:
         text += "\n"
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            target = Path(args.output)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
     else:

@@ -71,8 +71,12 @@ def main(args: argparse.Namespace) -> int:
     answer = post_event(args.server, build_event(args))
     for instance_id in answer.get("started", []):
         print(f"started    {instance_id}")
+    fates: dict[str, str] = {}
+    for result in answer.get("results", []):
+        fates.update(result.get("fates") or {})
     for instance_id in answer.get("delivered", []):
-        print(f"delivered  {instance_id}")
+        fate = fates.get(instance_id)
+        print(f"delivered  {instance_id}" + (f" ({fate})" if fate else ""))
     if not answer.get("started") and not answer.get("delivered"):
         print("no instance consumes this event", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from temporalio.client import Client
 from swengine.api.app import create_app
 from swengine.api.server import bind, cancel_on_signals, port_is_free, serve_api
 from swengine.commands.inputs import UsageError, add_dialect_argument
+from swengine.commands.telemetry import add_metrics_argument, start_telemetry
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
 from swengine.runtime.connection import connect
 from swengine.runtime.deployment import deploy_files, workflow_files
@@ -23,6 +24,9 @@ from swengine.runtime.devserver import start_dev_server, stop_orphan
 from swengine.runtime.engine import open_engine
 from swengine.runtime.router import router_sink
 from swengine.runtime.worker import build_worker
+
+UI_PORT_OFFSET = 1000
+"""Temporal's Web UI listens on the embedded server's port plus this (8233 beside 7233, as the CLI does)."""
 
 
 def say(line: str) -> None:
@@ -55,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dialect_argument(parser, default=None)
     parser.add_argument("--activities", action="append", default=[], metavar="MODULE",
                         help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)")  # fmt: skip
+    add_metrics_argument(parser)
+    parser.add_argument(
+        "--no-ui",
+        action="store_true",
+        help="do not serve the embedded Temporal's Web UI (on temporal port + 1000)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -64,6 +74,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         port=args.port,
         temporal_port=args.temporal_port,
         dialect=args.dialect,
+        metrics_address=args.metrics_address,
     )
     return settings.with_overrides(activities=(*settings.activities, *args.activities))
 
@@ -85,7 +96,9 @@ async def wait_for_port(port: int, seconds: float = 10.0) -> None:
         await asyncio.sleep(0.1)
 
 
-async def open_temporal(settings: Settings, *, embedded: bool, stack: AsyncExitStack) -> tuple[Client, str]:
+async def open_temporal(
+    settings: Settings, *, embedded: bool, stack: AsyncExitStack, ui: bool = True
+) -> tuple[Client, str]:
     """A client, and where it points; the embedded dev server is shut down when ``stack`` closes."""
     if settings.temporal_address or not embedded:
         return await connect(settings), settings.temporal_address or DEFAULT_TEMPORAL_ADDRESS
@@ -96,13 +109,25 @@ async def open_temporal(settings: Settings, *, embedded: bool, stack: AsyncExitS
             f"port {settings.temporal_port} (embedded Temporal) is taken: is another swengine serve or dev server"
             " running? Choose another with --temporal-port or SWENGINE_TEMPORAL_PORT"
         )
+    ui_port = settings.temporal_port + UI_PORT_OFFSET if ui else None
+    if ui_port is not None and not port_is_free("127.0.0.1", ui_port):
+        raise UsageError(f"port {ui_port} (Temporal's Web UI) is taken: free it, or start with --no-ui")
     env = await start_dev_server(
         database=settings.temporal_database,
         port=settings.temporal_port,
         namespace=settings.temporal_namespace,
+        ui_port=ui_port,
     )
     stack.push_async_callback(env.shutdown)
-    return env.client, f"embedded 127.0.0.1:{settings.temporal_port} ({settings.temporal_database})"
+    client = env.client
+    if settings.tracing:  # the dev server's own client has no interceptors: connect one that traces
+        client = await connect(
+            settings.with_overrides(temporal_address=f"127.0.0.1:{settings.temporal_port}")
+        )
+    where = f"embedded 127.0.0.1:{settings.temporal_port} ({settings.temporal_database})"
+    if ui_port is not None:
+        where += f", its Web UI at http://127.0.0.1:{ui_port}"
+    return client, where
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -111,9 +136,12 @@ async def serve(args: argparse.Namespace) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sock = bind(settings.host, settings.port)  # a taken port fails now, before Temporal starts
     cancel_on_signals()
+    start_telemetry(settings)
     async with AsyncExitStack() as stack:
         stack.callback(sock.close)
-        client, temporal = await open_temporal(settings, embedded=not args.no_embedded, stack=stack)
+        client, temporal = await open_temporal(
+            settings, embedded=not args.no_embedded, stack=stack, ui=not getattr(args, "no_ui", False)
+        )
         engine = await stack.enter_async_context(open_engine(settings, client))
         service, store, router = engine.service, engine.store, engine.router
         try:
@@ -133,7 +161,8 @@ async def serve(args: argparse.Namespace) -> None:
                 say(f"deployed {len(deployed)} definition(s) from {specs}")
             app = create_app(settings, service, store, router)
             say(
-                f"swengine serving http://{settings.host}:{settings.port} (docs at /docs); Temporal {temporal};"
+                f"swengine serving http://{settings.host}:{settings.port} (console at /ui, docs at /docs);"
+                f" Temporal {temporal};"
                 f" data in {settings.data_dir}"
             )
             await serve_api(app, sock, watch=[worker_run], access_log=bool(getattr(args, "verbose", False)))

@@ -52,13 +52,34 @@ async def await_result(
 
 
 def where(status: dict[str, Any]) -> str:
-    """``in state 'Wait', waiting for com.example.approved (from any source)``, or just the state."""
-    state = f"in state {status.get('current_state')!r}"
-    waits = status.get("waiting_for") or []
+    """``in state Wait: waiting for com.example.approved from /approvals (requestid=r-1) until …``."""
+    return progress_line(status) or f"in state {status.get('current_state')!r}"
+
+
+def _event_text(event: dict[str, Any]) -> str:
+    text = event["type"]
+    if event.get("source"):
+        text += f" from {event['source']}"
+    correlation = ", ".join(
+        f"{k}={'any' if v is None else v}" for k, v in (event.get("correlation") or {}).items()
+    )
+    return f"{text} ({correlation})" if correlation else text
+
+
+def progress_line(view: dict[str, Any]) -> str | None:
+    """One line about a running instance: its state and, when it waits for events, which and until when."""
+    state = view.get("current_state")
+    if state is None:
+        return None
+    waits = view.get("waiting_for") or []
     if not waits:
-        return state
-    wanted = ", ".join(f"{w['type']} (from {w.get('source') or 'any source'})" for w in waits)
-    return f"{state}, waiting for {wanted}"
+        return f"in state {state}"
+    parts = []
+    for waiting in waits:
+        events = " or ".join(_event_text(event) for event in waiting.get("events", []))
+        until = f" until {waiting['deadline']}" if waiting.get("deadline") else ""
+        parts.append(f"waiting for {events}{until}")
+    return f"in state {state}: " + "; ".join(parts)
 
 
 async def report_unconsumed(service: Service, instance_id: str, say: Say) -> None:

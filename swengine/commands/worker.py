@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 
+from swengine.commands.telemetry import add_metrics_argument, start_telemetry
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
 from swengine.runtime.connection import connect
 from swengine.runtime.worker import build_worker
@@ -26,12 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MODULE",
         help="importable module with activities for custom functions (adds to SWENGINE_ACTIVITIES)",
     )
+    add_metrics_argument(parser)
 
 
 async def serve_worker(args: argparse.Namespace) -> None:
-    settings = Settings.from_env()
+    settings = Settings.from_env().with_overrides(metrics_address=args.metrics_address)
     task_queue = args.task_queue or settings.task_queue
     address = settings.temporal_address or DEFAULT_TEMPORAL_ADDRESS
+    start_telemetry(settings)
     client = await connect(settings)
     modules = [*settings.activities, *args.activities]
     worker = build_worker(client, task_queue=task_queue, activity_modules=modules)

@@ -150,6 +150,12 @@ class Settings:
     dialect: str = "standard"
     """``SWENGINE_DIALECT``: the 0.8 dialect of ``serve``'s specs and of definitions submitted without one
     (``standard`` or ``sonataflow``)."""
+    metrics_address: str | None = None
+    """``SWENGINE_METRICS_ADDRESS`` (host:port): where a worker serves the Temporal SDK's Prometheus metrics."""
+    log_format: str = "text"
+    """``SWENGINE_LOG_FORMAT``: ``text`` or ``json`` (one object per line)."""
+    tracing: bool = False
+    """``SWENGINE_TRACING``: OpenTelemetry spans for starts, workflows and activities (needs ``[tracing]``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -178,6 +184,9 @@ class Settings:
             server=env.get("SWENGINE_SERVER") or DEFAULT_SERVER,
             token=env.get("SWENGINE_TOKEN") or None,
             dialect=env.get("SWENGINE_DIALECT") or "standard",
+            metrics_address=env.get("SWENGINE_METRICS_ADDRESS") or None,
+            log_format=env.get("SWENGINE_LOG_FORMAT") or "text",
+            tracing=(env.get("SWENGINE_TRACING") or "").lower() in TRUE_WORDS,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -101,6 +101,16 @@ CODES: dict[str, Code] = {
     "unknown_authentication": Code(
         "error", "(1.0) an ``authentication.use`` names nothing in ``use.authentications``"
     ),
+    "unknown_builtin": Code(
+        "error", "a custom function's operation names a ``builtin.*`` verb that does not exist"
+    ),
+    "invalid_arguments": Code(
+        "error",
+        "a ``builtin.*`` call gives an argument the verb does not take, lacks one it needs, or gives none",
+    ),
+    "expression_in_literal": Code(
+        "warning", "``${ }`` inside inject ``data``, which is literal: the text stays as written"
+    ),
     "unknown_subflow": Code(
         "error", "a subFlowRef or continueAs names a workflow no file defines (cross-file)"
     ),

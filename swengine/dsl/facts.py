@@ -43,6 +43,15 @@ class Expression:
     always: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A ``functionRef``: the function it names and its ``arguments`` (None when it gives none)."""
+
+    function: str
+    arguments: Any
+    path: JsonPath
+
+
 @dataclass(slots=True)
 class Facts:
     """What the checks need from a definition; only values of the expected type are recorded."""
@@ -53,6 +62,7 @@ class Facts:
     intervals: list[tuple[JsonPath, str]] = field(default_factory=list)
     crons: list[tuple[JsonPath, str]] = field(default_factory=list)
     subflows: list[tuple[JsonPath, Any]] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
 
     def ref(self, kind: str, name: Any, path: JsonPath, event_kind: str | None = None) -> None:
         if isinstance(name, str):
@@ -193,8 +203,13 @@ def _walk_action(facts: Facts, action: dict[str, Any], path: JsonPath) -> None:
     function_ref = action.get("functionRef")
     if isinstance(function_ref, str):
         facts.ref("function", function_ref, path + ("functionRef",))
+        facts.calls.append(Call(function_ref, None, path + ("functionRef",)))
     elif isinstance(function_ref, dict):
         facts.ref("function", function_ref.get("refName"), path + ("functionRef", "refName"))
+        if isinstance(function_ref.get("refName"), str):
+            facts.calls.append(
+                Call(function_ref["refName"], function_ref.get("arguments"), path + ("functionRef",))
+            )
         _walk_arguments(facts, function_ref.get("arguments"), path + ("functionRef", "arguments"))
     event_ref = action.get("eventRef")
     if isinstance(event_ref, dict):

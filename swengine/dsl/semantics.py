@@ -15,9 +15,11 @@ from typing import Any
 from swengine import expressions
 from swengine.core import durations
 from swengine.core.ir import CONSTANTS_VARIABLE, DEFAULT_ITERATION_PARAM
+from swengine.dsl.builtin_calls import check_builtin_calls
 from swengine.dsl.expression_batch import find_problems_many
 from swengine.dsl.facts import Facts, Finding, collect, listed
 from swengine.dsl.flow import check_flow
+from swengine.dsl.literals import check_inject_literals
 from swengine.dsl.source_map import JsonPath, json_path
 from swengine.dsl.state_rules import check_states
 
@@ -239,4 +241,6 @@ _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
     check_features,
     _check_states,
     _check_flow,
+    check_builtin_calls,
+    check_inject_literals,
 )

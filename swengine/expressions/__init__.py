@@ -25,6 +25,7 @@ import jq
 from swengine.core.errors import ExpressionError, ExpressionLimitExceeded
 from swengine.core.settings import expression_limits_from_env
 from swengine.expressions import cost as jq_cost
+from swengine.expressions import stats
 from swengine.expressions import syntax as jq_syntax
 from swengine.expressions.pool import EvaluatorPool
 
@@ -283,8 +284,14 @@ def _evaluate(expr: str, data: Any, variables: Mapping[str, Any] | None, mode: s
         raise ExpressionError(f"expression input is not JSON: {exc}", detail={"expression": expr}) from None
     bound = analysis.path_bound if mode == "path" else analysis.bound
     if bound is not None and _within_budget(bound, len(text)):
+        stats.COUNTS.local += 1
         return _run_local(_local_program(analysis.text, names, mode), text, mode, expr)
-    return _run_pooled(analysis.text, names, text, mode, expr)
+    stats.COUNTS.pooled += 1
+    try:
+        return _run_pooled(analysis.text, names, text, mode, expr)
+    except ExpressionLimitExceeded:
+        stats.COUNTS.limit_hits += 1
+        raise
 
 
 def _run_local(program: Any, text: str, mode: str, expr: str) -> Any:

@@ -10,6 +10,7 @@ from swengine.core import json_merge
 from swengine.core.ir import CONSTANTS_VARIABLE, RunRequest, State, WorkflowIR
 from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
+from swengine.interpreter.progress import Progress
 
 
 @dataclass
@@ -26,8 +27,7 @@ class RunContext:
     completed_for_compensation: list[str] = field(default_factory=list)
     child_counter: int = 0
     dialect_variables: dict[str, Any] = field(default_factory=dict)
-    waiting_for: list[dict[str, Any]] = field(default_factory=list)
-    """The events the instance waits for right now (each state waiting adds its own), for status only."""
+    progress: Progress = field(default_factory=Progress)
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
@@ -82,7 +82,7 @@ class RunContext:
             "visited": list(self.visited),
             "produced_events": list(self.produced_events),
             "pending_events": self.inbox.pending_count(),
-            "waiting_for": list(self.waiting_for),
+            **self.progress.view(),
             "unconsumed_events": [
                 {key: event.get(key) for key in ("id", "type", "source")} for event in self.inbox.pending()
             ],

@@ -19,7 +19,9 @@ from swengine.core.ir import (
     WorkflowIR,
 )
 from swengine.core.matching import CORRELATION_KEY, correlation_keywords, parse_correlation_keywords
+from swengine.interpreter import telemetry
 from swengine.interpreter.context import RunContext
+from swengine.interpreter.progress import expected_event
 
 EMIT_TIMEOUT = timedelta(seconds=30)
 
@@ -56,13 +58,19 @@ async def wait_for_event(
     limit = parse_duration(timeout) if isinstance(timeout, str) else timeout
     if limit is not None and limit <= timedelta(0) and not ready():
         raise TimeoutError("no time left to wait for an event")
-    wanted = [{"event": d.name, "type": d.type, "source": d.source} for d in definitions]
-    ctx.waiting_for.extend(wanted)
+    expected = [expected_event(definition, ctx.inbox.correlation) for definition in definitions]
+    deadline = workflow.now() + limit if limit is not None else None
+    waiting = ctx.progress.wait(ctx.current_state, expected, deadline)
+    if ctx.current_state is not None:
+        state = ctx.states[ctx.current_state]
+        telemetry.show_current(ctx.ir.id, state.name, state.kind, [d.type for d in definitions])
     try:
         await workflow.wait_condition(ready, timeout=limit)
+    except TimeoutError:
+        ctx.progress.done_waiting(waiting, timed_out=True)
+        raise
     finally:
-        for entry in wanted:
-            ctx.waiting_for.remove(entry)
+        ctx.progress.done_waiting(waiting, timed_out=False)
     best: tuple[int, EventDef] | None = None
     for definition in definitions:
         index = ctx.inbox.find(definition)

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from swengine.core.durations import parse_duration
 from swengine.core.ir import (
+    EVENT_FATE_QUERY,
     EVENT_SIGNAL,
     STATUS_QUERY,
     WORKFLOW_NAME,
@@ -29,6 +30,7 @@ from swengine.core.ir import (
 )
 from swengine.core.ir_codec import decode_run_request, encode
 from swengine.core.limits import MAX_PENDING_BYTES, START_REQUEST_LIMIT, check_payload, payload_size
+from swengine.interpreter import telemetry
 from swengine.interpreter.compensation import compensate
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import (
@@ -40,6 +42,7 @@ from swengine.interpreter.events import (
 from swengine.interpreter.failures import StateFailure, find_handler, to_state_failure
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.input import check_input
+from swengine.interpreter.progress import event_fate
 from swengine.interpreter.states import executor_for
 
 STATES_PER_RUN = 1000
@@ -79,6 +82,11 @@ class Interpreter:
             return {"status": self._status, "current_state": None, "visited": [], "data": None}
         return self._ctx.status(self._status)
 
+    @workflow.query(name=EVENT_FATE_QUERY)
+    def event_fate(self, event: dict[str, Any]) -> str:
+        consumed = [e for e in self._ctx.ir.events if e.kind == "consumed"] if self._ctx is not None else []
+        return event_fate(self._inbox, event, consumed)
+
     @workflow.run
     async def run(self, raw: RawValue) -> Any:
         request = decode_run_request(workflow.payload_converter().from_payload(raw.payload))
@@ -100,12 +108,24 @@ class Interpreter:
             if isinstance(start, EventState):
                 adopt_trigger_correlation(ctx, start)
         ctx.data = data
+        if request.start_state is None:
+            telemetry.instance_started(ctx.ir.id)
         try:
             result = await self._walk_within_deadline(ctx, request.start_state or ctx.ir.start, data)
         except StateFailure as failure:
             self._status = "failed"
+            telemetry.instance_ended(ctx.ir.id, "failed")
+            workflow.logger.warning(
+                "instance of %s failed: %s: %s",
+                ctx.ir.id,
+                failure.code,
+                failure.message,
+                extra={"code": failure.code},
+            )
             raise failure.to_application_error() from None
         self._status = "completed"
+        telemetry.instance_ended(ctx.ir.id, "completed")
+        workflow.set_current_details(f"**{ctx.ir.id}**: completed")
         return result
 
     async def _walk_within_deadline(self, ctx: RunContext, name: str, data: Any) -> Any:
@@ -169,6 +189,9 @@ class Interpreter:
         """Run one state with its filters and timeout; a handled failure yields the handler's transition."""
         ctx.current_state = state.name
         ctx.visited.append(state.name)
+        step = ctx.progress.begin(state.name)
+        telemetry.show_current(ctx.ir.id, state.name, state.kind)
+        began = workflow.now()
         try:
             state_data = ctx.evaluate(state.input_filter, data)
             ctx.data = state_data
@@ -183,6 +206,8 @@ class Interpreter:
             check_payload(output, f"the data of state '{state.name}'")
             if state.compensated_by:
                 ctx.completed_for_compensation.append(state.name)
+            step.outcome = "timed_out" if step.timed_out else "completed"
+            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
             return output, transition
         except Exception as err:
             failure = to_state_failure(err)
@@ -190,6 +215,9 @@ class Interpreter:
                 raise
             failure.state = failure.state or state.name
             handler = find_handler(state.on_errors, failure)
+            step.error = failure.code
+            step.outcome = "failed" if handler is None else "handled_error"
+            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
             if handler is None:
                 raise failure from None
             workflow.logger.info("state %s: error %s handled by onErrors", state.name, failure.code)

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from swengine.core.errors import SwengineError
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
+from swengine.runtime import tracing
 from swengine.runtime.devserver import start_dev_server
 
 
@@ -17,7 +18,9 @@ async def connect(settings: Settings) -> Client:
     """A client for ``TEMPORAL_ADDRESS`` (127.0.0.1:7233 when unset); unreachable is ``temporal_unavailable``."""
     address = settings.temporal_address or DEFAULT_TEMPORAL_ADDRESS
     try:
-        return await Client.connect(address, namespace=settings.temporal_namespace)
+        return await Client.connect(
+            address, namespace=settings.temporal_namespace, interceptors=tracing.interceptors(settings)
+        )
     except RuntimeError as err:  # the SDK reports a failed connection as a RuntimeError
         raise SwengineError(
             f"cannot reach Temporal at {address}: {err}", code="temporal_unavailable"

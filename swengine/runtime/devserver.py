@@ -61,9 +61,16 @@ def temporal_cli() -> str:
 
 
 async def start_dev_server(
-    *, database: Path | None = None, port: int | None = None, namespace: str = "default"
+    *,
+    database: Path | None = None,
+    port: int | None = None,
+    namespace: str = "default",
+    ui_port: int | None = None,
 ) -> WorkflowEnvironment:
-    """Start a dev server on 127.0.0.1 (persisting to ``database`` when given); stop it with ``shutdown()``."""
+    """Start a dev server on 127.0.0.1 (persisting to ``database`` when given); stop it with ``shutdown()``.
+
+    With ``ui_port`` its Web UI is served there too (without the newsfeed it would fetch from the internet).
+    """
     if database is not None:
         database.parent.mkdir(parents=True, exist_ok=True)
         stop_orphan(database)
@@ -74,7 +81,13 @@ async def start_dev_server(
             port=port,
             dev_server_existing_path=launcher_for(temporal_cli()),  # dies with us, however we die
             dev_server_database_filename=str(database) if database else None,
-            dev_server_extra_args=[*FAST_FLAGS, *search_attribute_flags()],
+            dev_server_extra_args=[
+                *FAST_FLAGS,
+                *search_attribute_flags(),
+                *(["--ui-disable-news-fetch"] if ui_port else []),
+            ],
+            ui=ui_port is not None,
+            ui_port=ui_port,
             dev_server_log_level="error",
             dev_server_startup_timeout=STARTUP_TIMEOUT,
         )

@@ -88,6 +88,8 @@ def checked_correlation(values: dict[str, Any]) -> dict[str, str]:
     return checked
 
 
+CLOSED_WITHOUT_RESULT = frozenset({"failed", "cancelled", "terminated", "timed_out"})
+
 QUERY_TIMEOUT = timedelta(seconds=2)
 """A status query needs a live worker; without one, answer from Temporal's own view instead of hanging."""
 
@@ -193,6 +195,8 @@ class Service:
             options["search_attributes"] = search_index(ir, request.correlation)
         if memo:
             options["memo"] = memo
+        # what Temporal's Web UI lists the instance as, instead of only swengine.Interpreter
+        options["static_summary"] = f"{ir.name or ir.id} ({ir.id} {ir.version or ''})".replace(" )", ")")
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]
@@ -261,7 +265,25 @@ class Service:
             started_at=description.start_time.isoformat() if description.start_time else None,
             closed_at=description.close_time.isoformat() if description.close_time else None,
         )
+        if status in CLOSED_WITHOUT_RESULT:
+            view["error"] = await self._error(handle)
         return view
+
+    @staticmethod
+    async def _error(handle: WorkflowHandle[Any, Any]) -> dict[str, Any] | None:
+        """How a closed instance ended without a result: its error code and message (as ``/result`` says),
+        and for a 1.0 instance its RFC 7807 error object."""
+        try:
+            await handle.result(follow_runs=False)
+        except WorkflowFailureError as err:
+            code, message, details = failure_of(err)
+            found: dict[str, Any] = {"code": code, "message": message}
+            if details is not None:
+                found["error"] = details
+            return found
+        except Exception:  # noqa: BLE001 - the status is known; the error is a courtesy
+            return None
+        return None
 
     async def result(self, instance_id: str, *, timeout: float | None = None) -> Any:
         """Wait for the instance's output; a failed instance raises ``InstanceFailed`` with its error code."""

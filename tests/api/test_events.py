@@ -36,7 +36,8 @@ async def test_structured_event_reaches_the_waiting_instance(api: Api) -> None:
     assert body["delivered"] == [waiting]
     assert body["started"] == []
     assert body["results"] == [
-        {"id": event["id"], "source": "/approvals", "type": DECIDED["type"], "delivered": [waiting], "started": [], "unrouted": False},
+        {"id": event["id"], "source": "/approvals", "type": DECIDED["type"], "delivered": [waiting], "started": [],
+         "fates": {waiting: "consumed"}, "unrouted": False},
     ]  # fmt: skip
     result = await api.http.get(f"/instances/{waiting}/result", params={"wait": "true"})
     assert result.json()["output"]["outcome"] == "approved"
@@ -105,6 +106,7 @@ async def test_an_event_nobody_consumes_reaches_nobody(api: Api) -> None:
                 "delivered": [],
                 "started": [],
                 "unrouted": True,
+                "fates": {},
             }
         ],
     }

@@ -36,7 +36,8 @@ class Server:
         self.url = f"http://127.0.0.1:{api_port}"
         self.args = [sys.executable, "-m", "swengine.cli", "serve", "--specs", str(workdir / "specs"),
                      "--data-dir", str(workdir / "data"), "--port", str(api_port),
-                     "--temporal-port", str(temporal_port)]  # fmt: skip
+                     "--temporal-port", str(temporal_port),
+                     "--metrics-address", f"127.0.0.1:{free_port()}"]  # fmt: skip
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "SWENGINE_", "K_SINK"))
         }
@@ -93,6 +94,23 @@ def port_taken(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def assert_temporal_ui_and_metrics(server: Server) -> None:
+    """The banner names Temporal's Web UI, which answers; the worker's metrics count the instance that ran."""
+    temporal_port = int(server.args[server.args.index("--temporal-port") + 1])
+    ui = f"http://127.0.0.1:{temporal_port + 1000}"
+    assert f"Web UI at {ui}" in server.log()
+    assert httpx.get(ui, timeout=30, follow_redirects=True).status_code == 200
+    metrics = f"http://{server.args[server.args.index('--metrics-address') + 1]}/metrics"
+    text = ""
+    for _ in range(100):
+        text = httpx.get(metrics, timeout=10).text
+        if 'swengine_instances_completed{definition="hello"' in text:
+            break
+        time.sleep(0.1)
+    assert 'swengine_instances_completed{definition="hello"' in text, text[-2000:]
+    assert "console at /ui" in server.log()
+
+
 def test_serve_from_nothing_survives_a_restart_with_a_waiting_instance(server: Server) -> None:
     server.start()
     http = httpx.Client(base_url=server.url, timeout=30)
@@ -103,6 +121,7 @@ def test_serve_from_nothing_survives_a_restart_with_a_waiting_instance(server: S
     hello = http.post("/instances", json={"definition": "hello", "input": {"who": "me"}}).json()
     result = http.get(f"/instances/{hello['instance_id']}/result", params={"wait": "true"}).json()
     assert result["output"] == {"who": "me", "greeting": "Hello from swengine!"}
+    assert_temporal_ui_and_metrics(server)
     started = {"definition": "approval", "correlation": {"requestid": "r-1"}}
     waiting = http.post("/instances", json=started).json()["instance_id"]
     assert http.get(f"/instances/{waiting}").json()["current_state"] == "Wait"

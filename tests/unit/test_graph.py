@@ -30,6 +30,10 @@ MERMAID_EDGE = re.compile(
 )
 MERMAID_CLASSDEF = re.compile(r"^    classDef (?P<name>\w+) [\w-]+:[^,\s]+(,[\w-]+:[^,\s]+)*$")
 MERMAID_CLASS = re.compile(r"^    class (?P<ids>\w+(,\w+)*) (?P<name>\w+)$")
+MERMAID_SUBGRAPH = re.compile(r'^    subgraph (?P<id>\w+) \["(?P<label>[^"]*)"\]$')
+MERMAID_INNER_NODE = re.compile(r'^        (?P<id>\w+)\["(?P<label>[^"]*)"\]$')
+MERMAID_INNER_EDGE = re.compile(r"^        (?P<source>\w+) --> (?P<target>\w+)$")
+MERMAID_LINK = re.compile(r"^    (?P<owner>\w+) -\.- (?P<cluster>\w+)$")
 CLOSING = {'["': '"]', '{"': '"}', '(["': '"])', '((("': '")))', '(("': '"))'}
 RESERVED = {"end", "graph", "subgraph", "flowchart", "style", "class", "classDef", "click"}
 
@@ -42,6 +46,10 @@ class Flowchart:
     """(source, arrow, label, target)."""
     class_defs: set[str] = field(default_factory=set)
     classes: dict[str, str] = field(default_factory=dict)
+    clusters: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    """subgraph id -> (label, action labels in order)."""
+    links: list[tuple[str, str]] = field(default_factory=list)
+    """(state node, subgraph) dotted links."""
 
 
 def parse_mermaid(text: str) -> Flowchart:
@@ -49,8 +57,21 @@ def parse_mermaid(text: str) -> Flowchart:
     lines = text.splitlines()
     assert lines[0] == "flowchart TD"
     chart = Flowchart()
+    inside: str | None = None
     for line in lines[1:]:
-        if node := MERMAID_NODE.match(line):
+        if inside is not None:
+            if line == "    end":
+                inside = None
+            elif inner := MERMAID_INNER_NODE.match(line):
+                chart.clusters[inside][1].append(inner["label"])
+            else:
+                assert MERMAID_INNER_EDGE.match(line), line
+        elif subgraph := MERMAID_SUBGRAPH.match(line):
+            inside = subgraph["id"]
+            chart.clusters[inside] = (subgraph["label"], [])
+        elif link := MERMAID_LINK.match(line):
+            chart.links.append((link["owner"], link["cluster"]))
+        elif node := MERMAID_NODE.match(line):
             assert CLOSING[node["shape"]] == node["close"], line
             assert node["id"] not in RESERVED and node["id"] not in chart.nodes, line
             chart.nodes[node["id"]] = node["label"]
@@ -63,8 +84,11 @@ def parse_mermaid(text: str) -> Flowchart:
             chart.classes.update(dict.fromkeys(assigned["ids"].split(","), assigned["name"]))
         else:
             raise AssertionError(f"not Mermaid flowchart syntax we know: {line!r}")
+    assert inside is None, "a subgraph is not closed"
     for source, _, _, target in chart.edges:
         assert source in chart.nodes and target in chart.nodes, (source, target)
+    for owner, cluster in chart.links:
+        assert owner in chart.nodes and cluster in chart.clusters, (owner, cluster)
     assert set(chart.classes) <= set(chart.nodes)
     return chart
 
@@ -107,7 +131,8 @@ def test_every_spec_renders_as_dot(path: Path, capsys: pytest.CaptureFixture[str
     assert lines[0].startswith("digraph ") and lines[0].endswith("{") and lines[-1] == "}"
     ir = compile_path(path)
     nodes = [line for line in lines if re.match(r"^    \w+ \[label=", line)]
-    edges = [re.match(r"^    (\w+) -> (\w+)( \[.*\])?;$", line) for line in lines if " -> " in line]
+    edges = [re.match(r"^    (\w+) -> (\w+)( \[.*\])?;$", line) for line in lines
+             if " -> " in line and not line.startswith("        ") and "arrowhead=none" not in line]  # fmt: skip
     ends = any(transition.is_end for state in ir.states for _, transition, _ in ways_out(state))
     assert len(nodes) == len(ir.states) + 1 + ends
     assert all(edges) and len(edges) == len(expected_edges(ir, {s.name: s.name for s in ir.states}))
@@ -251,3 +276,22 @@ def test_a_1_0_definition_is_drawn_task_by_task_with_its_nested_lists():
     assert (pick, loop, "big", "solid") in edges and (pick, END, "other (default)", "solid") in edges
     assert (loop, step, "for each", "dashed") in edges and (step, loop, "", "solid") in edges
     assert (loop, last, "", "solid") in edges and (last, END, "", "solid") in edges
+
+
+def test_parallel_branches_and_foreach_bodies_are_subgraphs_naming_their_functions() -> None:
+    ir = compile_path(SPECS / "fan-out.sw.yaml")
+    chart = parse_mermaid(render_mermaid(build_graph(ir)))
+    ids = state_ids(chart)
+    labels = {cluster_id: label for cluster_id, label in chart.clusters.items()}
+    assert labels[f"{ids['Both']}_b0"] == ("branch left", ["echo"])
+    assert labels[f"{ids['Both']}_b1"] == ("branch right", ["echo"])
+    assert labels[f"{ids['Squares']}_each"][1] == ["square"]
+    assert sorted(chart.links) == sorted(
+        [
+            (ids["Both"], f"{ids['Both']}_b0"),
+            (ids["Both"], f"{ids['Both']}_b1"),
+            (ids["Squares"], f"{ids['Squares']}_each"),
+        ]
+    )
+    dot = render_dot(build_graph(ir))
+    assert "subgraph cluster_s0_b0 {" in dot and 'label="branch left";' in dot

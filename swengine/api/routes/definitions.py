@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from swengine.api.deps import ServiceDep, SettingsDep, StoreDep
+from swengine.api.media import UnsupportedMediaType
 from swengine.api.models import DefinitionDetail, DefinitionList, Deployed, Validation, problem_responses
-from swengine.api.problems import UnsupportedMediaType
 from swengine.compiler.pipeline import compile_text
 from swengine.core import ir_codec
 from swengine.core.errors import DocumentError, InputError

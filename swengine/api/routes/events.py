@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from swengine.api.deps import RouterDep, SettingsDep
+from swengine.api.deps import RouterDep, ServiceDep, SettingsDep
 from swengine.api.models import EventRouted, EventsRouted, problem_responses
+from swengine.api.routes.metrics import api_metrics
 from swengine.runtime.cloudevents import BATCH, STRUCTURED, parse_http
+from swengine.runtime.delivery import fates
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -34,14 +36,18 @@ CLOUDEVENTS_BODY = {
         {400: "Not a valid CloudEvent (nothing was routed).", 413: "Body too large, or too many events."}
     ),
 )
-async def publish_events(request: Request, router: RouterDep, settings: SettingsDep) -> EventsRouted:
+async def publish_events(
+    request: Request, router: RouterDep, service: ServiceDep, settings: SettingsDep
+) -> EventsRouted:
     events = parse_http(request.headers, await request.body(), max_events=settings.max_batch)
     results = []
     for event in events:
         routed = await router.route(event)
+        delivered = await fates(service.client, list(routed.delivered), event)
+        api_metrics(request).routed(len(routed.delivered), len(routed.started), delivered)
         results.append(
             EventRouted(id=event["id"], source=event["source"], type=event["type"],
-                        delivered=list(routed.delivered), started=list(routed.started),
+                        delivered=list(routed.delivered), started=list(routed.started), fates=delivered,
                         unrouted=not (routed.delivered or routed.started))
         )  # fmt: skip
     return EventsRouted(

@@ -29,7 +29,9 @@ from swengine.api.models import (
     Terminate,
     problem_responses,
 )
-from swengine.api.visibility import decode_page_token, encode_page_token, instance_summary, visibility_query
+from swengine.api.newest_first import Position, newest_first
+from swengine.api.routes.metrics import api_metrics
+from swengine.api.visibility import instance_summary, visibility_query
 from swengine.core.errors import Conflict, NotFound, SwengineError
 from swengine.core.task_errors import is_task_error
 from swengine.runtime.cloudevents import parse_http
@@ -102,6 +104,7 @@ async def require_running(service: Service, instance_id: str) -> None:
     ),
 )
 async def start_instance(
+    request: Request,
     body: StartInstance,
     response: Response,
     store: StoreDep,
@@ -137,6 +140,8 @@ async def start_instance(
             raise Conflict(
                 f"instance '{body.instance_id}' is already running", code="instance_exists"
             ) from None
+    if response.status_code != status.HTTP_200_OK:
+        api_metrics(request).instances_started.labels(stored.id).inc()
     return InstanceStarted(
         instance_id=started.instance_id, run_id=started.run_id, definition=stored.id, version=stored.version
     )
@@ -156,16 +161,15 @@ async def list_instances(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     page_token: Annotated[str | None, Query(description="next_page_token of the previous page.")] = None,
 ) -> InstanceList:
-    executions = service.client.list_workflows(
+    executions, following = await newest_first(
+        service.client,
         visibility_query(definition, status_name),
-        page_size=limit,
-        next_page_token=decode_page_token(page_token),
+        limit=limit,
+        after=Position.parse(page_token),
     )
-    await executions.fetch_next_page()
-    token = executions.next_page_token
     return InstanceList(
-        instances=[instance_summary(execution) for execution in executions.current_page or []],
-        next_page_token=encode_page_token(token) if token else None,
+        instances=[instance_summary(execution) for execution in executions],
+        next_page_token=following.token() if following else None,
     )
 
 
