@@ -132,8 +132,8 @@ async def test_offline_scenario(client, scenario: ctk.Scenario):
 async def test_network_scenario_against_a_loopback_standin(
     client, scenario: ctk.Scenario, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
     with standin_server() as base:
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", base.split("://", 1)[1])  # host:port of the stand-in
         async with running(client) as (service, _):
             outcome = await execute(service, scenario, base)
     check_all(scenario, outcome)

@@ -21,8 +21,8 @@ ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
 
 @pytest.fixture
 def base(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1")
     with standin_server() as url:
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", url.split("://", 1)[1])  # host:port of the stand-in
         yield url
 
 
