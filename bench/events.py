@@ -64,7 +64,7 @@ def free_port() -> int:
 class Api:
     """The REST API served by uvicorn inside this process."""
 
-    def __init__(self, bench: Bench, ir: Any, data_dir: Path) -> None:
+    def __init__(self, bench: Bench, ir: Any, data_dir: Path, *, router: Any = None) -> None:
         import uvicorn
 
         from swengine.api.app import create_app
@@ -76,7 +76,7 @@ class Api:
         self.store = open_store("sqlite:///:memory:")
         settings = Settings(data_dir=data_dir, host="127.0.0.1", port=self.port)
         app = create_app(
-            settings, service=bench.ours, store=self.store, router=EventRouter(bench.ours, lambda: [ir])
+            settings, service=bench.ours, store=self.store, router=router or EventRouter(bench.ours, lambda: [ir])
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
