@@ -76,7 +76,10 @@ class Api:
         self.store = open_store("sqlite:///:memory:")
         settings = Settings(data_dir=data_dir, host="127.0.0.1", port=self.port)
         app = create_app(
-            settings, service=bench.ours, store=self.store, router=router or EventRouter(bench.ours, lambda: [ir])
+            settings,
+            service=bench.ours,
+            store=self.store,
+            router=router or EventRouter(bench.ours, lambda: [ir]),
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -96,8 +99,9 @@ class Api:
             await self.task
         self.store.close()
 
-    async def post(self, event: dict[str, Any]) -> dict[str, Any]:
-        response = await self.http.post("/events", json=event, headers={"content-type": STRUCTURED})
+    async def post(self, event: dict[str, Any], *, fates: bool = True) -> dict[str, Any]:
+        response = await self.http.post("/events", json=event, headers={"content-type": STRUCTURED},
+                                        params={} if fates else {"fates": "false"})  # fmt: skip
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

@@ -7,9 +7,12 @@ on 127.0.0.1 here, as in ``events.py``. Three ways of delivering each event:
 - ``api, before``: ``POST /events`` with the router asking visibility for every event (``index_age=None``,
   the router as it was before its index);
 - ``api, after``: ``POST /events`` with the router's waiting index (the shipped default);
+- ``api, after, with fates``: the same, without ``?fates=false``: the answer then says what became of the
+  event in each instance (one workflow query per instance reached, answered by a worker);
 - ``signal``: ``Service.send_event`` to the instance's id (no routing: the ceiling).
 
-Two loads, each with 16 events in flight:
+The API ways but the last post with ``?fates=false``, so they compare routing alone. Two loads, each with 16
+events in flight:
 
 - one instance: M events (500, or 100 with --quick) into one instance that counts them (uncorrelated);
 - many instances: N instances (1,000, or 200 with --quick), each started with its own ``orderid``
@@ -42,7 +45,7 @@ from common import (
 from events import Api, api_document, visible_and_waiting
 
 IN_FLIGHT = 16
-WAYS = ("api_before", "api_after", "signal")
+WAYS = ("api_before", "api_after", "api_after_fates", "signal")
 ORDER = """\
 id: bench-order
 specVersion: '0.8'
@@ -99,8 +102,9 @@ async def one_instance(bench: Bench, api: Api, ir: Any, way: str, count: int) ->
     await visible_and_waiting(bench, instance_id, bench.ours_queue)
     sends: dict[str, Callable[[int], Awaitable[Any]]] = {
         "signal": lambda i: bench.ours.send_event(instance_id, tick_event(i, run)),
-        "api_before": lambda i: api.post(tick_event(i, run)),
-        "api_after": lambda i: api.post(tick_event(i, run)),
+        "api_before": lambda i: api.post(tick_event(i, run), fates=False),
+        "api_after": lambda i: api.post(tick_event(i, run), fates=False),
+        "api_after_fates": lambda i: api.post(tick_event(i, run)),
     }
     began = time.perf_counter()
     sent = await gated(count, sends[way])
@@ -134,8 +138,9 @@ async def many_instances(bench: Bench, api: Api, ir: Any, way: str, count: int) 
     await visible(bench, f"WorkflowId STARTS_WITH 'order-{run}-' AND ExecutionStatus = 'Running'", count)
     sends: dict[str, Callable[[int], Awaitable[Any]]] = {
         "signal": lambda i: bench.ours.send_event(f"order-{run}-{i}", paid(i, run)),
-        "api_before": lambda i: api.post(paid(i, run)),
-        "api_after": lambda i: api.post(paid(i, run)),
+        "api_before": lambda i: api.post(paid(i, run), fates=False),
+        "api_after": lambda i: api.post(paid(i, run), fates=False),
+        "api_after_fates": lambda i: api.post(paid(i, run)),
     }
     began = time.perf_counter()
     sent = await gated(count, sends[way])
