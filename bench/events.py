@@ -74,6 +74,7 @@ class Api:
 
         self.port = free_port()
         self.store = open_store("sqlite:///:memory:")
+        self.router = router or EventRouter(bench.ours, lambda: [ir])
         settings = Settings(data_dir=data_dir, host="127.0.0.1", port=self.port)
         app = create_app(
             settings,

@@ -9,6 +9,8 @@ on 127.0.0.1 here, as in ``events.py``. Three ways of delivering each event:
 - ``api, after``: ``POST /events`` with the router's waiting index (the shipped default);
 - ``api, after, with fates``: the same, without ``?fates=false``: the answer then says what became of the
   event in each instance (one workflow query per instance reached, answered by a worker);
+- ``router, after``: ``EventRouter.route`` called in this process (the index, no HTTP): what the API's own
+  request handling adds is the difference;
 - ``signal``: ``Service.send_event`` to the instance's id (no routing: the ceiling).
 
 The API ways but the last post with ``?fates=false``, so they compare routing alone. Two loads, each with 16
@@ -45,7 +47,7 @@ from common import (
 from events import Api, api_document, visible_and_waiting
 
 IN_FLIGHT = 16
-WAYS = ("api_before", "api_after", "api_after_fates", "signal")
+WAYS = ("api_before", "api_after", "api_after_fates", "router_after", "signal")
 ORDER = """\
 id: bench-order
 specVersion: '0.8'
@@ -105,6 +107,7 @@ async def one_instance(bench: Bench, api: Api, ir: Any, way: str, count: int) ->
         "api_before": lambda i: api.post(tick_event(i, run), fates=False),
         "api_after": lambda i: api.post(tick_event(i, run), fates=False),
         "api_after_fates": lambda i: api.post(tick_event(i, run)),
+        "router_after": lambda i: api.router.route(tick_event(i, run)),
     }
     began = time.perf_counter()
     sent = await gated(count, sends[way])
@@ -141,6 +144,7 @@ async def many_instances(bench: Bench, api: Api, ir: Any, way: str, count: int) 
         "api_before": lambda i: api.post(paid(i, run), fates=False),
         "api_after": lambda i: api.post(paid(i, run), fates=False),
         "api_after_fates": lambda i: api.post(paid(i, run)),
+        "router_after": lambda i: api.router.route(paid(i, run)),
     }
     began = time.perf_counter()
     sent = await gated(count, sends[way])
