@@ -153,14 +153,18 @@ class EventRouter:
                 continue
             if outcome is not None:
                 getattr(result, outcome).append(instance_id)
-        waiting = [
-            instance_id
-            for instance_id in await self._waiting(latest, event, arrived)
-            if instance_id not in reached
-            and not _started_by_another_correlation(instance_id, event, starters)
-        ]
-        signalled = await asyncio.gather(*(self._signal(instance_id, event) for instance_id in waiting))
-        result.delivered.extend(instance_id for instance_id, ok in zip(waiting, signalled, strict=True) if ok)
+        # Twice at most: when every instance the index named had closed (now dropped from it), ask again.
+        for _ in range(2):
+            waiting = [
+                instance_id
+                for instance_id in await self._waiting(latest, event, arrived)
+                if instance_id not in reached
+                and not _started_by_another_correlation(instance_id, event, starters)
+            ]
+            signalled = await asyncio.gather(*(self._signal(instance_id, event) for instance_id in waiting))
+            result.delivered.extend(i for i, ok in zip(waiting, signalled, strict=True) if ok)
+            if not waiting or any(signalled):
+                break
         return result
 
     def _starters(
