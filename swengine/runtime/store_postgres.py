@@ -78,6 +78,12 @@ def migrate(connection: psycopg.Connection) -> list[int]:
     return applied
 
 
+def _where(url: str) -> str:
+    """Host, port and database of a URL, never its password."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+
 class PostgresDefinitionStore(DefinitionStore):
     """Definitions in one Postgres database, shared by every replica that opens the same URL."""
 
@@ -92,6 +98,12 @@ class PostgresDefinitionStore(DefinitionStore):
             self._pool.open(wait=True, timeout=CONNECT_SECONDS)
             with self._connection() as connection:
                 migrate(connection)
+        except PoolTimeout:
+            self._pool.close()
+            raise StoreDamaged(
+                f"the definition store (Postgres at {_where(url)}) cannot be reached within"
+                f" {CONNECT_SECONDS:g} s: check SWENGINE_STORE_URL and that the database runs"
+            ) from None
         except BaseException:
             self._pool.close()
             raise

@@ -321,3 +321,20 @@ def test_a_postgres_that_stops_answering_is_a_503_not_a_crash(postgres_cluster) 
         with pytest.raises(StoreDamaged):
             put(store, text("other"))
         store.close()
+
+
+def test_a_postgres_nobody_listens_on_is_refused_at_open_naming_where_not_the_password(monkeypatch) -> None:
+    import socket
+
+    from swengine.runtime import store_postgres
+
+    monkeypatch.setattr(store_postgres, "CONNECT_SECONDS", 1.0)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StoreDamaged) as refused:
+        open_store(f"postgresql://swengine:secret-word@127.0.0.1:{port}/swengine")
+    assert refused.value.code == "store_unavailable"
+    assert (
+        f"127.0.0.1:{port}/swengine" in refused.value.message and "secret-word" not in refused.value.message
+    )
