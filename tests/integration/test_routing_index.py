@@ -127,3 +127,51 @@ async def test_a_session_closed_and_begun_again_elsewhere_gets_the_event_at_the_
             await asyncio.sleep(0.025)
         assert (await router.route(paid("R-1"))).delivered == [new]
         assert old not in router.index._views["order.paid"].waiters
+
+
+ONE_SHOT = """
+id: one-shot-session
+specVersion: "0.8"
+start: Receive
+events:
+  - {name: Paid, type: session.paid, source: /shop, correlation: [{contextAttributeName: orderid}]}
+states:
+  - name: Receive
+    type: event
+    onEvents: [{eventRefs: [Paid], eventDataFilter: {toStateData: "${ .paid }"}}]
+    end: true
+"""
+
+
+class LateLooker(EventRouter):
+    """A replica whose look at the session id came before another replica's run started and closed: its
+    first describe answers "no such instance" (what it saw then); every later one is real."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.looks = 0
+
+    async def _status(self, instance_id):
+        self.looks += 1
+        return None if self.looks == 1 else await super()._status(instance_id)
+
+
+async def test_a_replica_that_looked_too_early_never_starts_a_second_run_for_the_same_event(client) -> None:
+    ir = compile_text(ONE_SHOT)
+    async with running(client, [ir]) as (service, _):
+        event = {**paid("L-1"), "type": "session.paid"}
+        first = EventRouter(service, lambda: [ir])
+        [session] = (await first.route(event)).started
+        await service.result(session, timeout=RESULT_TIMEOUT)
+        first_run = (await client.get_workflow_handle(session).describe()).run_id
+        late = LateLooker(service, lambda: [ir])
+        again = await late.route(event)
+        assert again.started == again.delivered == [], (
+            "Temporal refused the start; the second look found it taken"
+        )
+        history = [e async for e in client.get_workflow_handle(session).fetch_history_events()]
+        assert history[-1].HasField("workflow_execution_completed_event_attributes"), (
+            "the first run is the latest"
+        )
+        other = await late.route({**paid("L-1"), "type": "session.paid"})
+        assert len(other.started) == 1, "another event of the closed session begins a new one"
