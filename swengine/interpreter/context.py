@@ -8,6 +8,7 @@ from typing import Any
 from swengine import expressions
 from swengine.core import json_merge
 from swengine.core.ir import CONSTANTS_VARIABLE, RunRequest, State, WorkflowIR
+from swengine.core.json_size import JsonSizer
 from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.progress import Progress
@@ -28,6 +29,8 @@ class RunContext:
     child_counter: int = 0
     dialect_variables: dict[str, Any] = field(default_factory=dict)
     progress: Progress = field(default_factory=Progress)
+    data_size: JsonSizer = field(default_factory=JsonSizer)
+    """Measures each state's output for the payload limit, re-serialising only what the state changed."""
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:

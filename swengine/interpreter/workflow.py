@@ -203,7 +203,7 @@ class Interpreter:
             else:
                 state_data, transition = await work
             output = ctx.evaluate(state.output_filter, state_data)
-            check_payload(output, f"the data of state '{state.name}'")
+            check_payload(output, f"the data of state '{state.name}'", measure=ctx.data_size.size)
             if state.compensated_by:
                 ctx.completed_for_compensation.append(state.name)
             step.outcome = "timed_out" if step.timed_out else "completed"

@@ -1,0 +1,62 @@
+"""Exact JSON sizes of successive state data without re-serialising what did not change.
+
+Each state's output is checked against the payload limit. Serialising the whole state data after every state
+made a state's cost grow with the data (0.7 ms a state at 100 KB). State data is never mutated in place and
+merges share what they leave unchanged, so a sub-tree measured for one state is the same object in the next:
+its size is remembered by identity, and only what is new is serialised.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+WALK_DEPTH = 3
+"""Objects this close to the top are measured member by member (so a shared member is looked up, not
+serialised); deeper, and any array, a new container is serialised whole once."""
+WALK_WIDTH = 256
+"""Objects with more members than this are serialised whole (walking them would cost more than it saves)."""
+
+
+def text_size(value: Any) -> int:
+    """Bytes of ``value``'s compact UTF-8 JSON (what :func:`swengine.core.limits.payload_size` counts)."""
+    text = _ENCODE(value)
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+class JsonSizer:
+    """Measures one sequence of values (one instance's state data); remembers the containers of the last one."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Any, int, int]] = {}
+
+    def size(self, value: Any) -> int:
+        """Exactly ``text_size(value)``."""
+        seen: dict[int, tuple[Any, int, int]] = {}
+        total = self._measure(value, 0, seen)
+        self._known = seen  # holds only what the current value is made of
+        return total
+
+    def _measure(self, value: Any, depth: int, seen: dict[int, tuple[Any, int, int]]) -> int:
+        kind = type(value)
+        if kind is not dict and kind is not list:
+            return text_size(value)
+        known = self._known.get(id(value))
+        if known is not None and known[0] is value and known[2] == len(value):
+            seen[id(value)] = known
+            return known[1]
+        if (
+            kind is dict
+            and depth < WALK_DEPTH
+            and len(value) <= WALK_WIDTH
+            and all(type(k) is str for k in value)
+        ):
+            size = 1 + 2 * len(value) if value else 2  # braces, colons and commas
+            for key, item in value.items():
+                size += text_size(key) + self._measure(item, depth + 1, seen)
+        else:
+            size = text_size(value)
+        seen[id(value)] = (value, size, len(value))
+        return size
