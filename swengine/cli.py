@@ -30,7 +30,10 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """Every command is listed, but only the one ``argv`` names is imported (importing them all cost about a
+    second at every start: ``serve`` brings the web stack); no command, or ``completion``, imports them all."""
+    chosen = next((arg for arg in (sys.argv[1:] if argv is None else argv) if arg in COMMANDS), None)
     parser = argparse.ArgumentParser(
         prog="swengine", description="Serverless Workflow (DSL 0.8 and 1.0) on Temporal"
     )
@@ -42,10 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     for name, summary in COMMANDS.items():
-        module = importlib.import_module(f"swengine.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=summary, description=summary)
-        module.add_arguments(command)
-        command.set_defaults(handler=module.main)
+        if chosen in (None, name, "completion"):
+            module = importlib.import_module(f"swengine.commands.{name.replace('-', '_')}")
+            module.add_arguments(command)
+            command.set_defaults(handler=module.main)
     parser.set_defaults(parser=parser)  # for ``completion``, which describes the commands
     return parser
 
@@ -60,7 +64,7 @@ def installed_version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        parser = build_parser()  # modules read their settings as they load: a bad variable stops us here
+        parser = build_parser(argv)  # modules read their settings as they load: a bad variable stops us here
     except SwengineError as err:
         print(f"swengine: {err.code}: {err.message}", file=sys.stderr)
         return 2
