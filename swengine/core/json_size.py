@@ -18,6 +18,8 @@ WALK_DEPTH = 3
 serialised); deeper, and any array, a new container is serialised whole once."""
 WALK_WIDTH = 256
 """Objects with more members than this are serialised whole (walking them would cost more than it saves)."""
+SMALL = 16 * 1024
+"""While the data stays under this many bytes, serialising it whole (in C) is cheaper than walking it."""
 
 
 def text_size(value: Any) -> int:
@@ -29,14 +31,19 @@ def text_size(value: Any) -> int:
 class JsonSizer:
     """Measures one sequence of values (one instance's state data); remembers the containers of the last one."""
 
-    def __init__(self) -> None:
+    def __init__(self, small: int = SMALL) -> None:
         self._known: dict[int, tuple[Any, int, int]] = {}
+        self._last = 0
+        self._small = small
 
     def size(self, value: Any) -> int:
         """Exactly ``text_size(value)``."""
         seen: dict[int, tuple[Any, int, int]] = {}
-        total = self._measure(value, 0, seen)
-        self._known = seen  # holds only what the current value is made of
+        if self._last < self._small:
+            total = text_size(value)
+        else:
+            total = self._measure(value, 0, seen)
+        self._known, self._last = seen, total  # holds only what the current value is made of
         return total
 
     def _measure(self, value: Any, depth: int, seen: dict[int, tuple[Any, int, int]]) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from swengine.core.errors import SwengineError
+from swengine.core.json_size import text_size
 from swengine.core.json_values import check_json_values
 from swengine.core.settings import payload_limit_from_env
 
@@ -21,7 +21,8 @@ class PayloadTooLarge(SwengineError):
 
 
 def payload_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    """Bytes of ``value`` as compact UTF-8 JSON."""
+    return text_size(value)
 
 
 def check_payload(

@@ -12,6 +12,7 @@ from swengine.core.json_size import JsonSizer
 from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.progress import Progress
+from swengine.interpreter.telemetry import StateDurations
 
 
 @dataclass
@@ -31,12 +32,14 @@ class RunContext:
     progress: Progress = field(default_factory=Progress)
     data_size: JsonSizer = field(default_factory=JsonSizer)
     """Measures each state's output for the payload limit, re-serialising only what the state changed."""
+    state_durations: StateDurations = field(default_factory=lambda: StateDurations(""))
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
         ctx = cls(request=request, inbox=inbox, visited=list(request.visited))
         ctx.states = {state.name: state for state in request.ir.states}
         ctx.dialect_variables = dialect_variables(request)
+        ctx.state_durations = StateDurations(request.ir.id)
         return ctx
 
     @property

@@ -207,7 +207,7 @@ class Interpreter:
             if state.compensated_by:
                 ctx.completed_for_compensation.append(state.name)
             step.outcome = "timed_out" if step.timed_out else "completed"
-            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
+            ctx.state_durations.record(state.kind, step.outcome, began)
             return output, transition
         except Exception as err:
             failure = to_state_failure(err)
@@ -217,7 +217,7 @@ class Interpreter:
             handler = find_handler(state.on_errors, failure)
             step.error = failure.code
             step.outcome = "failed" if handler is None else "handled_error"
-            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
+            ctx.state_durations.record(state.kind, step.outcome, began)
             if handler is None:
                 raise failure from None
             workflow.logger.info("state %s: error %s handled by onErrors", state.name, failure.code)

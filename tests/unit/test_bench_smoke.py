@@ -23,6 +23,7 @@ MODULES = [
     "run_all",
     "twins",
     "loops",
+    "coldstart",
 ]
 
 

@@ -32,7 +32,7 @@ keys = st.lists(st.sampled_from(["a", "b", "c", "é"]), min_size=1, max_size=4)
 @given(start=st.dictionaries(st.text(max_size=5), json_values, max_size=5),
        steps=st.lists(st.tuples(keys, json_values), max_size=6))  # fmt: skip
 def test_remembered_sizes_equal_serialising_every_time(start: dict[str, Any], steps: list[Any]) -> None:
-    sizer, data = JsonSizer(), start
+    sizer, data = JsonSizer(small=0), start  # always walks and remembers, however small the data
     assert sizer.size(data) == payload_size(data)
     for path, value in steps:
         try:
@@ -43,11 +43,19 @@ def test_remembered_sizes_equal_serialising_every_time(start: dict[str, Any], st
 
 
 def test_a_container_that_grew_in_place_is_measured_again() -> None:
-    sizer, rows = JsonSizer(), [1, 2]
+    sizer, rows = JsonSizer(small=0), [1, 2]
     data = {"rows": rows}
     assert sizer.size(data) == payload_size(data)
     rows.append(3)  # never done to state data; a changed length is still noticed
     assert sizer.size({"rows": rows}) == payload_size({"rows": rows})
+
+
+def test_data_growing_past_the_small_size_is_measured_exactly() -> None:
+    sizer, data = JsonSizer(), {"rows": [], "count": 0}
+    for step in range(60):
+        rows = [*data["rows"], {"id": step, "text": "é" * 200}]
+        data = json_merge.merge_at(json_merge.merge_at(data, ["count"], step), [], {"rows": rows})
+        assert sizer.size(data) == payload_size(data)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,67 @@
+"""Cold start: ``swengine run`` of a one-state workflow in a fresh process, embedded Temporal included.
+
+Run: ``.venv/bin/python bench/coldstart.py [--quick]``. Each run is a new ``python -m swengine.cli run
+specs/hello.sw.yaml`` (no ``TEMPORAL_ADDRESS``: it starts and stops its own dev server), timed from spawn to
+exit; N runs (15, or 5 with --quick) with the engine's byte code cached (as a pip install leaves it; kept
+under a temporary prefix, so the tree stays clean) and N without (``PYTHONDONTWRITEBYTECODE``, as in this
+repository's development environment), alternating. Target: median under 1.0 s with byte code cached.
+Writes ``bench/coldstart.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from common import ROOT, CpuMeter, arguments, summarize, table, write_results
+
+TARGET_S = 1.0
+DOCUMENT = "specs/hello.sw.yaml"
+
+
+def one_run(environment: dict[str, str]) -> float:
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "swengine.cli", "run", DOCUMENT], cwd=ROOT, env=environment,
+                   check=True, capture_output=True)  # fmt: skip
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    options = arguments(__doc__ or "")
+    runs = 5 if options.quick else 15
+    started = time.time()
+    base = {key: value for key, value in os.environ.items() if key != "TEMPORAL_ADDRESS"}
+    with tempfile.TemporaryDirectory(prefix="swengine-pycache-") as prefix:
+        cached = {
+            **{k: v for k, v in base.items() if k != "PYTHONDONTWRITEBYTECODE"},
+            "PYTHONPYCACHEPREFIX": prefix,
+        }
+        uncached = {**base, "PYTHONDONTWRITEBYTECODE": "1"}
+        one_run(cached)  # writes the byte code
+        samples: dict[str, list[float]] = {"byte code cached": [], "no byte code": []}
+        meter = CpuMeter()
+        meter.start()
+        for index in range(runs):
+            pair = [("byte code cached", cached), ("no byte code", uncached)]
+            for name, environment in pair if index % 2 == 0 else pair[::-1]:
+                samples[name].append(one_run(environment))
+        cpu = meter.stop()
+    figures: dict[str, Any] = {name: summarize(values) for name, values in samples.items()}
+    rows = [[name, f["median_ms"], f["p95_ms"], f["min_ms"]] for name, f in figures.items()]
+    print(f"\ncold start of `swengine run {DOCUMENT}`: {runs} runs each, alternating")
+    print(table(["mode", "median ms", "p95 ms", "min ms"], rows))
+    median = statistics.median(samples["byte code cached"])
+    verdict = "met" if median < TARGET_S else "NOT met"
+    print(f"byte code cached: median {median:.2f} s (target < {TARGET_S} s: {verdict});"
+          f" other processes used {cpu['other_share']:.0%} of the CPU")  # fmt: skip
+    results = {"runs": runs, "document": DOCUMENT, "figures": figures, "cpu": cpu, "samples_s": samples}
+    print(f"wrote {write_results('coldstart', results, started=started, options=vars(options))}")
+
+
+if __name__ == "__main__":
+    main()
