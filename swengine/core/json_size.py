@@ -28,32 +28,38 @@ def text_size(value: Any) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
+Entry = tuple[Any, int, int, tuple[Any, ...]]
+"""A measured container: the container itself, its size, its length, and the entries of the containers it was
+measured from (so a hit hands them on to the next measurement too)."""
+
+
 class JsonSizer:
     """Measures one sequence of values (one instance's state data); remembers the containers of the last one."""
 
     def __init__(self, small: int = SMALL) -> None:
-        self._known: dict[int, tuple[Any, int, int]] = {}
+        self._known: dict[int, Entry] = {}
         self._last = 0
         self._small = small
 
     def size(self, value: Any) -> int:
         """Exactly ``text_size(value)``."""
-        seen: dict[int, tuple[Any, int, int]] = {}
+        seen: dict[int, Entry] = {}
         if self._last < self._small:
             total = text_size(value)
         else:
-            total = self._measure(value, 0, seen)
+            total, _ = self._measure(value, 0, seen)
         self._known, self._last = seen, total  # holds only what the current value is made of
         return total
 
-    def _measure(self, value: Any, depth: int, seen: dict[int, tuple[Any, int, int]]) -> int:
+    def _measure(self, value: Any, depth: int, seen: dict[int, Entry]) -> tuple[int, Entry | None]:
         kind = type(value)
         if kind is not dict and kind is not list:
-            return text_size(value)
+            return text_size(value), None
         known = self._known.get(id(value))
         if known is not None and known[0] is value and known[2] == len(value):
-            seen[id(value)] = known
-            return known[1]
+            _keep(known, seen)
+            return known[1], known
+        parts: list[Entry] = []
         if (
             kind is dict
             and depth < WALK_DEPTH
@@ -62,8 +68,17 @@ class JsonSizer:
         ):
             size = 1 + 2 * len(value) if value else 2  # braces, colons and commas
             for key, item in value.items():
-                size += text_size(key) + self._measure(item, depth + 1, seen)
+                item_size, part = self._measure(item, depth + 1, seen)
+                size += text_size(key) + item_size
+                if part is not None:
+                    parts.append(part)
         else:
             size = text_size(value)
-        seen[id(value)] = (value, size, len(value))
-        return size
+        entry = seen[id(value)] = (value, size, len(value), tuple(parts))
+        return size, entry
+
+
+def _keep(entry: Entry, seen: dict[int, Entry]) -> None:
+    seen[id(entry[0])] = entry
+    for part in entry[3]:
+        _keep(part, seen)

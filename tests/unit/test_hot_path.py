@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from swengine import expressions
 from swengine.compiler.pipeline import compile_path
-from swengine.core import ir_codec, json_merge
+from swengine.core import ir_codec, json_merge, json_size
 from swengine.core.ir import RunRequest
 from swengine.core.json_size import JsonSizer
 from swengine.core.limits import payload_size
@@ -103,3 +103,21 @@ def test_stored_and_served_definitions_carry_no_digest() -> None:
     ir = compile_path(SPECS[0])
     assert ir_codec.DIGEST_KEY not in ir_codec.encode(ir)
     assert ir_codec.DIGEST_KEY not in json.loads(ir_codec.ir_to_json(ir))
+
+
+def test_what_a_state_left_unchanged_is_not_serialised_again(monkeypatch) -> None:
+    rows = [{"id": index, "text": "x" * 100} for index in range(500)]
+    data = {"count": 0, "deep": {"rows": rows, "more": {"rows": rows[:100]}}}
+    sizer = JsonSizer(small=0)
+    sizer.size(data)
+    encoded: list[int] = []
+    real = json_size._ENCODE
+    monkeypatch.setattr(json_size, "_ENCODE", lambda value: encoded.append(len(t := real(value))) or t)
+    sizes = []
+    for step in range(1, 6):  # a state changes the count only, then one passes the data on unchanged
+        data = json_merge.merge_at(data, ["count"], step)
+        sizes.append(sizer.size(data))
+        sizes.append(sizer.size(data))
+    assert encoded and max(encoded) < 100  # only the new top-level object's small members were serialised
+    monkeypatch.undo()
+    assert sizes[-1] == payload_size(data)
