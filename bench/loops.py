@@ -23,6 +23,8 @@ SIZES = {"1 KB": 1_000, "100 KB": 100_000, "1 MB": 1_000_000}
 TURNS = (25, 250)
 FEW_TURNS = (5, 25)
 PURE_STATES = 1000
+LONG_STATES = 10_000
+"""A pure loop over several runs (the interpreter continues as new every 1,000 states)."""
 SIZE_TARGET = 1.5
 RATE_TARGET = 5000.0
 WARMUP = 2
@@ -114,6 +116,17 @@ async def main() -> None:
 
         await bench.run_ours(loop, tiny)
         figures["pure"] = await measured("pure", pure, bench.meter(), rerun_when_noisy=not options.no_rerun)
+
+        async def long_pure() -> dict[str, Any]:
+            side = Side()
+            for _ in range(3):
+                await side.sample(
+                    bench, lambda: bench.run_ours(loop, {"count": 0, "target": LONG_STATES // 2})
+                )
+            summary = side.summary()
+            return {"ours": summary, "ours_states_per_s": LONG_STATES / summary["median_ms"] * 1000}
+
+        figures["long_pure"] = await measured("long pure", long_pure, bench.meter(), rerun_when_noisy=False)
     rows = [
         [label, f["ms_per_state"] * 1000, f["worker_cpu_ms_per_state"] * 1000, f["short"]["median_ms"],
          f["long"]["median_ms"], f"{f['cpu']['other_share']:.0%}" + (" noisy" if f["noisy"] else "")]
@@ -137,6 +150,9 @@ async def main() -> None:
         f" target >= {RATE_TARGET:.0f}: {'met' if rate >= RATE_TARGET else 'NOT met'}); unsandboxed hand twin"
         f" {pure_figure['bare']['median_ms']:.1f} ms; {pure_figure['cpu']['other_share']:.0%} other CPU"
     )
+    long_figure = figures["long_pure"]
+    print(f"pure loop of {LONG_STATES} states (continuing as new every 1,000): {long_figure['ours_states_per_s']:.0f}"
+          f" states/s (median {long_figure['ours']['median_ms']:.0f} ms)")  # fmt: skip
     results = {"runs": runs, "turns": [short_turns, long_turns], "size_growth": growth, "figures": figures}
     print(f"wrote {write_results('loops', results, started=started, options=vars(options))}")
 
