@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ORDER = ["compile", "overhead", "throughput", "transforms", "loops", "memory", "events", "coldstart", "hotspots"]
+ORDER = ["compile", "overhead", "throughput", "transforms", "loops", "memory", "events", "coldstart", "eager", "hotspots"]
 
 
 def main(argv: list[str]) -> int:

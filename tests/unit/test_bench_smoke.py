@@ -24,6 +24,7 @@ MODULES = [
     "twins",
     "loops",
     "coldstart",
+    "eager",
 ]
 
 
