@@ -25,6 +25,7 @@ MODULES = [
     "loops",
     "coldstart",
     "eager",
+    "routing",
 ]
 
 
