@@ -78,14 +78,11 @@ class EarlyServer:
                 await asyncio.sleep(0.02)
 
     def stop(self) -> None:
-        """Stop the server (its launcher passes SIGTERM on) and wait for it; killed if it lingers."""
+        """Kill the server: it is in memory and throwaway, and its graceful shutdown takes over a second (the
+        launcher's death takes the server with it: the kernel kills it, see ``swengine.runtime.tether``)."""
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self.process.kill()
+        self.process.wait()
 
 
 _early: EarlyServer | None = None
