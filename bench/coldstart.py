@@ -5,7 +5,8 @@ specs/hello.sw.yaml`` (no ``TEMPORAL_ADDRESS``: it starts and stops its own dev 
 exit; N runs (15, or 5 with --quick) with the engine's byte code cached (as a pip install leaves it; kept
 under a temporary prefix, so the tree stays clean) and N without (``PYTHONDONTWRITEBYTECODE``, as in this
 repository's development environment), alternating. Target: median under 1.0 s with byte code cached.
-Writes ``bench/coldstart.json``.
+With ``COLDSTART_AGAINST=<another checkout>``, that checkout's engine runs too (byte code cached), alternating
+with this one: before and after under the same load. Writes ``bench/coldstart.json``.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ CPU_USED: dict[str, list[float]] = {}
 inflate the way it inflates the wall clock."""
 
 
-def one_run(environment: dict[str, str], name: str = "") -> float:
+def one_run(environment: dict[str, str], name: str = "", root: str | os.PathLike[str] = ROOT) -> float:
     before = os.times()
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "swengine.cli", "run", DOCUMENT], cwd=ROOT, env=environment,
+    subprocess.run([sys.executable, "-m", "swengine.cli", "run", DOCUMENT], cwd=root, env=environment,
                    check=True, capture_output=True)  # fmt: skip
     wall = time.perf_counter() - began
     after = os.times()
@@ -52,15 +53,18 @@ def main() -> None:
             "PYTHONPYCACHEPREFIX": prefix,
         }
         uncached = {**base, "PYTHONDONTWRITEBYTECODE": "1"}
-        one_run(cached)  # writes the byte code
-        samples: dict[str, list[float]] = {"byte code cached": [], "no byte code": []}
+        modes = [("byte code cached", cached, ROOT), ("no byte code", uncached, ROOT)]
+        if os.environ.get("COLDSTART_AGAINST"):
+            modes.append(("other checkout, byte code cached", cached, os.environ["COLDSTART_AGAINST"]))
+        for _, environment, root in modes:
+            one_run(environment, "warm-up", root)  # writes the byte code
+        samples: dict[str, list[float]] = {name: [] for name, _, _ in modes}
         meter = CpuMeter()
         children = os.times()
         meter.start()
         for index in range(runs):
-            pair = [("byte code cached", cached), ("no byte code", uncached)]
-            for name, environment in pair if index % 2 == 0 else pair[::-1]:
-                samples[name].append(one_run(environment, name))
+            for name, environment, root in modes[index % len(modes) :] + modes[: index % len(modes)]:
+                samples[name].append(one_run(environment, name, root))
         cpu = meter.stop()
         # the runs and their servers exit between the meter's samples: count them as ours, not as others'
         after = os.times()
