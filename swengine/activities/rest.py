@@ -15,16 +15,12 @@ import yaml
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from swengine.activities.outbound import allowed_origins
 from swengine.activities.plain_rest import call_plain, is_plain, read_response
 from swengine.activities.rest_allow import url_allowed
 from swengine.core.ir import REST_ACTIVITY
-from swengine.core.settings import Settings
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-
-
-def allowed_origins() -> tuple[str, ...]:
-    return Settings.from_env().rest_allow
 
 
 def _refuse(message: str, code: str = "rest_not_allowed") -> ApplicationError:

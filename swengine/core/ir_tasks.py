@@ -12,6 +12,10 @@ from typing import Any, Literal
 
 HTTP_ACTIVITY = "swengine.http"
 """Engine activity behind ``call: http`` (operator allow-list as for ``rest``)."""
+PROCESS_ACTIVITY = "swengine.process"
+"""Engine activity behind ``run.shell`` and ``run.script`` (only when the operator turns processes on)."""
+SECRET_READERS = frozenset({HTTP_ACTIVITY, PROCESS_ACTIVITY})
+"""Engine activities given the run's secret grant: they alone put secret values in place of markers."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
