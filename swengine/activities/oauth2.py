@@ -97,8 +97,11 @@ async def _token_url(session: AsyncOAuth2Client, policy: dict[str, Any], discove
         path = str((policy.get("endpoints") or {}).get("token") or TOKEN_PATH)
         return path if "://" in path else authority + "/" + path.lstrip("/")
     where = authority if authority.endswith(DISCOVERY) else authority + DISCOVERY
-    answer = await session.get(where)
-    endpoint = answer.json().get("token_endpoint") if answer.status_code == 200 else None
+    answer = await session.request("GET", where, withhold_token=True)
+    try:
+        endpoint = answer.json().get("token_endpoint") if answer.status_code == 200 else None
+    except (ValueError, AttributeError):
+        endpoint = None
     if not isinstance(endpoint, str):
         raise fault("authorization", f"{where} names no token_endpoint")
     return endpoint
