@@ -17,8 +17,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from swengine.compiler.pipeline import compile_text
-from swengine.runtime.service import InstanceFailed
-from tests.integration.conftest import running
+from tests.integration.conftest import outcome
 from tests.standins import JsonHandler
 
 ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
@@ -102,14 +101,6 @@ def document(base: str, policy: str, calls: int = 1, path: str = "/api") -> Any:
     head = "document: {dsl: '1.0.3', namespace: auth, name: policy, version: '1.0.0'}\n"
     use = "use:\n  authentications:\n    policy:\n" + textwrap.indent(policy.replace("{base}", base), " " * 6)
     return compile_text(head + use + "do:\n" + tasks)
-
-
-async def outcome(client: Any, ir: Any) -> Any:
-    async with running(client) as (service, _):
-        try:
-            return await service.run(ir, {})
-        except InstanceFailed as failed:
-            return {"fault": failed.detail}
 
 
 async def test_digest_answers_the_servers_challenge(client, authority):

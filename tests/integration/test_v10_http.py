@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from swengine.compiler.pipeline import compile_text
-from swengine.runtime.service import InstanceFailed
-from tests.integration.conftest import running
+from tests.integration.conftest import outcome
 from tests.standins import standin_server
 
 ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
@@ -33,14 +32,6 @@ def call(base: str, arguments: str) -> Any:
         + textwrap.indent(arguments.format(base=base), " " * 8)
     )
     return compile_text(text)
-
-
-async def outcome(client: Any, ir: Any, data: Any = None) -> Any:
-    async with running(client) as (service, _):
-        try:
-            return await service.run(ir, data or {})
-        except InstanceFailed as failed:
-            return {"fault": failed.detail}
 
 
 async def test_method_query_headers_and_body_reach_the_server(client, base):

@@ -1,5 +1,5 @@
 """1.0 tasks with effects outside the workflow: call (http, an operator's activity, a ``use.functions``
-entry), emit, and run.workflow (a child workflow)."""
+entry), emit, run.workflow (a child workflow), and run.shell/script (the process activity)."""
 
 from __future__ import annotations
 
@@ -78,6 +78,8 @@ def compile_emit(body: dict[str, Any], base: dict[str, Any], scope: Scope, compi
 
 def compile_run(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
     run = body["run"]
+    if "workflow" not in run:
+        return _process(run, base)
     target = run["workflow"]
     return t.RunWorkflowTask(
         **base,
@@ -86,3 +88,13 @@ def compile_run(body: dict[str, Any], base: dict[str, Any], scope: Scope, compil
         input=template(target["input"]) if "input" in target else None,
         wait=bool(run.get("await", True)),
     )
+
+
+def _process(run: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
+    """``run.shell`` and ``run.script``: the process activity, given the task input when not awaited (its output)."""
+    kind = "shell" if "shell" in run else "script"
+    request = {kind: run[kind], "await": bool(run.get("await", True)), "return": run.get("return", "stdout")}
+    program = template(request)
+    if not request["await"]:
+        program = f"({program}) + {{input: .}}"
+    return t.CallTask(**base, function=base["name"], activity=t.PROCESS_ACTIVITY, arguments=program)

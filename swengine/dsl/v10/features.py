@@ -18,7 +18,9 @@ REFUSED_CALLS = {
 SUPPORTED_AUTHENTICATION = {"basic", "bearer", "digest", "oauth2", "oidc"}
 """Authentication schemes swengine runs (inline, or named in ``use.authentications``); certificate is not."""
 REFUSED_AUTHENTICATION = "certificate authentication"
-REFUSED_RUNS = {"shell": "run.shell", "script": "run.script", "container": "run.container"}
+REFUSED_RUNS = {"container": "run.container"}
+"""Docker or Podman is not driven by swengine yet."""
+REFUSED_SCRIPT = {"source": "run.script with an external source (only inline code)"}
 REFUSED_TOP = {
     "schedule.after": "schedules that start after the previous run",
     "schedule.on": "event-started schedules",
@@ -56,6 +58,10 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
         for key, what in REFUSED_RUNS.items():
             if isinstance(run, dict) and key in run:
                 yield site.path + ("run", key), f"{what} tasks"
+        script = run.get("script") if isinstance(run, dict) else None
+        for key, what in REFUSED_SCRIPT.items():
+            if isinstance(script, dict) and key in script:
+                yield site.path + ("run", "script", key), what
 
 
 def _get(node: Any, dotted: str) -> Any:
