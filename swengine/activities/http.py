@@ -27,11 +27,6 @@ TIMEOUT = 30.0
 CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
-def _check_host(url: str, function: str) -> None:
-    """Scheme, host and port of every request (redirects included) must match the operator's allow-list."""
-    check_origin(url, function)
-
-
 def _uri(endpoint: Any) -> str:
     return str(endpoint.get("uri") if isinstance(endpoint, dict) else endpoint)
 
@@ -43,7 +38,7 @@ def _headers(headers: Any) -> dict[str, str]:
 async def _http_request(client: httpx.AsyncClient, arguments: dict[str, Any], function: str) -> httpx.Request:
     endpoint = arguments.get("endpoint")
     url = _uri(endpoint)
-    _check_host(url, function)
+    await check_origin(url, function)
     body = arguments.get("body")
     return client.build_request(
         str(arguments.get("method", "get")).upper(),
@@ -58,14 +53,14 @@ async def _openapi_request(
     client: httpx.AsyncClient, arguments: dict[str, Any], function: str
 ) -> httpx.Request:
     uri = _uri((arguments.get("document") or {}).get("endpoint"))
-    _check_host(uri, function)
+    await check_origin(uri, function)
     answer = await client.get(uri)
     if answer.status_code >= 400:
         raise fault("communication", f"the OpenAPI document {uri} answered {answer.status_code}")
     document = yaml.safe_load(answer.text)
     method, path, operation = find_operation(document, str(arguments.get("operationId")))
     base = _server_of(document, uri)
-    _check_host(base, function)
+    await check_origin(base, function)
     request = build_request(base, method, path, operation, dict(arguments.get("parameters") or {}))
     return client.build_request(**request)
 
@@ -125,7 +120,7 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     endpoint = arguments.get("endpoint") or (arguments.get("document") or {}).get("endpoint")
 
     async def guard(request: httpx.Request) -> None:
-        _check_host(str(request.url), function)
+        await check_origin(str(request.url), function)  # every request, redirects included
 
     hooks = {"request": [guard]}
     async with httpx.AsyncClient(

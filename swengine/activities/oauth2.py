@@ -88,7 +88,7 @@ async def _fetch(policy: dict[str, Any], discover: bool) -> dict[str, Any]:
 
 
 async def _guard(request: httpx.Request) -> None:
-    check_origin(str(request.url), "authentication")
+    await check_origin(str(request.url), "authentication")
 
 
 async def _token_url(session: AsyncOAuth2Client, policy: dict[str, Any], discover: bool) -> str:
