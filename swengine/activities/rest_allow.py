@@ -68,7 +68,7 @@ async def address_refusal(url: str) -> str | None:
         found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
         return None
-    inward = sorted({info[4][0] for info in found if _inward(str(info[4][0]))})
+    inward = sorted({str(info[4][0]) for info in found if _inward(str(info[4][0]))})
     return (
         f"{host} resolves to {', '.join(inward)}, an address only a literal entry may allow"
         if inward
