@@ -14,7 +14,18 @@ HTTP_ACTIVITY = "swengine.http"
 """Engine activity behind ``call: http`` (operator allow-list as for ``rest``)."""
 PROCESS_ACTIVITY = "swengine.process"
 """Engine activity behind ``run.shell`` and ``run.script`` (only when the operator turns processes on)."""
-SECRET_READERS = frozenset({HTTP_ACTIVITY, PROCESS_ACTIVITY})
+MCP_ACTIVITY = "swengine.mcp"
+"""Engine activity behind ``call: mcp`` (http transport: allow-list; stdio: the operator's commands only)."""
+GRPC_ACTIVITY = "swengine.grpc"
+"""Engine activity behind ``call: grpc`` (the proto compiled when the definition is)."""
+PROTOCOL_ACTIVITIES = {
+    "http": HTTP_ACTIVITY,
+    "openapi": HTTP_ACTIVITY,
+    "mcp": MCP_ACTIVITY,
+    "grpc": GRPC_ACTIVITY,
+}
+"""``call`` protocols swengine runs, by the engine activity that runs them."""
+SECRET_READERS = frozenset({PROCESS_ACTIVITY, *PROTOCOL_ACTIVITIES.values()})
 """Engine activities given the run's secret grant: they alone put secret values in place of markers."""
 
 

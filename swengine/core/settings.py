@@ -171,6 +171,8 @@ class Settings:
     """``SWENGINE_SECRETS_DIR``: one file (or, as Kubernetes mounts them, one folder of files) per secret."""
     secret_values: Mapping[str, str] = field(default_factory=dict, repr=False)
     """``SWENGINE_SECRET_<NAME>`` variables, by variable name (never printed: ``repr=False``)."""
+    mcp_commands: tuple[str, ...] = ()
+    """``SWENGINE_MCP_COMMANDS``: the commands a ``call: mcp`` stdio transport may start (exactly as written)."""
     processes: bool = False
     """``SWENGINE_PROCESSES``: whether 1.0 ``run.shell`` and ``run.script`` tasks may run (off by default)."""
     process_timeout: float = DEFAULT_PROCESS_TIMEOUT
@@ -212,6 +214,7 @@ class Settings:
             tracing=(env.get("SWENGINE_TRACING") or "").lower() in TRUE_WORDS,
             secrets_dir=Path(env["SWENGINE_SECRETS_DIR"]) if env.get("SWENGINE_SECRETS_DIR") else None,
             secret_values={key: value for key, value in env.items() if key.startswith(SECRET_PREFIX)},
+            mcp_commands=_csv(env.get("SWENGINE_MCP_COMMANDS")),
             processes=(env.get("SWENGINE_PROCESSES") or "").lower() in TRUE_WORDS,
             process_timeout=_float(env, "SWENGINE_PROCESS_TIMEOUT") or DEFAULT_PROCESS_TIMEOUT,
             process_memory=_bytes(env, "SWENGINE_PROCESS_MEMORY") or DEFAULT_PROCESS_MEMORY,

@@ -16,6 +16,7 @@ import builtin_activities
 from swengine.activities.emit import EventEmitter, Sink
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.http import invoke_http
+from swengine.activities.mcp import call_mcp
 from swengine.activities.process import run_process
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
@@ -88,6 +89,7 @@ def build_worker(
             invoke_rest,
             invoke_http,
             run_process,
+            call_mcp,
             *load_activity_modules(activity_modules),
             *extra_activities,
         ]

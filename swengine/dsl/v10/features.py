@@ -13,7 +13,6 @@ REFUSED_CALLS = {
     "grpc": "gRPC calls",
     "asyncapi": "AsyncAPI calls",
     "a2a": "A2A calls",
-    "mcp": "MCP calls",
 }
 SUPPORTED_AUTHENTICATION = {"basic", "bearer", "digest", "oauth2", "oidc"}
 """Authentication schemes swengine runs (inline, or named in ``use.authentications``); certificate is not."""
