@@ -20,7 +20,7 @@ from swengine.activities.authentication import auth_for
 from swengine.activities.outbound import check_origin
 from swengine.activities.plain_rest import response_content
 from swengine.activities.rest import build_request, find_operation
-from swengine.activities.secrets import CONCEALED, SecretBox, fault
+from swengine.activities.secrets import CONCEALED, SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import HTTP_ACTIVITY
 
 TIMEOUT = 30.0
@@ -106,16 +106,12 @@ BUILDERS = {"http": _http_request, "openapi": _openapi_request}
 async def invoke_http(payload: dict[str, Any]) -> Any:
     """``payload``: ``{"function": task name, "protocol": "http"|"openapi", "arguments": the task's with}``
     and, when the workflow declares secrets, the run's grant to them."""
-    box, payload = SecretBox.of(payload)
-    try:
-        return box.conceal(await _invoke(payload, box))
-    except Exception as error:
-        raise box.concealed_error(error) from None
+    return await with_secrets(payload, _invoke)
 
 
 async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     function = str(payload.get("function"))
-    arguments = box.reveal(payload.get("arguments") or {})
+    arguments = payload.get("arguments") or {}
     redirect = bool(arguments.get("redirect", False))
     endpoint = arguments.get("endpoint") or (arguments.get("document") or {}).get("endpoint")
 

@@ -21,7 +21,7 @@ from temporalio import activity
 
 from swengine.activities.authentication import authorization_header
 from swengine.activities.outbound import check_origin
-from swengine.activities.secrets import SecretBox, fault
+from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.durations import parse_duration
 from swengine.core.ir_tasks import MCP_ACTIVITY
 from swengine.core.settings import Settings
@@ -44,14 +44,11 @@ METHODS: dict[str, Method] = {
 async def call_mcp(payload: dict[str, Any]) -> Any:
     """``payload``: ``{"function": task name, "protocol": "mcp", "arguments": the task's with}`` and, when
     the workflow declares secrets, the run's grant to them."""
-    box, payload = SecretBox.of(payload)
-    try:
-        return box.conceal(await _invoke(str(payload.get("function")), box.reveal(payload["arguments"]), box))
-    except Exception as error:
-        raise box.concealed_error(error) from None
+    return await with_secrets(payload, _invoke)
 
 
-async def _invoke(function: str, arguments: dict[str, Any], box: SecretBox) -> Any:
+async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
+    function, arguments = str(payload.get("function")), payload["arguments"]
     method = str(arguments.get("method"))
     if method not in METHODS:
         raise fault("runtime", f"call '{function}': MCP method '{method}' is not one of {', '.join(METHODS)}")

@@ -23,7 +23,7 @@ from typing import Any
 
 from temporalio import activity
 
-from swengine.activities.secrets import SecretBox, fault
+from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import PROCESS_ACTIVITY
 from swengine.core.settings import Settings
 
@@ -160,14 +160,10 @@ REPORTS_CODE = ("code", "all")
 @activity.defn(name=PROCESS_ACTIVITY)
 async def run_process(payload: dict[str, Any]) -> Any:
     """``payload``: ``{"shell"|"script": the process, "await": bool, "return": ..., "input": task input}``."""
-    box, payload = SecretBox.of(payload)
-    try:
-        return box.conceal(await _invoke(box.reveal(payload)))
-    except Exception as error:
-        raise box.concealed_error(error) from None
+    return await with_secrets(payload, _invoke)
 
 
-async def _invoke(payload: dict[str, Any]) -> Any:
+async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     settings = Settings.from_env()
     if not settings.processes:
         raise fault(

@@ -9,6 +9,7 @@ A secret the workflow did not declare, or that the operator does not hold, fault
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,18 @@ class SecretBox:
                 self.conceal(error.message), *details, type=error.type, non_retryable=error.non_retryable
             )
         return fault("runtime", self.conceal(f"{type(error).__name__}: {error}"))
+
+
+async def with_secrets(
+    payload: dict[str, Any], work: Callable[[dict[str, Any], SecretBox], Awaitable[Any]]
+) -> Any:
+    """Run an engine activity's ``work`` on its payload with the run's secrets in place of their markers;
+    what it returns or raises is cleaned of them."""
+    box, rest = SecretBox.of(payload)
+    try:
+        return box.conceal(await work(box.reveal(rest), box))
+    except Exception as error:
+        raise box.concealed_error(error) from None
 
 
 def _texts(value: Any) -> list[str]:

@@ -18,6 +18,8 @@ MCP_ACTIVITY = "swengine.mcp"
 """Engine activity behind ``call: mcp`` (http transport: allow-list; stdio: the operator's commands only)."""
 GRPC_ACTIVITY = "swengine.grpc"
 """Engine activity behind ``call: grpc`` (the proto compiled when the definition is)."""
+PROTO_DESCRIPTORS = "descriptorSet"
+"""Key of a grpc call's ``with.proto`` holding its proto compiled at load time (base64 ``FileDescriptorSet``)."""
 PROTOCOL_ACTIVITIES = {
     "http": HTTP_ACTIVITY,
     "openapi": HTTP_ACTIVITY,

@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 import builtin_activities
 from swengine.activities.emit import EventEmitter, Sink
+from swengine.activities.grpc_call import call_grpc
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.http import invoke_http
 from swengine.activities.mcp import call_mcp
@@ -90,6 +91,7 @@ def build_worker(
             invoke_http,
             run_process,
             call_mcp,
+            call_grpc,
             *load_activity_modules(activity_modules),
             *extra_activities,
         ]

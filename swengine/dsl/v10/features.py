@@ -10,7 +10,6 @@ from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.tasks import walk_document
 
 REFUSED_CALLS = {
-    "grpc": "gRPC calls",
     "asyncapi": "AsyncAPI calls",
     "a2a": "A2A calls",
 }
