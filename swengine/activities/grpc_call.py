@@ -28,8 +28,7 @@ DEFAULT_PORT = 443
 
 @activity.defn(name=GRPC_ACTIVITY)
 async def call_grpc(payload: dict[str, Any]) -> Any:
-    """``payload``: ``{"function": task name, "protocol": "grpc", "arguments": the task's with}`` and, when
-    the workflow declares secrets, the run's grant to them."""
+    """One unary gRPC call: ``payload`` is ``{"function", "protocol", "arguments"}`` (the task's name and ``with``)."""
     return await with_secrets(payload, _invoke)
 
 

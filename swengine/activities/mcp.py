@@ -42,8 +42,7 @@ METHODS: dict[str, Method] = {
 
 @activity.defn(name=MCP_ACTIVITY)
 async def call_mcp(payload: dict[str, Any]) -> Any:
-    """``payload``: ``{"function": task name, "protocol": "mcp", "arguments": the task's with}`` and, when
-    the workflow declares secrets, the run's grant to them."""
+    """One MCP request: ``payload`` is ``{"function", "protocol", "arguments"}`` (the task's name and ``with``)."""
     return await with_secrets(payload, _invoke)
 
 

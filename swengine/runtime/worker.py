@@ -13,6 +13,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import builtin_activities
+from swengine.activities.a2a import call_a2a
 from swengine.activities.emit import EventEmitter, Sink
 from swengine.activities.grpc_call import call_grpc
 from swengine.activities.guard import ActivityGuard
@@ -92,6 +93,7 @@ def build_worker(
             run_process,
             call_mcp,
             call_grpc,
+            call_a2a,
             *load_activity_modules(activity_modules),
             *extra_activities,
         ]

@@ -3,7 +3,6 @@ streamable HTTP (with a bearer policy, on an allowed origin) and stdio (an opera
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import textwrap
 from collections.abc import AsyncIterator
@@ -11,12 +10,11 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-import uvicorn
-from uvicorn.config import Config
 
 from swengine.compiler.pipeline import compile_text
 from tests import mcp_standin
 from tests.integration.conftest import outcome
+from tests.standins import asgi_server
 
 ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
 STDIO = f"stdio: {{command: '{sys.executable}', arguments: ['{mcp_standin.__file__}']}}"
@@ -24,21 +22,10 @@ STDIO = f"stdio: {{command: '{sys.executable}', arguments: ['{mcp_standin.__file
 
 @pytest_asyncio.fixture
 async def mcp_http(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
-    """The stand-in on a loopback port (uvicorn, lifespan on: the SDK's session manager runs in it)."""
-    config = Config(mcp_standin.guarded_app(), host="127.0.0.1", port=0, lifespan="on", log_level="warning")
-    server = uvicorn.Server(config)
-    sock = config.bind_socket()
-    task = asyncio.ensure_future(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        origin = f"127.0.0.1:{sock.getsockname()[1]}"
-        monkeypatch.setenv("SWENGINE_REST_ALLOW", origin)
-        yield f"http://{origin}/mcp"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    """The stand-in on a loopback port (lifespan on: the SDK's session manager runs in it)."""
+    async with asgi_server(lambda base: mcp_standin.guarded_app(), lifespan="on") as base:
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", base.split("://", 1)[1])
+        yield f"{base}/mcp"
 
 
 def document(with_: str) -> Any:

@@ -11,7 +11,6 @@ from swengine.dsl.v10.tasks import walk_document
 
 REFUSED_CALLS = {
     "asyncapi": "AsyncAPI calls",
-    "a2a": "A2A calls",
 }
 SUPPORTED_AUTHENTICATION = {"basic", "bearer", "digest", "oauth2", "oidc"}
 """Authentication schemes swengine runs (inline, or named in ``use.authentications``); certificate is not."""
