@@ -204,3 +204,11 @@ def test_secrets_are_read_by_declared_name_where_an_activity_takes_them(tasks, c
     with pytest.raises(DocumentError) as refused:
         document("http://x", tasks)
     assert code in [problem.code for problem in refused.value.problems]
+
+
+async def test_a_process_gets_the_value_and_its_output_is_concealed(client, vault, monkeypatch):
+    monkeypatch.setenv("SWENGINE_PROCESSES", "true")
+    run = "run: {{shell: {{command: 'echo $KEY; printf %s \"$KEY\" | wc -c', environment: {{KEY: '${{ $secrets[\"api-token\"] }}'}}}}}}"
+    async with running(client) as (service, _):
+        output = await service.run(document("", f"- shell:\n    {run}\n"), {})
+    assert output.split() == ["***", str(len(vault["token"]))]
