@@ -78,7 +78,7 @@ CODES: dict[str, Code] = {
         "valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi functions, expressionLang other than"
         " jq, auth, authRef, secrets, and a specVersion other than 0.8; in 1.0: run.container, call"
         " grpc/asyncapi/a2a/mcp, schedule after/on, external schemas, certificate authentication, extensions,"
-        " catalogs, ``$secrets`` read where its value would stay in the workflow",
+        " catalogs, ``$secrets`` read where its value would stay in the workflow, ``$authorization``",
     ),
     "sonataflow_dialect": Code(
         "warning",

@@ -212,3 +212,10 @@ async def test_a_process_gets_the_value_and_its_output_is_concealed(client, vaul
     async with running(client) as (service, _):
         output = await service.run(document("", f"- shell:\n    {run}\n"), {})
     assert output.split() == ["***", str(len(vault["token"]))]
+
+
+def test_the_resolved_authorization_is_not_offered_to_expressions():
+    tasks = "- t:\n    call: http\n    with: {{method: get, endpoint: 'http://x'}}\n    output: {{as: '${{ $authorization.parameter }}'}}\n"
+    with pytest.raises(DocumentError) as refused:
+        document("http://x", tasks)
+    assert [problem.code for problem in refused.value.problems] == ["unsupported_feature"]

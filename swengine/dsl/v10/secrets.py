@@ -5,7 +5,8 @@ A secret's value must never enter the workflow (its history, status, logs): the 
 to markers and only an engine activity puts the values in their place. So ``$secrets`` is allowed only where
 its value goes to an activity: a call's ``with``, a ``run`` process, a task's ``input.from``, and the
 ``use.functions`` and ``use.authentications`` they name. Elsewhere (``if``, ``set``, ``switch``...) a marker
-would be compared or shown in place of the value, so it is refused.
+would be compared or shown in place of the value, so it is refused. ``$authorization`` is refused too: its
+``parameter`` is the credential itself.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from swengine.dsl.source_map import JsonPath
 _STEP = r'\.[A-Za-z_][A-Za-z0-9_]*|\.?\[\s*"(?:[^"\\]|\\.)*"\s*\]|\."(?:[^"\\]|\\.)*"'
 _REFERENCE = re.compile(rf"\$secrets\b((?:{_STEP})*)")
 _STEPS = re.compile(_STEP)
+_AUTHORIZATION = re.compile(r"\$authorization\b")
 READERS = ("with", "run")
 """Keys of a task under which ``$secrets`` reaches an activity (a call's arguments, a run's process)."""
 SECTIONS = ("functions", "authentications")
+AUTHORIZATION_REFUSED = "$authorization is not provided: its parameter is the credential, which stays in the activity that sends it"
 SCHEMES = ("basic", "bearer", "digest", "oauth2", "oidc", "certificate")
 
 
@@ -84,6 +87,11 @@ def check_secret_uses(sites: dict[JsonPath, str], data: dict[str, Any]) -> list[
                 )
             elif keys[0] not in names:
                 findings.append(Finding("unknown_secret", _unknown(keys[0], names), path))
+    findings += [
+        Finding("unsupported_feature", AUTHORIZATION_REFUSED, path)
+        for path, body in sites.items()
+        if _AUTHORIZATION.search(body)
+    ]
     return findings + list(_policy_secrets(data, names))
 
 
