@@ -357,6 +357,10 @@ class TasksState(_StateBase):
     """The workflow's ``timeout``: past it the instance faults with a ``timeout`` error."""
     document: dict[str, Any] = field(default_factory=dict)
     """``document`` of the definition, for ``$workflow.definition``."""
+    secrets: list[str] = field(default_factory=list)
+    """``use.secrets``: the names engine activities may resolve for this workflow."""
+    secret_paths: list[list[str]] = field(default_factory=list)
+    """Every ``$secrets`` path the document reads (``[db, user]``): ``$secrets`` holds markers at them."""
     transition: Transition = field(default_factory=Transition)
 
 

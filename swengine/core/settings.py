@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,12 @@ DEFAULT_BODY_TIMEOUT = 30.0
 DEFAULT_MAX_BATCH = 100
 """Events one ``/events`` request may carry: each is routed in turn, so a batch is a bounded amount of work."""
 TRUE_WORDS = ("1", "true", "yes")
+SECRET_PREFIX = "SWENGINE_SECRET_"
+"""``SWENGINE_SECRET_<NAME>``: the value of secret ``name`` (upper case, other characters than letters and
+digits as ``_``)."""
+DEFAULT_PROCESS_TIMEOUT = 60.0
+DEFAULT_PROCESS_MEMORY = 512 * 1024 * 1024
+DEFAULT_PROCESS_OUTPUT = 1024 * 1024
 
 
 class SettingError(SwengineError, ValueError):
@@ -84,6 +90,11 @@ def _bytes(env: Mapping[str, str], name: str) -> int | None:
         return parse_bytes(raw) if raw else None
     except ValueError as error:
         raise SettingError(f"{name}: {error}") from None
+
+
+def secret_variable(name: str) -> str:
+    """The variable holding secret ``name``: ``my-token`` is ``SWENGINE_SECRET_MY_TOKEN``."""
+    return SECRET_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
 def payload_limit_from_env(env: Mapping[str, str] | None = None) -> int:
@@ -157,6 +168,20 @@ class Settings:
     """``SWENGINE_LOG_FORMAT``: ``text`` or ``json`` (one object per line)."""
     tracing: bool = False
     """``SWENGINE_TRACING``: OpenTelemetry spans for starts, workflows and activities (needs ``[tracing]``)."""
+    secrets_dir: Path | None = None
+    """``SWENGINE_SECRETS_DIR``: one file (or, as Kubernetes mounts them, one folder of files) per secret."""
+    secret_values: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """``SWENGINE_SECRET_<NAME>`` variables, by variable name (never printed: ``repr=False``)."""
+    mcp_commands: tuple[str, ...] = ()
+    """``SWENGINE_MCP_COMMANDS``: the commands a ``call: mcp`` stdio transport may start (exactly as written)."""
+    processes: bool = False
+    """``SWENGINE_PROCESSES``: whether 1.0 ``run.shell`` and ``run.script`` tasks may run (off by default)."""
+    process_timeout: float = DEFAULT_PROCESS_TIMEOUT
+    """``SWENGINE_PROCESS_TIMEOUT``: seconds a shell command or script may run before it is killed."""
+    process_memory: int = DEFAULT_PROCESS_MEMORY
+    """``SWENGINE_PROCESS_MEMORY``: address space of a shell command or script (``512M``)."""
+    process_output: int = DEFAULT_PROCESS_OUTPUT
+    """``SWENGINE_PROCESS_OUTPUT``: bytes of stdout (and of stderr) kept; the process is killed past them."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -188,6 +213,13 @@ class Settings:
             metrics_address=env.get("SWENGINE_METRICS_ADDRESS") or None,
             log_format=env.get("SWENGINE_LOG_FORMAT") or "text",
             tracing=(env.get("SWENGINE_TRACING") or "").lower() in TRUE_WORDS,
+            secrets_dir=Path(env["SWENGINE_SECRETS_DIR"]) if env.get("SWENGINE_SECRETS_DIR") else None,
+            secret_values={key: value for key, value in env.items() if key.startswith(SECRET_PREFIX)},
+            mcp_commands=_csv(env.get("SWENGINE_MCP_COMMANDS")),
+            processes=(env.get("SWENGINE_PROCESSES") or "").lower() in TRUE_WORDS,
+            process_timeout=_float(env, "SWENGINE_PROCESS_TIMEOUT") or DEFAULT_PROCESS_TIMEOUT,
+            process_memory=_bytes(env, "SWENGINE_PROCESS_MEMORY") or DEFAULT_PROCESS_MEMORY,
+            process_output=_bytes(env, "SWENGINE_PROCESS_OUTPUT") or DEFAULT_PROCESS_OUTPUT,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -13,9 +13,13 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import builtin_activities
+from swengine.activities.a2a import call_a2a
 from swengine.activities.emit import EventEmitter, Sink
+from swengine.activities.grpc_call import call_grpc
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.http import invoke_http
+from swengine.activities.mcp import call_mcp
+from swengine.activities.process import run_process
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
 from swengine.core.settings import Settings
@@ -86,6 +90,10 @@ def build_worker(
             emitter.emit,
             invoke_rest,
             invoke_http,
+            run_process,
+            call_mcp,
+            call_grpc,
+            call_a2a,
             *load_activity_modules(activity_modules),
             *extra_activities,
         ]

@@ -173,6 +173,24 @@ do:
 """
 
 
+SECRETS_AND_CALLS = """
+document: {dsl: '1.0.3', namespace: replay, name: secrets-and-calls, version: '1.0.0'}
+use:
+  secrets: [token]
+do:
+  - fetch:
+      call: http
+      with:
+        method: get
+        endpoint: {uri: 'http://api.test/x', authentication: {bearer: {token: '${ $secrets.token }'}}}
+  - tool:
+      call: mcp
+      with: {method: tools/list, transport: {stdio: {command: server}}}
+  - shell:
+      run: {shell: {command: 'echo $KEY', environment: {KEY: '${ $secrets.token }'}}, return: all}
+"""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -231,6 +249,15 @@ SCENARIOS: list[Scenario] = [
         ],
     ),
     Scenario("v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
+    Scenario(
+        "v10-secrets-and-calls",
+        SECRETS_AND_CALLS,
+        mocks={
+            "fetch": {"ok": True},
+            "tool": {"tools": []},
+            "shell": {"code": 0, "stdout": "", "stderr": ""},
+        },
+    ),
     Scenario(
         "v10-listen",
         LISTEN,

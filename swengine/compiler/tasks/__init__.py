@@ -16,6 +16,7 @@ from swengine.compiler.tasks.loose import loosen
 from swengine.compiler.tasks.simple import compile_raise, compile_set, compile_switch, compile_wait
 from swengine.core import ir
 from swengine.core import ir_tasks as t
+from swengine.dsl.v10 import secrets
 from swengine.dsl.v10.tasks import entries, task_kind
 
 TaskCompiler = Callable[[dict[str, Any], dict[str, Any], Scope, Any], t.Task]
@@ -56,6 +57,8 @@ def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir
         output_schema=schema_of(data.get("output")),
         timeout=duration(timeout.get("after")) if isinstance(timeout, dict) else None,
         document={key: header[key] for key in ("dsl", "namespace", "name", "version") if key in header},
+        secrets=secrets.declared(data),
+        secret_paths=secrets.document_paths(data),
     )
     return ir.WorkflowIR(
         id=f"{header['namespace']}/{header['name']}",

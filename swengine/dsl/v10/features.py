@@ -10,21 +10,19 @@ from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.tasks import walk_document
 
 REFUSED_CALLS = {
-    "grpc": "gRPC calls",
     "asyncapi": "AsyncAPI calls",
-    "a2a": "A2A calls",
-    "mcp": "MCP calls",
 }
-SUPPORTED_AUTHENTICATION = {"basic", "bearer"}
-"""Authentication schemes swengine runs (inline, or named in ``use.authentications``); digest and OAuth2/OIDC
-are not."""
-REFUSED_RUNS = {"shell": "run.shell", "script": "run.script", "container": "run.container"}
+SUPPORTED_AUTHENTICATION = {"basic", "bearer", "digest", "oauth2", "oidc"}
+"""Authentication schemes swengine runs (inline, or named in ``use.authentications``); certificate is not."""
+REFUSED_AUTHENTICATION = "certificate authentication"
+REFUSED_RUNS = {"container": "run.container"}
+"""Docker or Podman is not driven by swengine yet."""
+REFUSED_SCRIPT = {"source": "run.script with an external source (only inline code)"}
 REFUSED_TOP = {
     "schedule.after": "schedules that start after the previous run",
     "schedule.on": "event-started schedules",
     "use.extensions": "extensions",
     "use.catalogs": "catalogs",
-    "use.secrets": "secrets",
 }
 
 
@@ -41,7 +39,7 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
             yield tuple(dotted.split(".")), what
     for name, policy in (_get(data, "use.authentications") or {}).items():
         if isinstance(policy, dict) and not set(policy) <= SUPPORTED_AUTHENTICATION:
-            yield ("use", "authentications", name), "authentication schemes other than basic and bearer"
+            yield ("use", "authentications", name), REFUSED_AUTHENTICATION
     language = _get(data, "evaluate.language")
     if language is not None and language != "jq":
         yield ("evaluate", "language"), f"expression languages other than jq ({language!r})"
@@ -52,12 +50,15 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
         for where in ("with.endpoint.authentication", "with.document.endpoint.authentication"):
             policy = _get(site.body, where) if site.kind == "call" else None
             if isinstance(policy, dict) and not set(policy) <= SUPPORTED_AUTHENTICATION | {"use"}:
-                what = "authentication schemes other than basic and bearer"
-                yield site.path + tuple(where.split(".")), what
+                yield site.path + tuple(where.split(".")), REFUSED_AUTHENTICATION
         run = site.body.get("run") if site.kind == "run" else None
         for key, what in REFUSED_RUNS.items():
             if isinstance(run, dict) and key in run:
                 yield site.path + ("run", key), f"{what} tasks"
+        script = run.get("script") if isinstance(run, dict) else None
+        for key, what in REFUSED_SCRIPT.items():
+            if isinstance(script, dict) and key in script:
+                yield site.path + ("run", "script", key), what
 
 
 def _get(node: Any, dotted: str) -> Any:

@@ -15,6 +15,7 @@ from swengine import expressions
 from swengine.core.durations import parse_duration
 from swengine.core.ir import TasksState
 from swengine.core.ir_tasks import Task
+from swengine.core.secret_markers import skeleton
 from swengine.core.task_errors import standard_error
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.failures import to_state_failure
@@ -52,10 +53,21 @@ class TaskRun:
     context: Any = field(default_factory=dict)
     workflow_info: dict[str, Any] = field(default_factory=dict)
     tasks_run: int = 0
+    secret_nonce: str | None = None
+    """Drawn once per run when the document declares secrets: ``$secrets`` holds markers carrying it."""
 
     def arguments(self, variables: Variables) -> Variables:
         """Every runtime expression argument (``$context``, ``$workflow`` ...) plus the local ones."""
-        return {"context": self.context, "workflow": self.workflow_info, "runtime": RUNTIME, **variables}
+        found = {"context": self.context, "workflow": self.workflow_info, "runtime": RUNTIME, **variables}
+        if self.secret_nonce is not None:
+            found["secrets"] = skeleton(self.secret_nonce, self.state.secret_paths)
+        return found
+
+    def secret_grant(self) -> dict[str, Any] | None:
+        """What an engine activity needs to put this run's secrets in place of their markers."""
+        if self.secret_nonce is None:
+            return None
+        return {"nonce": self.secret_nonce, "names": list(self.state.secrets)}
 
     def evaluate(self, expr: str | None, data: Any, variables: Variables) -> Any:
         if expr is None:
