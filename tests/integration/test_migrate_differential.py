@@ -321,6 +321,8 @@ async def test_the_migrated_twin_gives_the_same_result(bench: Bench, scenario: S
     assert original[0] != "unfinished", "the 0.8 original does not finish offline: list it in EXCEPTIONS"
     migrated = await observe(bench, compiled.migrated, scenario, compiled.original)
     TALLY["same" if migrated == original else "different"].append(scenario.name)
-    print(f"\n{scenario.name}: 0.8 {original[0]} {str(original[1])[:120]} | 1.0 {migrated[0]} {str(migrated[1])[:120]}")
+    print(
+        f"\n{scenario.name}: 0.8 {original[0]} {str(original[1])[:120]} | 1.0 {migrated[0]} {str(migrated[1])[:120]}"
+    )
     assert migrated == original
     await asyncio.sleep(0)

@@ -29,7 +29,7 @@ class _Dumper(yaml.SafeDumper):
 def render(document: dict[str, Any], source_text: str = "") -> str:
     todos: list[list[str]] = []
     header = [f"# TODO: {message}" for message in document.get(TODO_KEY, [])]
-    body = _prepared({k: v for k, v in document.items() if k != TODO_KEY}, todos)
+    body = {key: _prepared(value, todos) for key, value in document.items() if key != TODO_KEY}
     text = yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
     text = _MARKER.sub(lambda m: "\n".join(f"{m[1]}# TODO: {line}" for line in todos[int(m[2])]), text)
     opening = _opening_comment(source_text)
@@ -59,8 +59,8 @@ def _prepared(node: Any, todos: list[list[str]]) -> Any:
 
 def _opening_comment(text: str) -> list[str]:
     """The comment lines a YAML file starts with (a JSON file has none)."""
-    lines = []
-    for line in text.splitlines():
+    lines: list[str] = []
+    for line in text.lstrip("\n").splitlines():
         if not line.startswith("#"):
             break
         lines.append(line)
