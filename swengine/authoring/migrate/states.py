@@ -3,31 +3,22 @@ tasks its routing needs beside it (1.0 flow directives only reach tasks of the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from swengine.authoring.migrate import jq
-from swengine.authoring.migrate.actions import Slot, action_name, translate_action
-from swengine.authoring.migrate.context import Jump, Task, Translation
+from swengine.authoring.migrate.actions import Slot
+from swengine.authoring.migrate.blocks import Parts, Translator, actions_body, next_of
+from swengine.authoring.migrate.context import Task, Translation
 from swengine.authoring.migrate.errors import codes, matching
-from swengine.authoring.migrate.events import filtered, listen_body, matches, payload
+from swengine.authoring.migrate.event_states import (
+    translate_callback,
+    translate_event,
+    translate_event_switch,
+)
 from swengine.authoring.migrate.flow import jump, track_completion
 
 ROUTE = "route"
 """``$context`` key naming the branch a state took, for the switch task after it (errors, timeouts)."""
-
-
-@dataclass
-class Parts:
-    """A translated state: its work (a task body), where it goes, and the tasks beside it."""
-
-    body: dict[str, Any]
-    then: str | None = None
-    beside: list[Task] = field(default_factory=list)
-
-
-Translator = Callable[[dict[str, Any], tuple, Translation], Parts]
 
 
 def translate_state(state: dict[str, Any], path: tuple, tr: Translation) -> list[Task]:
@@ -98,19 +89,15 @@ def _on_errors(
     return body, [{f"{name}-onErrors": route}, *beside]
 
 
-def _next(state: dict[str, Any], path: tuple, tr: Translation, suffix: str = "end") -> Jump:
-    return jump(state, path, f"{state['name']}-{suffix}", tr)
-
-
 def _inject(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
-    taken = _next(state, path, tr)
+    taken = next_of(state, path, tr)
     if state.get("data") is None:
         return Parts({"set": "${ . }"}, taken.then, taken.tasks)
     return Parts({"set": jq.wrap(jq.merged_literal(state["data"]))}, taken.then, taken.tasks)
 
 
 def _operation(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
-    taken = _next(state, path, tr)
+    taken = next_of(state, path, tr)
     return Parts(
         actions_body(state.get("actions") or [], state.get("actionMode"), path, Slot(), tr),
         taken.then,
@@ -118,42 +105,14 @@ def _operation(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
     )
 
 
-def actions_body(
-    actions: list[dict[str, Any]], mode: Any, path: tuple, slot: Slot, tr: Translation
-) -> dict[str, Any]:
-    """Actions one after the other (each merging into the data), or in parallel as a ``fork`` whose
-    results merge in document order, as 0.8 does."""
-    taken: set[str] = set()
-    tasks = [
-        {action_name(action, index, taken): translate_action(action, path + ("actions", index), slot, tr)}
-        for index, action in enumerate(actions)
-    ]
-    if mode != "parallel" or len(actions) < 2 or slot.keys or any(a.get("condition") for a in actions):
-        if mode == "parallel" and len(actions) > 1:
-            body: dict[str, Any] = {"do": tasks}
-            tr.note(path + ("actionMode",), "parallel actions with conditions run one after another", body)
-            return body
-        return {"do": tasks}
-    for task in tasks:  # each branch yields its result alone; the fork merges them in order
-        only = next(iter(task.values()))
-        only["output"] = {"as": jq.wrap(_result_only(only["output"]["as"]))}
-    merge = "reduce .[] as $r ($input; if $r == null then . else merge08(.; $r) end)"
-    return {"fork": {"branches": tasks}, "output": {"as": jq.wrap(merge)}}
-
-
-def _result_only(output_as: str) -> str:
-    """A branch's merge turned into its result placed as the merge would place it, from null."""
-    return jq.body(output_as).replace("$input", "null")
-
-
 def _sleep(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
-    taken = _next(state, path, tr)
+    taken = next_of(state, path, tr)
     return Parts({"wait": state.get("duration")}, taken.then, taken.tasks)
 
 
 def _switch(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
     if state.get("eventConditions"):
-        return _event_switch(state, path, tr)
+        return translate_event_switch(state, path, tr)
     name = state["name"]
     cases: list[Task] = []
     beside: list[Task] = []
@@ -165,121 +124,6 @@ def _switch(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
     default = jump(state.get("defaultCondition") or {}, path + ("defaultCondition",), f"{name}-default", tr)
     cases.append({"default": {"then": default.then}})
     return Parts({"switch": cases}, None, beside + default.tasks)
-
-
-def _event_switch(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
-    """Wait for the first of the events (or the timeout), then a switch to the condition it satisfies;
-    each condition merges its event's data before following its transition."""
-    name = state["name"]
-    events = tr.named("events")
-    conditions = state["eventConditions"]
-    definitions = [events.get(c.get("eventRef"), {"type": c.get("eventRef")}) for c in conditions]
-    wait = _awaiting(definitions, "any", tr.timeout(state, "eventTimeout"), tr)
-    cases: list[Task] = [{"timedOut": {"when": "${ .timedOut == true }", "then": f"{name}-default"}}]
-    beside: list[Task] = []
-    for index, (condition, definition) in enumerate(zip(conditions, definitions, strict=True)):
-        label = f"{name}-{condition.get('name') or index}"
-        cases.append({str(index): {"when": jq.wrap(matches(definition, ".event")), "then": label}})
-        taken = jump(condition, path + ("eventConditions", index), label, tr)
-        merge = filtered(condition.get("eventDataFilter"), payload(definition, ".event"), ".data", tr)
-        beside.append({label: {"set": jq.wrap(merge), "then": taken.then}})
-        beside += taken.tasks
-    default = jump(state.get("defaultCondition") or {}, path + ("defaultCondition",), f"{name}-default", tr)
-    cases.append({"default": {"then": f"{name}-default"}})
-    route = {f"{name}-which": {"switch": cases}}
-    beside = [
-        route,
-        *beside,
-        {f"{name}-default": {"set": "${ .data }", "then": default.then}},
-        *default.tasks,
-    ]
-    return Parts(wait, f"{name}-which", beside)
-
-
-def _awaiting(
-    definitions: list[dict[str, Any]], strategy: str, timeout: str | None, tr: Translation
-) -> dict[str, Any]:
-    """A task whose output is ``{data, event(s)}`` (the state data beside what arrived), or
-    ``{data, timedOut: true}`` when ``eventTimeout`` passes first."""
-    body = listen_body(definitions, strategy, tr)
-    key = "events" if strategy == "all" else "event"
-    picked = "." if strategy == "all" else ".[0]"
-    body["output"] = {"as": jq.wrap(f"{{data: $input, {key}: {picked}}}")}
-    if timeout is None:
-        return body
-    body["timeout"] = {"after": timeout}
-    catch = {
-        "errors": {"with": {"type": "https://serverlessworkflow.io/spec/1.0.0/errors/timeout"}},
-        "do": [{"timedOut": {"set": "${ {data: ., timedOut: true} }"}}],
-    }
-    return {"try": [{"listen": body}], "catch": catch}
-
-
-def _event(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
-    """Exclusive: the first event of any ``onEvents`` entry runs that entry's actions; otherwise every event
-    must arrive (in any order), each merged in document order, then every entry's actions run. Past
-    ``eventTimeout`` the state moves on without running any action."""
-    events = tr.named("events")
-    on_events = state.get("onEvents") or []
-    owners = [
-        (index, events.get(ref, {"type": ref}))
-        for index, entry in enumerate(on_events)
-        for ref in entry.get("eventRefs") or []
-    ]
-    exclusive = state.get("exclusive", True) is not False
-    timeout = tr.timeout(state, "eventTimeout")
-    wait = _awaiting([d for _, d in owners], "any" if exclusive else "all", timeout, tr)
-    cases: list[Task] = [{"timedOut": {"when": "${ .timedOut == true }", "then": "timed-out"}}]
-    steps: list[Task] = []
-    for index, entry in enumerate(on_events):
-        actions = actions_body(
-            entry.get("actions") or [], entry.get("actionMode"), path + ("onEvents", index), Slot(), tr
-        )
-        if exclusive:
-            mine = [d for owner, d in owners if owner == index]
-            merge = " elif ".join(
-                f"{matches(d, '.event')} then {filtered(entry.get('eventDataFilter'), payload(d, '.event'), '.data', tr)}"
-                for d in mine
-            )
-            cases.append(
-                {
-                    f"on-{index}": {
-                        "when": jq.wrap(" or ".join(matches(d, ".event") for d in mine) or "false"),
-                        "then": f"on-{index}",
-                    }
-                }
-            )
-            work: list[Task] = [{"merge": {"set": jq.wrap(f"if {merge} else .data end")}}]
-            if entry.get("actions"):
-                work.append({"actions": actions})
-            steps.append({f"on-{index}": {"do": work, "then": "exit"}})
-        elif entry.get("actions"):
-            steps.append({f"on-{index}": actions})
-    if not exclusive:
-        merge = ".events as $events | .data"
-        for index, definition in owners:
-            event = f"($events | map(select({matches(definition, '.')})) | .[0])"
-            merge += f" | ({filtered(on_events[index].get('eventDataFilter'), payload(definition, event), '.', tr)})"
-        steps.insert(0, {"merge": {"set": jq.wrap(merge)}})
-        next(iter(steps[-1].values()))["then"] = "exit"
-    cases.append({"default": {"then": "timed-out" if exclusive else "merge"}})
-    body = {
-        "do": [{"wait": wait}, {"which": {"switch": cases}}, *steps, {"timed-out": {"set": "${ .data }"}}]
-    }
-    taken = _next(state, path, tr)
-    return Parts(body, taken.then, taken.tasks)
-
-
-def _callback(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
-    """The action, then the callback event (its data merged), or past ``eventTimeout`` the action's result alone."""
-    definition = tr.named("events").get(str(state.get("eventRef")), {"type": state.get("eventRef")})
-    action = translate_action(state.get("action") or {}, path + ("action",), Slot(), tr)
-    wait = _awaiting([definition], "any", tr.timeout(state, "eventTimeout"), tr)
-    merge = filtered(state.get("eventDataFilter"), payload(definition, ".event"), ".data", tr)
-    merge = f"if .timedOut == true then .data else ({merge}) end"
-    taken = _next(state, path, tr)
-    steps = [{"action": action}, {"callback": wait}, {"merge": {"set": jq.wrap(merge)}}]
-    return Parts({"do": steps}, taken.then, taken.tasks)
 
 
 def _parallel(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
@@ -306,7 +150,7 @@ def _parallel(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
         tr.note(
             path + ("numCompleted",), "1.0 forks wait for one branch or all: this one waits for all", body
         )
-    taken = _next(state, path, tr)
+    taken = next_of(state, path, tr)
     return Parts(body, taken.then, taken.tasks)
 
 
@@ -341,7 +185,7 @@ def _foreach(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
             "1.0 iterates one item after another: same results, in order, without parallel batches",
             body,
         )
-    taken = _next(state, path, tr)
+    taken = next_of(state, path, tr)
     return Parts(body, taken.then, taken.tasks)
 
 
@@ -350,8 +194,8 @@ TRANSLATORS: dict[str, Translator] = {
     "operation": _operation,
     "switch": _switch,
     "sleep": _sleep,
-    "event": _event,
-    "callback": _callback,
+    "event": translate_event,
+    "callback": translate_callback,
     "parallel": _parallel,
     "foreach": _foreach,
 }
