@@ -32,7 +32,7 @@ from swengine.core.errors import NotFound, SwengineError
 from swengine.core.ir import EMIT_ACTIVITY, REST_ACTIVITY, WorkflowIR
 from swengine.core.ir_tasks import HTTP_ACTIVITY
 from swengine.core.task_errors import is_task_error, short_type
-from swengine.dsl.dialects import load_file
+from swengine.dsl.dialects import load_file, load_text
 from swengine.runtime.mocks import MockBook, MockSpec, function_calls
 from swengine.runtime.service import InstanceFailed, Service
 from swengine.runtime.worker import build_worker
@@ -159,6 +159,35 @@ def twin(path: Path) -> WorkflowIR:
     return compile_text(migrate(load_file(path)).text, source=f"{path.name} (migrated)")
 
 
+STAND_IN = """
+id: {id}
+specVersion: "0.8"
+start: Done
+states:
+  - {{name: Done, type: inject, data: {{{id}: done}}, end: true}}
+"""
+"""A subflow the example names but never published: it answers with its input and a mark of its own."""
+
+
+def referenced_subflows(path: Path) -> list[str]:
+    """Workflow ids of the ``subFlowRef`` actions anywhere in the document."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("subFlowRef")
+            if ref is not None:
+                found.append(ref if isinstance(ref, str) else ref["workflowId"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(load_file(path).data.get("states"))
+    return found
+
+
 @dataclass
 class Compiled:
     original: WorkflowIR
@@ -168,6 +197,11 @@ class Compiled:
 
 def compile_scenario(scenario: Scenario) -> Compiled:
     subs = [(compile_document(load_file(p)), twin(p)) for p in scenario.subflows]
+    published = {ir.id for ir, _ in subs}
+    for workflow_id in referenced_subflows(scenario.workflow):
+        if workflow_id not in published:
+            text = STAND_IN.format(id=workflow_id)
+            subs.append((compile_text(text), compile_text(migrate(load_text(text)).text)))
     return Compiled(
         compile_document(load_file(scenario.workflow)),
         twin(scenario.workflow),
