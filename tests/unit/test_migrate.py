@@ -236,3 +236,27 @@ def test_the_cli_prints_to_stdout_and_refuses_a_broken_0_8_file(tmp_path, capsys
     captured = capsys.readouterr()
     assert captured.out == "" and "broken.sw.yaml:" in captured.err
     assert main(["migrate", str(tmp_path / "missing.json")]) == 2
+
+
+def test_parallel_actions_fork_and_merge_in_order_unless_one_has_a_condition():
+    text = """
+        id: both
+        specVersion: "0.8"
+        start: Both
+        functions: [{name: echo, type: custom, operation: builtin.echo}]
+        states:
+          - name: Both
+            type: operation
+            actionMode: parallel
+            actions:
+              - {functionRef: {refName: echo, arguments: {a: 1}}}
+              - {functionRef: {refName: echo, arguments: {b: 2}}CONDITION}
+            end: true
+        """
+    document, _ = migrated(text.replace("CONDITION", ""))
+    both = task(document, "Both")
+    assert [next(iter(branch)) for branch in both["fork"]["branches"]] == ["echo", "echo-2"]
+    assert "reduce .[] as $r ($input;" in both["output"]["as"]
+    document, result = migrated(text.replace("CONDITION", ', condition: "${ .go }"'))
+    assert "do" in task(document, "Both")
+    assert any("run one after another" in note.message for note in result.notes)

@@ -39,12 +39,14 @@ def actions_body(
         {action_name(action, index, taken): translate_action(action, path + ("actions", index), slot, tr)}
         for index, action in enumerate(actions)
     ]
-    if mode != "parallel" or len(actions) < 2 or slot.keys or any(a.get("condition") for a in actions):
-        if mode == "parallel" and len(actions) > 1:
-            body: dict[str, Any] = {"do": tasks}
-            tr.note(path + ("actionMode",), "parallel actions with conditions run one after another", body)
-            return body
+    if mode != "parallel" or len(actions) < 2:
         return {"do": tasks}
+    bodies = [next(iter(task.values())) for task in tasks]
+    if slot.keys or any("output" not in body or "if" in body for body in bodies):
+        sequential: dict[str, Any] = {"do": tasks}
+        message = "parallel actions with conditions, retries or sleeps run one after another here"
+        tr.note(path + ("actionMode",), message, sequential)
+        return sequential
     for task in tasks:  # each branch yields its result alone; the fork merges them in order
         only = next(iter(task.values()))
         only["output"] = {"as": jq.wrap(_result_only(only["output"]["as"]))}
