@@ -1,5 +1,6 @@
 """Proof by running both: every 0.8 workflow of specs/ (with its test cases) and of the published examples
-that runs offline, and its ``swengine migrate`` twin, on the same inputs, events and mocks, on the
+that runs offline (and, for compensation, the SonataFlow saga of the dialect's tests), and its
+``swengine migrate`` twin, on the same inputs, events and mocks, on the
 time-skipping test server: same output, or the same error. One worker and task queue serve every case.
 
 ``EXCEPTIONS`` lists, with the reason, what is not compared; the count of compared and matching cases is
@@ -98,6 +99,7 @@ class Scenario:
     mocks: dict[str, Any] = field(default_factory=dict)
     events: tuple[EventStep, ...] = ()
     subflows: tuple[Path, ...] = ()
+    dialect: str = "standard"
 
 
 def spec_scenarios() -> list[Scenario]:
@@ -145,7 +147,24 @@ def example_scenarios() -> list[Scenario]:
     return found
 
 
-SCENARIOS = spec_scenarios() + example_scenarios()
+def saga_scenarios() -> list[Scenario]:
+    """Compensation, read in SonataFlow's dialect: the saga of the dialect's tests, paid and refused."""
+    saga = Path(__file__).parent / "sonataflow" / "saga.sw.json"
+    mocks = {
+        "reserveStock": {"reserved": "O-1"},
+        "cancelStock": "cancelled",
+        "processPayment": {"paid": True},
+    }
+    refused = {"error": {"type": "org.acme.PaymentFailure", "message": "payment refused"}}
+    return [
+        Scenario(
+            f"sonataflow/saga.sw.json: {label}", saga, {"orderId": "O-1"}, mocks | extra, dialect="sonataflow"
+        )
+        for label, extra in (("paid", {}), ("refused, compensated", {"processPayment": refused}))
+    ]
+
+
+SCENARIOS = spec_scenarios() + example_scenarios() + saga_scenarios()
 TALLY: dict[str, list[str]] = {"same": [], "different": [], "excepted": []}
 
 
@@ -154,9 +173,9 @@ def excepted(scenario: Scenario) -> str | None:
     return EXCEPTIONS.get(stem)
 
 
-def twin(path: Path) -> WorkflowIR:
+def twin(path: Path, dialect: str = "standard") -> WorkflowIR:
     """The migrated 1.0 document, compiled (which validates it)."""
-    return compile_text(migrate(load_file(path)).text, source=f"{path.name} (migrated)")
+    return compile_text(migrate(load_file(path, dialect=dialect)).text, source=f"{path.name} (migrated)")
 
 
 STAND_IN = """
@@ -203,8 +222,8 @@ def compile_scenario(scenario: Scenario) -> Compiled:
             text = STAND_IN.format(id=workflow_id)
             subs.append((compile_text(text), compile_text(migrate(load_text(text)).text)))
     return Compiled(
-        compile_document(load_file(scenario.workflow)),
-        twin(scenario.workflow),
+        compile_document(load_file(scenario.workflow, dialect=scenario.dialect)),
+        twin(scenario.workflow, scenario.dialect),
         [ir for pair in subs for ir in pair],
     )
 
