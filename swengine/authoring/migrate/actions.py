@@ -182,7 +182,11 @@ def _subflow(ref: Any, path: tuple, before: str, tr: Translation) -> Call:
 def _event(ref: dict[str, Any], path: tuple, before: str, tr: Translation) -> Call:
     events = tr.named("events")
     produced = events.get(str(ref.get("produceEventRef") or ref.get("triggerEventRef")), {})
-    data = jq.pipe(before, tr.expr(ref["data"])) if isinstance(ref.get("data"), str) else before
+    given = ref.get("data")
+    if isinstance(given, str):
+        data = jq.wrap(jq.pipe(before, tr.expr(given)))
+    else:
+        data = jq.wrap(before) if given is None else tr.template(given, before)
     steps: list[Task] = [
         {
             "emit": {

@@ -53,15 +53,15 @@ def listen_body(definitions: list[dict[str, Any]], strategy: str, tr: Translatio
 
 
 def emit_body(
-    definition: dict[str, Any], data: str, attributes: dict[str, Any] | None, tr: Translation
+    definition: dict[str, Any], data: Any, attributes: dict[str, Any] | None, tr: Translation
 ) -> dict[str, Any]:
-    """An ``emit`` of a produced 0.8 event whose data is ``data`` (jq over the task input)."""
+    """An ``emit`` of a produced 0.8 event whose data is ``data`` (a 1.0 expression, or a value)."""
     # 1.0 requires a source; 0.8 instances here default to /swengine/<id>
     event: dict[str, Any] = {
         "type": definition.get("type", definition.get("name")),
         "source": definition.get("source") or f"/swengine/{tr.data.get('id', 'workflow')}",
     }
-    event["data"] = jq.wrap(data)
+    event["data"] = data
     for name, value in (attributes or {}).items():
         event[name] = tr.template(value)
     return {"emit": {"event": {"with": event}}}

@@ -40,8 +40,8 @@ def jump(holder: dict[str, Any], path: tuple, prefix: str, tr: Translation) -> J
 def _produce(produced: dict[str, Any], tr: Translation) -> dict[str, Any]:
     definition = tr.named("events").get(str(produced.get("eventRef")), {"type": produced.get("eventRef")})
     data = produced.get("data")
-    program = tr.expr(data) if isinstance(data, str) else jq.literal(data)
-    body = emit_body(definition, program, produced.get("contextAttributes"), tr)
+    value = jq.wrap(tr.expr(data)) if isinstance(data, str) else tr.template(data)
+    body = emit_body(definition, value, produced.get("contextAttributes"), tr)
     body["output"] = {"as": "${ $input }"}
     return body
 

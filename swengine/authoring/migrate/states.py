@@ -16,6 +16,7 @@ from swengine.authoring.migrate.event_states import (
     translate_event_switch,
 )
 from swengine.authoring.migrate.flow import jump, track_completion
+from swengine.core.ir import DEFAULT_ITERATION_PARAM
 
 ROUTE = "route"
 """``$context`` key naming the branch a state took, for the switch task after it (errors, timeouts)."""
@@ -157,7 +158,7 @@ def _parallel(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
 def _foreach(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
     """Each item in turn: the actions see the data with the item (as ``.<param>`` and ``$<param>``), the
     iteration's result is its actions' results merged; ``outputCollection`` receives the results in order."""
-    param = str(state.get("iterationParam") or "item")
+    param = _iteration_param(state.get("iterationParam"))
     collection = tr.expr(state.get("inputCollection") or "${ [] }")
     scoped = f'(if (.data | type) == "object" then .data + {{{jq.literal(param)}: ${param}}} else .data end)'
     iteration = actions_body(
@@ -187,6 +188,13 @@ def _foreach(state: dict[str, Any], path: tuple, tr: Translation) -> Parts:
         )
     taken = next_of(state, path, tr)
     return Parts(body, taken.then, taken.tasks)
+
+
+def _iteration_param(given: Any) -> str:
+    """The iteration variable; a ``${ .name }`` spelling (as in the published example 28) means ``name``."""
+    if not isinstance(given, str) or not given:
+        return DEFAULT_ITERATION_PARAM
+    return jq.body(given).lstrip(".") if given.strip().startswith("${") else given
 
 
 TRANSLATORS: dict[str, Translator] = {
