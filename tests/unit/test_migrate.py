@@ -260,3 +260,39 @@ def test_parallel_actions_fork_and_merge_in_order_unless_one_has_a_condition():
     document, result = migrated(text.replace("CONDITION", ', condition: "${ .go }"'))
     assert "do" in task(document, "Both")
     assert any("run one after another" in note.message for note in result.notes)
+
+
+def test_event_actions_emit_then_listen_and_continue_as_runs_the_next_execution():
+    document, result = migrated(
+        """
+        id: ask
+        specVersion: "0.8"
+        start: Ask
+        events:
+          - {name: question, type: q.asked, source: /q, kind: produced}
+          - {name: answer, type: q.answered, source: /q}
+        states:
+          - name: Ask
+            type: operation
+            actions:
+              - eventRef: {triggerEventRef: question, resultEventRef: answer, data: {who: "${ .who }"}}
+                actionDataFilter: {results: "${ .text }", toStateData: "${ .answer }"}
+            end:
+              continueAs: {workflowId: ask, data: "${ {who: .who} }"}
+        """
+    )
+    ask = task(document, "Ask")["do"][0]["question"]
+    emit, listen = ask["do"][0]["emit"], ask["do"][1]["result"]
+    assert emit["emit"]["event"]["with"]["data"] == {"who": "${ .who }"}
+    assert listen["listen"]["to"]["one"]["with"] == {"type": "q.answered", "source": "/q"}
+    assert listen["output"]["as"] == "${ .[0].data }"
+    assert task(document, "Ask")["then"] == "Ask-end-continue"
+    run = task(document, "Ask-end-continue")
+    assert run["run"]["workflow"] == {
+        "namespace": "default",
+        "name": "ask",
+        "version": "0.1.0",
+        "input": "${ {who: .who} }",
+    }
+    assert run["then"] == "end"
+    assert [note.line for note in result.notes if "continue-as-new" in note.message] == [15]

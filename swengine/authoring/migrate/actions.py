@@ -84,7 +84,9 @@ def action_name(action: dict[str, Any], index: int, taken: set[str]) -> str:
     """The action's name, else what it calls; unique within its list."""
     ref = action.get("functionRef") or action.get("subFlowRef") or action.get("eventRef") or {}
     base = action.get("name") or (
-        ref if isinstance(ref, str) else ref.get("refName") or ref.get("workflowId")
+        ref
+        if isinstance(ref, str)
+        else ref.get("refName") or ref.get("workflowId") or ref.get("triggerEventRef")
     )
     base = str(base or f"action{index}")
     name, count = base, 2

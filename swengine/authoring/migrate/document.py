@@ -64,8 +64,8 @@ def translate_document(tr: Translation) -> dict[str, Any]:
         ("$WORKFLOW", "SonataFlow's $WORKFLOW has no exact 1.0 twin ($workflow)"),
         ("$SECRETS", "$SECRETS is not migrated"),
     ):
-        if variable in tr.document.text:
-            tr.note(("states",), message, notes)
+        for where in _mentions(data, variable):
+            tr.note(where, message, notes)
     if notes.get(TODO_KEY):
         out[TODO_KEY] = notes[TODO_KEY]
     return _ordered(out)
@@ -80,6 +80,14 @@ def _input_schema(given: Any, tr: Translation, notes: dict[str, Any]) -> dict[st
     if given is not None:
         tr.note(("dataInputSchema",), "a dataInputSchema by reference is not migrated", notes)
     return None
+
+
+def _mentions(node: Any, variable: str, where: tuple = ()) -> list[tuple]:
+    """Paths of the strings that name ``variable`` (expressions 1.0 cannot read the same way)."""
+    if isinstance(node, str):
+        return [where] if variable in node else []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    return [found for key, item in items for found in _mentions(item, variable, (*where, key))]
 
 
 def _order(states: list[dict[str, Any]], start: Any) -> list[int]:
