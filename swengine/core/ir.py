@@ -413,6 +413,12 @@ class WorkflowIR:
                 return state
         raise KeyError(name)
 
+    @property
+    def task_tree(self) -> TasksState | None:
+        """The 1.0 task tree (its one state), or None for a 0.8 state machine."""
+        only = self.states[0] if len(self.states) == 1 else None
+        return only if isinstance(only, TasksState) else None
+
     def event(self, name: str) -> EventDef:
         for event in self.events:
             if event.name == name:
