@@ -45,7 +45,13 @@ class DefinitionSummary(BaseModel):
     media_type: str
     created_at: datetime
     updated_at: datetime
-    scheduled: bool = Field(description="Its start has a schedule (interval or cron).")
+    scheduled: bool = Field(description="It starts on its own: a schedule (interval, cron, after) or events.")
+    schedule: dict[str, Any] | None = Field(
+        None,
+        description="What starts it on its own: `every` (an interval), `cron`, `after` (again that long after"
+        " each run ends), `on` (the event types and sources that each start an instance whose input is the"
+        " array of those events), with the Temporal `schedule_id` or `repeater_id` behind it.",
+    )
     dialect: str = Field(
         default="standard", description="The 0.8 dialect it was deployed in: standard or sonataflow."
     )

@@ -24,6 +24,8 @@ DEFAULT_ITERATION_PARAM = "item"
 """Task queue workers poll and instances are started on, unless configured otherwise."""
 WORKFLOW_NAME = "swengine.Interpreter"
 """The one Temporal workflow type that runs every definition."""
+REPEATER_NAME = "swengine.Repeater"
+"""The workflow type behind 1.0 ``schedule.after``: it runs a definition again and again, as children."""
 EVENT_SIGNAL = "event"
 """Signal carrying one CloudEvent (as a dict) into an instance."""
 STATUS_QUERY = "status"
@@ -379,6 +381,10 @@ class Schedule:
     cron: str | None = None
     cron_valid_until: str | None = None
     timezone: str | None = None
+    after: str | None = None
+    """1.0 ``schedule.after`` (ISO 8601): start again that long after each run ends."""
+    on: list[EventDef] = field(default_factory=list)
+    """1.0 ``schedule.on``: each event matching one of these starts an instance whose input is ``[event]``."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

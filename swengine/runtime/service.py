@@ -137,7 +137,9 @@ class Service:
         """Check the input (an object, JSON, ``dataInputSchema``) now (a clear 4xx), bundle the subflows,
         and refuse a request Temporal would refuse (over its payload limit) with 413."""
         data = {} if data is None else data
-        if not isinstance(data, dict):
+        # 1.0 schedule.on: an instance's input is the array of the events that started it
+        started_by_events = isinstance(data, list) and ir.schedule is not None and bool(ir.schedule.on)
+        if not isinstance(data, dict) and not started_by_events:
             raise InputError(f"the workflow input must be a JSON object, not {type(data).__name__}",
                              code="input_not_object")  # fmt: skip
         check_incoming(data, "the workflow input")
@@ -148,7 +150,7 @@ class Service:
             )
         return self.sized(ir, data)
 
-    def sized(self, ir: WorkflowIR, data: dict[str, Any]) -> RunRequest:
+    def sized(self, ir: WorkflowIR, data: dict[str, Any] | list[Any]) -> RunRequest:
         """The start request with its subflows bundled, refused (413) when Temporal would refuse it; a deploy
         checks it with an empty input, so a bundle too large is refused before any start."""
         request = RunRequest(

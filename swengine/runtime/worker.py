@@ -19,6 +19,7 @@ from swengine.activities.http import invoke_http
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
 from swengine.core.settings import Settings
+from swengine.interpreter.repeater import Repeater
 from swengine.interpreter.workflow import Interpreter
 
 PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml")
@@ -93,7 +94,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[Interpreter],
+        workflows=[Interpreter, Repeater],
         activities=list(activities.values()),
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
