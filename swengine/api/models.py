@@ -131,6 +131,7 @@ class InstanceDetail(BaseModel):
     status: str = Field(description="running, completed, failed, cancelled, terminated or timed_out.")
     definition: DefinitionRef | None = None
     current_state: str | None = None
+    suspended: bool = Field(False, description="Suspended: no further state (task) starts until resumed.")
     data: Any = None
     visited: list[str] = Field(default_factory=list, description="States visited, in order.")
     produced_events: list[dict[str, Any]] = Field(default_factory=list)
@@ -179,7 +180,7 @@ class InstanceResult(BaseModel):
 
 class InstanceChanged(BaseModel):
     instance_id: str
-    status: Literal["cancel_requested", "terminated"]
+    status: Literal["cancel_requested", "terminated", "suspend_requested", "resume_requested"]
 
 
 class Terminate(BaseModel):

@@ -24,6 +24,11 @@ DEFAULT_ITERATION_PARAM = "item"
 """Task queue workers poll and instances are started on, unless configured otherwise."""
 WORKFLOW_NAME = "swengine.Interpreter"
 """The one Temporal workflow type that runs every definition."""
+SUSPEND_SIGNAL = "suspend"
+"""Signal: start no further state or task until ``resume``."""
+RESUME_SIGNAL = "resume"
+LIFECYCLE_ACTIVITY = "swengine.lifecycle"
+"""Local activity sending lifecycle CloudEvents (``io.serverlessworkflow.*.v1``) to the operator's sink."""
 REPEATER_NAME = "swengine.Repeater"
 """The workflow type behind 1.0 ``schedule.after``: it runs a definition again and again, as children."""
 EVENT_SIGNAL = "event"
@@ -469,3 +474,6 @@ class RunRequest:
     dropped_events: list[dict[str, Any]] = field(default_factory=list)
     """Unconsumed events dropped to keep the instance within its limits (id, source, type, reason), carried
     over continue-as-new so the status keeps saying why they are gone."""
+    lifecycle_events: bool = False
+    """Publish lifecycle CloudEvents (the operator's ``SWENGINE_LIFECYCLE_EVENTS`` when it started), carried
+    to continued runs and children."""

@@ -31,7 +31,9 @@ from swengine.core.errors import Conflict, InputError, NotFound, SwengineError, 
 from swengine.core.ir import (
     DEFAULT_TASK_QUEUE,
     EVENT_SIGNAL,
+    RESUME_SIGNAL,
     STATUS_QUERY,
+    SUSPEND_SIGNAL,
     WORKFLOW_NAME,
     RunRequest,
     WorkflowIR,
@@ -126,12 +128,15 @@ class Service:
         task_queue: str = DEFAULT_TASK_QUEUE,
         lookup: Lookup | None = None,
         search_attributes: bool = True,
+        lifecycle_events: bool = False,
     ):
         self.client = client
         self.task_queue = task_queue
         self.lookup: Lookup = lookup or (lambda _id, _version: None)
         self.search_attributes = search_attributes
         """Index instances by definition and consumed event types (needs our search attributes registered)."""
+        self.lifecycle_events = lifecycle_events
+        """Instances it starts publish lifecycle CloudEvents."""
 
     def request_for(self, ir: WorkflowIR, data: Any) -> RunRequest:
         """Check the input (an object, JSON, ``dataInputSchema``) now (a clear 4xx), bundle the subflows,
@@ -158,6 +163,7 @@ class Service:
             input=data,
             subflows=bundle_subflows(ir, self.lookup),
             index_correlation=self.search_attributes,
+            lifecycle_events=self.lifecycle_events,
         )
         what = "the start request (definition, bundled subflows and input)"
         check_payload(encode(request), what, START_REQUEST_LIMIT)
@@ -303,6 +309,13 @@ class Service:
     async def send_event(self, instance_id: str, event: dict[str, Any]) -> None:
         try:
             await self.handle(instance_id).signal(EVENT_SIGNAL, event)
+        except RPCError as err:
+            raise self._translate(err, instance_id) from err
+
+    async def suspend(self, instance_id: str, *, suspended: bool = True) -> None:
+        """Suspend (or resume) an instance: no further state or task starts until it is resumed."""
+        try:
+            await self.handle(instance_id).signal(SUSPEND_SIGNAL if suspended else RESUME_SIGNAL)
         except RPCError as err:
             raise self._translate(err, instance_id) from err
 

@@ -16,6 +16,7 @@ import builtin_activities
 from swengine.activities.emit import EventEmitter, Sink
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.http import invoke_http
+from swengine.activities.lifecycle import LifecyclePublisher
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
 from swengine.core.settings import Settings
@@ -81,10 +82,12 @@ def build_worker(
 ) -> Worker:
     """A worker running the interpreter; ``extra_activities`` (such as mocks) override same-named ones."""
     emitter = EventEmitter.from_environment(sinks)
+    lifecycle = LifecyclePublisher.from_settings(Settings.from_env())
     activities = _by_name(
         [
             *builtin_activities.ACTIVITIES,
             emitter.emit,
+            lifecycle.send,
             invoke_rest,
             invoke_http,
             *load_activity_modules(activity_modules),
