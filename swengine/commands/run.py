@@ -90,9 +90,12 @@ async def run_instance(args: argparse.Namespace) -> Any:
     ir = mock_tasks(ir, set(book.specs))
     task_queue = f"swengine-run-{uuid.uuid4()}"
     install_runtime()
-    async with temporal_client(Settings.from_env()) as client:
+    settings = Settings.from_env()
+    async with temporal_client(settings) as client:
         lookup = directory_lookup(_candidates(args), dialect=args.dialect)
-        service = Service(client, task_queue=task_queue, lookup=lookup)
+        service = Service(
+            client, task_queue=task_queue, lookup=lookup, lifecycle_events=settings.lifecycle_events
+        )
         request = service.request_for(ir, data)
         mocks = mock_activities(book, [ir, *request.subflows.values()])
         async with build_worker(
