@@ -237,6 +237,11 @@ class Interpreter:
         except asyncio.CancelledError:
             await ctx.lifecycle.task(("cancelled",), pointer)
             raise
+        step = ctx.progress.steps[-1]  # this state's: a 0.8 state runs no other state inside it
+        if step.outcome == "handled_error":  # onErrors took it: the state faulted, the instance goes on
+            error = {"type": step.error, "status": 500, "title": f"state '{state.name}' failed"}
+            await ctx.lifecycle.task(("faulted",), pointer, error=error)
+            return output, transition
         if correlating:
             await ctx.lifecycle.workflow("correlation-completed", correlationKeys=dict(ctx.inbox.correlation))
         await ctx.lifecycle.task(("completed",), pointer, output=output)

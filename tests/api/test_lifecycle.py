@@ -41,8 +41,15 @@ STATES = """id: %s
 version: "1.0"
 specVersion: "0.8"
 start: Hello
+functions: [{name: fail, type: custom, operation: builtin.fail}]
+errors: [{name: oops, code: oops}]
 states:
-  - {name: Hello, type: inject, data: {hello: true}, transition: Bye}
+  - {name: Hello, type: inject, data: {hello: true}, transition: Risky}
+  - name: Risky
+    type: operation
+    actions: [{functionRef: {refName: fail, arguments: {type: oops}}}]
+    onErrors: [{errorRef: oops, transition: Bye}]
+    transition: Bye
   - {name: Bye, type: inject, data: {bye: true}, end: true}
 """
 
@@ -140,9 +147,14 @@ async def test_a_faulted_1_0_instance_and_a_0_8_instance(api: Api, sink: list[di
     assert lifecycle(sink, instance_id) == [
         ("workflow.started", None),
         ("task.created", "/states/0"), ("task.started", "/states/0"), ("task.completed", "/states/0"),
-        ("task.created", "/states/1"), ("task.started", "/states/1"), ("task.completed", "/states/1"),
+        ("task.created", "/states/1"), ("task.started", "/states/1"), ("task.faulted", "/states/1"),
+        ("task.created", "/states/2"), ("task.started", "/states/2"), ("task.completed", "/states/2"),
         ("workflow.completed", None),
     ]  # fmt: skip
+    handled = next(
+        e for e in sink if e["type"].endswith("task.faulted.v1") and e["source"].endswith(instance_id)
+    )
+    assert handled["data"]["error"]["type"] == "oops"
 
 
 async def until_woken(api: Api, instance_id: str) -> None:
