@@ -64,7 +64,7 @@ def free_port() -> int:
 class Api:
     """The REST API served by uvicorn inside this process."""
 
-    def __init__(self, bench: Bench, ir: Any, data_dir: Path) -> None:
+    def __init__(self, bench: Bench, ir: Any, data_dir: Path, *, router: Any = None) -> None:
         import uvicorn
 
         from swengine.api.app import create_app
@@ -74,9 +74,13 @@ class Api:
 
         self.port = free_port()
         self.store = open_store("sqlite:///:memory:")
+        self.router = router or EventRouter(bench.ours, lambda: [ir])
         settings = Settings(data_dir=data_dir, host="127.0.0.1", port=self.port)
         app = create_app(
-            settings, service=bench.ours, store=self.store, router=EventRouter(bench.ours, lambda: [ir])
+            settings,
+            service=bench.ours,
+            store=self.store,
+            router=router or EventRouter(bench.ours, lambda: [ir]),
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -96,8 +100,9 @@ class Api:
             await self.task
         self.store.close()
 
-    async def post(self, event: dict[str, Any]) -> dict[str, Any]:
-        response = await self.http.post("/events", json=event, headers={"content-type": STRUCTURED})
+    async def post(self, event: dict[str, Any], *, fates: bool = True) -> dict[str, Any]:
+        response = await self.http.post("/events", json=event, headers={"content-type": STRUCTURED},
+                                        params={} if fates else {"fates": "false"})  # fmt: skip
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from swengine.api.auth import BearerAuth
 from swengine.api.deps import Authorized
 from swengine.api.limits import BodyGuard
+from swengine.api.media import JSON_MEDIA_TYPE
 from swengine.api.models import ProblemDetails, problem_responses
 from swengine.api.problems import install_problem_handlers
 from swengine.api.routes import definitions, events, health, instances, metrics
@@ -71,9 +72,21 @@ def create_app(
     app.state.metrics = ApiMetrics()
     for resource in (definitions, instances, events, metrics):
         app.include_router(resource.router, dependencies=[Authorized], responses=EVERY_ROUTE)
-    console.install(app)
+    console.install(app, responses=EVERY_ROUTE)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
+
+
+UNSUPPORTED_MEDIA_TYPE = problem_responses({415: "A JSON body sent with another content type (or none)."})
+
+
+def _document_media_type_refusals(schema: dict[str, Any]) -> None:
+    """Every operation that reads a JSON body may answer 415 (``api/media``): said once, here, for all."""
+    for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+        content = operation.get("requestBody", {}).get("content", {})
+        if JSON_MEDIA_TYPE in content:
+            for status, response in UNSUPPORTED_MEDIA_TYPE.items():
+                operation.setdefault("responses", {}).setdefault(str(status), response)
 
 
 def openapi_schema(app: FastAPI) -> dict[str, Any]:
@@ -86,5 +99,6 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(problem.pop("$defs", {}))
         components["ProblemDetails"] = problem
+        _document_media_type_refusals(schema)
         app.openapi_schema = schema
     return app.openapi_schema

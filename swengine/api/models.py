@@ -210,7 +210,7 @@ class EventRouted(BaseModel):
         default_factory=dict,
         description="Per delivered instance: consumed (a state took it), buffered (kept until a state takes"
         " it), unmatched (kept, but its source or correlation matches none of the instance's events, so no"
-        " state will take it), or unknown (no worker answered).",
+        " state will take it), or unknown (no worker answered). Empty when asked with ``?fates=false``.",
     )
 
 

@@ -1,7 +1,7 @@
 """``swengine run`` never waits in silence: what the instance waits for, events nobody took, ``--timeout``.
 
-While the instance runs, every few seconds a line on stderr says which state it is in and which events it
-waits for; when it ends (or the timeout ends it), every event it received but no state consumed is named.
+While the instance runs, a line on stderr says which state it is in and which events it waits for, each time
+that changes (looked at twice a second); when it ends (or the timeout ends it), every event it received but no state consumed is named.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from swengine.core.durations import format_duration
 from swengine.core.errors import SwengineError
 from swengine.runtime.service import Service
 
-POLL_SECONDS = 5.0
-"""How often a waiting instance is described on stderr."""
+POLL_SECONDS = 0.5
+"""How often a running instance is looked at; a line is said only when its description changes."""
 
 Say = Callable[[str], None]
 
@@ -33,6 +33,7 @@ async def await_result(
     """The instance's output; progress on ``say``; ``RunTimedOut`` (naming the state) after ``timeout``."""
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout.total_seconds()
+    said = None
     try:
         while True:
             wait = every if deadline is None else max(0.0, min(every, deadline - loop.time()))
@@ -46,7 +47,10 @@ async def await_result(
                     instance_id, reason=f"swengine run: --timeout {format_duration(timeout)}"
                 )
                 raise RunTimedOut(f"no end after {format_duration(timeout)}: {where(status)}")
-            say(where(status))
+            line = where(status)
+            if line != said:
+                say(line)
+                said = line
     finally:
         await report_unconsumed(service, instance_id, say)
 

@@ -114,7 +114,8 @@ class Settings:
     data_dir: Path = Path(".swengine")
     """``SWENGINE_DATA_DIR``: the embedded Temporal's SQLite file and the definition store live here."""
     store_url: str | None = None
-    """``SWENGINE_STORE_URL`` (``sqlite:///path/store.db``); unset, ``sqlite:///<data_dir>/store.db``."""
+    """``SWENGINE_STORE_URL`` (``sqlite:///path/store.db`` or ``postgresql://...``, the store replicas share);
+    unset, ``sqlite:///<data_dir>/store.db``."""
     tokens: tuple[str, ...] = ()
     """``SWENGINE_TOKENS``: accepted bearer tokens; empty means no authentication."""
     max_body: int = DEFAULT_MAX_BODY

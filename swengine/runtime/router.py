@@ -1,6 +1,9 @@
 """Routing one CloudEvent: start the definitions whose start state consumes it, signal the instances waiting for it.
 
-Running instances are found through Temporal visibility (our search attributes), which trails a start or a
+Starts go by deterministic id (from the event's correlation values, or its source + id) with signal-with-start,
+so Temporal's workflow-id uniqueness, not a lock of ours, keeps replicas from starting a session twice.
+Running instances are found in the router's ``WaitingIndex`` (``waiting.py``), which asks Temporal visibility
+once per event type and interval, and again when an event matches nobody. Visibility trails a start or a
 search-attribute upsert by a moment: milliseconds on the embedded dev server, up to about a second on an
 Elasticsearch-backed cluster. An instance started a moment before an event may therefore miss it; producers
 that need the event to reach it should retry, which is safe because instances count a delivery once.
@@ -15,8 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
-from temporalio.common import SearchAttributeKey
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -24,25 +26,20 @@ from swengine.activities.emit import Sink
 from swengine.core.errors import NotFound, SwengineError
 from swengine.core.ir import (
     EVENT_SIGNAL,
-    SEARCH_DEFINITION,
-    SEARCH_EVENT_TYPES,
-    WORKFLOW_NAME,
     EventDef,
     EventState,
     WorkflowIR,
 )
 from swengine.core.matching import (
-    CORRELATION_KEY,
     correlation_values,
     dedupe_key,
     event_attribute,
     matches,
-    parse_correlation_keywords,
 )
 from swengine.runtime.cloudevents import is_correlated_start_id, start_instance_id
 from swengine.runtime.service import Service
+from swengine.runtime.waiting import DEFAULT_MAX_AGE, Waiters, WaitingIndex
 
-DEFINITION_KEY = SearchAttributeKey.for_keyword(SEARCH_DEFINITION)
 logger = logging.getLogger(__name__)
 
 
@@ -71,11 +68,6 @@ def starting_event(ir: WorkflowIR, event: dict[str, Any]) -> EventDef | None:
             if matches(event, definition):
                 return definition
     return None
-
-
-def learned_correlation(execution: WorkflowExecution) -> dict[str, str]:
-    """The ``name=value`` keys an instance learned from the events it consumed (``SwCorrelation``)."""
-    return parse_correlation_keywords(execution.typed_search_attributes.get(CORRELATION_KEY) or [])
 
 
 def required_correlation(ir: WorkflowIR | None, event: dict[str, Any]) -> list[str]:
@@ -122,10 +114,6 @@ def _started_by_another_correlation(
     )
 
 
-def _quoted(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 class EventRouter:
     """Routes events for one deployment (one Service: its Temporal namespace and task queue)."""
 
@@ -135,10 +123,13 @@ class EventRouter:
         definitions: Callable[[], Iterable[WorkflowIR]],
         *,
         concurrency: int = 32,
+        index_age: float | None = DEFAULT_MAX_AGE,
     ) -> None:
         self.service = service
         self.definitions = definitions
         """The latest deployed definitions, asked again for every event."""
+        self.index = WaitingIndex(service, max_age=index_age)
+        service.started.append(self.index.remember)
         self._signals = asyncio.Semaphore(concurrency)
         self._starting: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         """Instance ids an event is being started or delivered to, with how many deliveries wait."""
@@ -146,7 +137,9 @@ class EventRouter:
     async def route(self, event: dict[str, Any]) -> RouteResult:
         """Start and signal, reaching each instance at most once; an instance started here is not signalled too."""
         result = RouteResult()
-        starters = list(self._starters(event))
+        arrived = self.index.clock()
+        latest = list(self.definitions())
+        starters = list(self._starters(latest, event))
         reached: set[str] = set()
         for ir, definition in starters:
             instance_id = start_instance_id(ir.id, event, definition)
@@ -166,7 +159,7 @@ class EventRouter:
                 getattr(result, outcome).append(instance_id)
         waiting = [
             instance_id
-            async for instance_id in self._waiting(event)
+            for instance_id in await self._waiting(latest, event, arrived)
             if instance_id not in reached
             and not _started_by_another_correlation(instance_id, event, starters)
         ]
@@ -174,8 +167,10 @@ class EventRouter:
         result.delivered.extend(instance_id for instance_id, ok in zip(waiting, signalled, strict=True) if ok)
         return result
 
-    def _starters(self, event: dict[str, Any]) -> Iterator[tuple[WorkflowIR, EventDef]]:
-        for ir in self.definitions():
+    def _starters(
+        self, latest: list[WorkflowIR], event: dict[str, Any]
+    ) -> Iterator[tuple[WorkflowIR, EventDef]]:
+        for ir in latest:
             definition = starting_event(ir, event)
             if definition is not None:
                 yield ir, definition
@@ -191,24 +186,40 @@ class EventRouter:
         reused, so a duplicate routed elsewhere cannot start a second run either.
         """
         async with self._one_at_a_time(instance_id):
-            status = await self._status(instance_id)
-            if status == WorkflowExecutionStatus.RUNNING:
-                if await self._signal(instance_id, event):
-                    return "delivered"
-                status = await self._status(instance_id)  # it closed since it was described
-            if status is not None:
-                # An id made from source + id belongs to this very event; a correlated id may start a new
-                # session, unless the closed one is where this event already went.
-                if not correlated or await self._received(instance_id, dedupe_key(event)):
-                    return None
-            # 1.0 schedule.on: the instance's input is the array of the events that started it
-            data, first = ([event], None) if ir.schedule is not None and ir.schedule.on else ({}, event)
-            try:
-                await self.service.start(ir, data, instance_id=instance_id, reuse_existing=True,
-                                         first_event=first, reuse_closed_id=correlated)  # fmt: skip
-            except WorkflowAlreadyStartedError:  # closed meanwhile, after consuming this very event
+            for _ in range(2):
+                outcome = await self._deliver_or_start(ir, instance_id, event, correlated)
+                if outcome != "retry":
+                    return outcome
+            return None
+
+    async def _deliver_or_start(
+        self, ir: WorkflowIR, instance_id: str, event: dict[str, Any], correlated: bool
+    ) -> str | None:
+        """One decision; "retry" when another replica's run of the id closed between our look and our start.
+
+        An id never used is started with id reuse refused: if another replica started and closed a run
+        meanwhile (with this very event, say), Temporal refuses ours and we look again, instead of a second
+        run consuming the event twice. Only an id whose closed run we have seen, and found without this
+        event, may be started again (a new correlated session).
+        """
+        status = await self._status(instance_id)
+        if status == WorkflowExecutionStatus.RUNNING:
+            if await self._signal(instance_id, event):
+                return "delivered"
+            status = await self._status(instance_id)  # it closed since it was described
+        if status is not None:
+            # An id made from source + id belongs to this very event; a correlated id may start a new
+            # session, unless the closed one is where this event already went.
+            if not correlated or await self._received(instance_id, dedupe_key(event)):
                 return None
-            return "started"
+        # 1.0 schedule.on: the instance's input is the array of the events that started it
+        data, first = ([event], None) if ir.schedule is not None and ir.schedule.on else ({}, event)
+        try:
+            await self.service.start(ir, data, instance_id=instance_id, reuse_existing=True, first_event=first,
+                                     reuse_closed_id=correlated and status is not None)  # fmt: skip
+        except WorkflowAlreadyStartedError:  # closed meanwhile: by this very event, or by another session
+            return "retry" if correlated and status is None else None
+        return "started"
 
     @asynccontextmanager
     async def _one_at_a_time(self, instance_id: str) -> AsyncIterator[None]:
@@ -254,22 +265,18 @@ class EventRouter:
                     return True
         return False
 
-    async def _waiting(self, event: dict[str, Any]) -> AsyncIterator[str]:
-        """Running instances of this deployment whose definition consumes the event's type, minus conflicts."""
+    async def _waiting(self, latest: list[WorkflowIR], event: dict[str, Any], arrived: float) -> list[str]:
+        """Running instances of this deployment whose definition consumes the event's type, minus conflicts:
+        from the index, or from a view begun after the event arrived when the index knows nobody for it."""
         if not self.service.search_attributes:
-            return
-        query = (
-            f"{SEARCH_EVENT_TYPES} = {_quoted(str(event['type']))} AND ExecutionStatus = 'Running'"
-            f" AND WorkflowType = {_quoted(WORKFLOW_NAME)} AND TaskQueue = {_quoted(self.service.task_queue)}"
-        )
-        by_id = {ir.id: ir for ir in self.definitions()}
-        seen: set[str] = set()
-        async for execution in self.service.client.list_workflows(query):
-            definition = by_id.get(execution.typed_search_attributes.get(DEFINITION_KEY) or "")
-            required = required_correlation(definition, event)
-            if execution.id not in seen and accepts(required, learned_correlation(execution), event):
-                seen.add(execution.id)
-                yield execution.id
+            return []
+        by_id = {ir.id: ir for ir in latest}
+        event_type = str(event["type"])
+        view = await self.index.waiting(event_type, arrived)
+        found = _accepting(view.waiters, by_id, event)
+        if not found and view.began < arrived:
+            found = _accepting((await self.index.fresh(event_type, arrived)).waiters, by_id, event)
+        return found
 
     async def _signal(self, instance_id: str, event: dict[str, Any]) -> bool:
         """False when the instance closed since it was listed."""
@@ -277,8 +284,17 @@ class EventRouter:
             try:
                 await self.service.send_event(instance_id, event)
             except NotFound:
+                self.index.forget(instance_id)
                 return False
         return True
+
+
+def _accepting(waiters: Waiters, by_id: dict[str, WorkflowIR], event: dict[str, Any]) -> list[str]:
+    return [
+        instance_id
+        for instance_id, waiter in waiters.items()
+        if accepts(required_correlation(by_id.get(waiter.definition), event), waiter.learned, event)
+    ]
 
 
 def router_sink(router: EventRouter) -> Sink:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -137,6 +138,8 @@ class Service:
         """Index instances by definition and consumed event types (needs our search attributes registered)."""
         self.lifecycle_events = lifecycle_events
         """Instances it starts publish lifecycle CloudEvents."""
+        self.started: list[Callable[[str, WorkflowIR, dict[str, str]], None]] = []
+        """Told of every instance started here (the routers' waiting indexes), with its correlation values."""
 
     def request_for(self, ir: WorkflowIR, data: Any) -> RunRequest:
         """Check the input (an object, JSON, ``dataInputSchema``) now (a clear 4xx), bundle the subflows,
@@ -209,6 +212,8 @@ class Service:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]
         handle = await self.client.start_workflow(WORKFLOW_NAME, encode(request), **options)
+        for listener in self.started:
+            listener(handle.id, ir, request.correlation)
         return Started(instance_id=handle.id, run_id=handle.result_run_id)
 
     async def start_once(

@@ -1,8 +1,9 @@
 """The definition store: every deployed workflow by id and version, with its source and compiled IR.
 
-``DefinitionStore`` is the contract; ``SqliteDefinitionStore`` (stdlib ``sqlite3``, WAL) is the one backend
-today. A Postgres backend would be another subclass chosen by ``open_store`` from the URL scheme: the
-contract needs only one table keyed by (id, version) plus a creation sequence, and a transaction per put.
+``DefinitionStore`` is the contract; ``SqliteDefinitionStore`` (stdlib ``sqlite3``, WAL) is the embedded
+default and ``PostgresDefinitionStore`` (``store_postgres``) the shared one that several API replicas use at
+once. ``open_store`` picks one from the URL scheme. Both keep one table keyed by (id, version) plus a creation
+sequence, decide a put by the same rule (``put_outcome``) and read rows through the same decoder.
 Running instances never read the store: their IR travels inside the Temporal history.
 """
 
@@ -12,6 +13,7 @@ import json
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,17 +104,95 @@ class DefinitionStore(ABC):
             return None
 
 
+def _open_sqlite(url: str) -> DefinitionStore:
+    path = unquote(urlparse(url).path)
+    # sqlite:///x.db -> "/x.db" is relative (SQLAlchemy's convention); sqlite:////abs/x.db is absolute
+    path = path[1:] if path.startswith("/") else path
+    return SqliteDefinitionStore(path or ":memory:")
+
+
+def _open_postgres(url: str) -> DefinitionStore:
+    from swengine.runtime.store_postgres import PostgresDefinitionStore  # the driver loads only when used
+
+    return PostgresDefinitionStore(url)
+
+
+STORE_OPENERS: dict[str, Callable[[str], DefinitionStore]] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgres,
+    "postgres": _open_postgres,
+}
+
+
 def open_store(url: str) -> DefinitionStore:
-    """The store named by ``url``: ``sqlite:///relative/or/absolute/path.db`` or ``sqlite:///:memory:``."""
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        path = unquote(parsed.path)
-        # sqlite:///x.db -> "/x.db" is relative (SQLAlchemy's convention); sqlite:////abs/x.db is absolute
-        path = path[1:] if path.startswith("/") else path
-        return SqliteDefinitionStore(path or ":memory:")
-    raise SwengineError(
-        f"unsupported store URL {url!r}: only sqlite:/// is available", code="unsupported_store"
-    )
+    """The store named by ``url``: ``sqlite:///relative/or/absolute/path.db``, ``sqlite:///:memory:``, or
+    ``postgresql://user:password@host:port/database``."""
+    opener = STORE_OPENERS.get(urlparse(url).scheme)
+    if opener is None:
+        raise SwengineError(
+            f"unsupported store URL {url!r}: use sqlite:/// or postgresql://", code="unsupported_store"
+        )
+    return opener(url)
+
+
+def put_outcome(deployed_hash: str | None, ir: WorkflowIR, *, replace: bool) -> PutOutcome:
+    """The one conflict rule: a new (id, version) is created, the same content is unchanged, other content is
+    a ``Conflict`` unless ``replace``."""
+    if deployed_hash is None:
+        return "created"
+    if deployed_hash == ir.content_hash:
+        return "unchanged"
+    if not replace:
+        raise Conflict(
+            f"definition '{ir.id}' version '{ir.version}' is already deployed with other content;"
+            " deploy a new version, or replace it explicitly",
+            code="definition_version_conflict",
+            detail={"deployed_hash": deployed_hash, "submitted_hash": ir.content_hash},
+        )
+    return "updated"
+
+
+def not_deployed(definition_id: str, version: str | None) -> NotFound:
+    which = f"'{definition_id}'" + (f" version '{version}'" if version is not None else "")
+    return NotFound(f"definition {which} is not deployed", code="definition_not_found")
+
+
+class RowDecoder:
+    """Rows (in ``COLUMNS`` order) to ``StoredDefinition``: IR decoded once per (content hash, IR version)."""
+
+    def __init__(self) -> None:
+        self._decoded: dict[tuple[str, int], WorkflowIR] = {}
+        """Decoding costs more than the query, and rows never mutate."""
+
+    def row(
+        self, id_: str, version: str, content_hash: str, media_type: str, source: str, ir_text: str,
+        ir_version: int, created_at: str | datetime, updated_at: str | datetime, origin: Origin,
+    ) -> StoredDefinition:  # fmt: skip
+        key = (content_hash, ir_version)
+        ir = self._decoded.get(key)
+        if ir is None:
+            # a row written by an engine with another IR layout is recompiled from its source, not misread
+            ir = ir_from_json(ir_text) if ir_version == IR_VERSION else _recompile(source, id_, ir_text)
+            self._decoded[key] = ir
+        return StoredDefinition(
+            id=id_,
+            version=version or None,
+            content_hash=content_hash,
+            source=source,
+            media_type=media_type,
+            ir=ir,
+            created_at=_instant(created_at),
+            updated_at=_instant(updated_at),
+            origin=origin,
+        )
+
+    def clear(self) -> None:
+        self._decoded.clear()
+
+
+def _instant(value: str | datetime) -> datetime:
+    """SQLite keeps ISO text, Postgres a timestamptz."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 _SCHEMA = """
@@ -131,7 +211,7 @@ CREATE TABLE IF NOT EXISTS definitions (
     UNIQUE (id, version)
 );
 """
-_COLUMNS = "id, version, content_hash, media_type, source, ir, ir_version, created_at, updated_at, origin"
+COLUMNS = "id, version, content_hash, media_type, source, ir, ir_version, created_at, updated_at, origin"
 NO_VERSION = ""
 """Stored for a document without ``version`` so (id, version) stays a real key (NULLs never collide)."""
 
@@ -150,8 +230,7 @@ class SqliteDefinitionStore(DefinitionStore):
         if self._path is not None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._decoded: dict[tuple[str, int], WorkflowIR] = {}
-        """IR by (content hash, IR version): decoding costs more than the query, and rows never mutate."""
+        self._rows = RowDecoder()
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -184,50 +263,20 @@ class SqliteDefinitionStore(DefinitionStore):
                 row = self._db.execute(
                     "SELECT content_hash FROM definitions WHERE id = ? AND version = ?", (ir.id, version)
                 ).fetchone()
-                outcome: PutOutcome
-                if row is None:
-                    outcome = "created"
+                outcome = put_outcome(row[0] if row else None, ir, replace=replace)
+                if outcome == "created":
                     self._db.execute(
-                        f"INSERT INTO definitions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            ir.id,
-                            version,
-                            ir.content_hash,
-                            media_type,
-                            source,
-                            ir_to_json(ir),
-                            IR_VERSION,
-                            now,
-                            now,
-                            origin,
-                        ),
-                    )
-                elif row[0] == ir.content_hash:
-                    outcome = "unchanged"
-                elif not replace:
-                    raise Conflict(
-                        f"definition '{ir.id}' version '{ir.version}' is already deployed with other content;"
-                        " deploy a new version, or replace it explicitly",
-                        code="definition_version_conflict",
-                        detail={"deployed_hash": row[0], "submitted_hash": ir.content_hash},
-                    )
-                else:
-                    outcome = "updated"
+                        f"INSERT INTO definitions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (ir.id, version, ir.content_hash, media_type, source, ir_to_json(ir), IR_VERSION,
+                         now, now, origin),
+                    )  # fmt: skip
+                elif outcome == "updated":
                     self._db.execute(
                         "UPDATE definitions SET content_hash = ?, media_type = ?, source = ?, ir = ?,"
                         " ir_version = ?, updated_at = ?, origin = ? WHERE id = ? AND version = ?",
-                        (
-                            ir.content_hash,
-                            media_type,
-                            source,
-                            ir_to_json(ir),
-                            IR_VERSION,
-                            now,
-                            origin,
-                            ir.id,
-                            version,
-                        ),
-                    )
+                        (ir.content_hash, media_type, source, ir_to_json(ir), IR_VERSION, now, origin,
+                         ir.id, version),
+                    )  # fmt: skip
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -242,8 +291,7 @@ class SqliteDefinitionStore(DefinitionStore):
             else:
                 found = self._select("WHERE id = ? AND version = ?", (definition_id, version))
         if not found:
-            which = f"'{definition_id}'" + (f" version '{version}'" if version is not None else "")
-            raise NotFound(f"definition {which} is not deployed", code="definition_not_found")
+            raise not_deployed(definition_id, version)
         return found[0]
 
     def list(self, definition_id: str | None = None) -> Definitions:
@@ -261,8 +309,7 @@ class SqliteDefinitionStore(DefinitionStore):
                     "DELETE FROM definitions WHERE id = ? AND version = ?", (definition_id, version)
                 )
         if cursor.rowcount == 0:
-            which = f"'{definition_id}'" + (f" version '{version}'" if version is not None else "")
-            raise NotFound(f"definition {which} is not deployed", code="definition_not_found")
+            raise not_deployed(definition_id, version)
         return cursor.rowcount
 
     def latest(self) -> IRs:
@@ -303,27 +350,5 @@ class SqliteDefinitionStore(DefinitionStore):
 
     def _select(self, where: str, parameters: tuple[object, ...]) -> Definitions:
         """Rows as StoredDefinitions; the caller holds the lock."""
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM definitions {where}", parameters).fetchall()
-        return [self._row(*row) for row in rows]
-
-    def _row(
-        self, id_: str, version: str, content_hash: str, media_type: str, source: str, ir_text: str,
-        ir_version: int, created_at: str, updated_at: str, origin: Origin,
-    ) -> StoredDefinition:  # fmt: skip
-        key = (content_hash, ir_version)
-        ir = self._decoded.get(key)
-        if ir is None:
-            # a row written by an engine with another IR layout is recompiled from its source, not misread
-            ir = ir_from_json(ir_text) if ir_version == IR_VERSION else _recompile(source, id_, ir_text)
-            self._decoded[key] = ir
-        return StoredDefinition(
-            id=id_,
-            version=version or None,
-            content_hash=content_hash,
-            source=source,
-            media_type=media_type,
-            ir=ir,
-            created_at=datetime.fromisoformat(created_at),
-            updated_at=datetime.fromisoformat(updated_at),
-            origin=origin,
-        )
+        rows = self._db.execute(f"SELECT {COLUMNS} FROM definitions {where}", parameters).fetchall()
+        return [self._rows.row(*row) for row in rows]

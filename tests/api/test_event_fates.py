@@ -60,3 +60,17 @@ async def test_consumed_unmatched_and_buffered(api: Api) -> None:
     answer = await publish(api, early)
     assert answer["results"][0]["fates"] == {napping: "buffered"}
     await api.http.post(f"/instances/{napping}/terminate")
+
+
+async def test_a_producer_may_skip_the_fates_and_the_event_is_still_consumed(api: Api) -> None:
+    await deploy_file(api, "approval.sw.yaml")
+    request = unique("r")
+    waiting = await start(api, "approval", correlation={"requestid": request})
+    response = await api.http.post(
+        "/events", params={"fates": "false"}, json=decision(request), headers=STRUCTURED
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["delivered"] == [waiting]
+    assert response.json()["results"][0]["fates"] == {}
+    result = await api.http.get(f"/instances/{waiting}/result?wait=true")
+    assert result.status_code == 200, result.text

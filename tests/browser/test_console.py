@@ -73,6 +73,8 @@ async def test_pages_load_clean_and_show_a_running_instance(served: Served, brow
     await page.goto(f"{served.url}/ui/#/instances/{instance_id}")
     await page.wait_for_selector(".status.completed")
 
+    # the API documentation needs the token too (a browser sends it as a header, not from the console's storage)
+    await context.set_extra_http_headers({"Authorization": f"Bearer {TOKEN}"})
     await page.goto(f"{served.url}/docs")
     await page.wait_for_selector(".swagger-ui >> text=/instances")
 

@@ -44,8 +44,8 @@ async def watch(client, sent: str, timeout: float) -> tuple[list[str], str, str 
 
 async def test_a_wait_is_described_and_the_timeout_names_the_state(client):
     said, status, message = await watch(client, "com.example.other", 1.5)
-    assert message is not None and "'Wait'" in message and "com.example.approved" in message
-    assert any("waiting for com.example.approved (from /approvals)" in line for line in said)
+    assert message is not None and "in state Wait" in message and "com.example.approved" in message
+    assert [line for line in said if "waiting for com.example.approved from /approvals" in line] == said[:1]
     assert any(line.startswith("event e-1 (com.example.other") for line in said)
     assert status == "terminated"
 

@@ -96,7 +96,9 @@ async def _kill_and_expect_no_survivor(process: Process, *kinds: str, busy: str 
     began = time.monotonic()
 
     def survivors() -> list[str]:
-        return [command for pid, (start, command) in started.items() if (_identity(pid) or (None,))[0] == start]
+        return [
+            command for pid, (start, command) in started.items() if (_identity(pid) or (None,))[0] == start
+        ]
 
     await eventually(lambda: not survivors(), 10, "every child to die with its parent", interval=0.1)
     assert time.monotonic() - began < 10, survivors()
@@ -119,13 +121,17 @@ async def test_swengine_run_killed_leaves_no_process_behind(tmp_path: Path, proc
     await _kill_and_expect_no_survivor(run, "start-dev", "evaluator.py")
 
 
-async def test_swengine_test_killed_leaves_no_process_behind(tmp_path: Path, processes: list[Process]) -> None:
+async def test_swengine_test_killed_leaves_no_process_behind(
+    tmp_path: Path, processes: list[Process]
+) -> None:
     (tmp_path / "waits.test.yaml").write_text(WAITS_TEST)
     test = _command(tmp_path, processes, "test", str(tmp_path))
     await _kill_and_expect_no_survivor(test, "temporal-test-server", "evaluator.py")
 
 
-async def test_swengine_serve_killed_leaves_no_process_behind(tmp_path: Path, processes: list[Process]) -> None:
+async def test_swengine_serve_killed_leaves_no_process_behind(
+    tmp_path: Path, processes: list[Process]
+) -> None:
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "waits.sw.yaml").write_text(WAITS)  # deploying it compiles its pooled expression

@@ -22,6 +22,7 @@ MODULES = [
     "whatif",
     "run_all",
     "twins",
+    "routing",
 ]
 
 

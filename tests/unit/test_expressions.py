@@ -480,8 +480,8 @@ def test_a_reply_to_another_request_is_refused(one_evaluator: None) -> None:
     evaluator.process.stdin.write(b'999 {"p": "\\"stale\\"", "c": false}\n{}\n')  # a reply left pending
     evaluator.process.stdin.flush()
     with pytest.raises(ExpressionLimitExceeded, match="another request"):
-        expressions.evaluate("[range(3)] | map(tostring) | join(\"\")", {})
-    assert expressions.evaluate("[range(4)] | map(tostring) | join(\"\")", {}) == "0123"
+        expressions.evaluate('[range(3)] | map(tostring) | join("")', {})
+    assert expressions.evaluate('[range(4)] | map(tostring) | join("")', {}) == "0123"
 
 
 def test_an_evaluator_held_by_a_thread_that_is_gone_is_taken_back(one_evaluator: None) -> None:
@@ -651,9 +651,7 @@ def test_merge_arrays_concatenates_unique_elements() -> None:
     merged = json_merge.merge({"customers": [michael]}, {"customers": [john, jane]})
     assert merged == {"customers": [michael, john, jane]}
     assert json_merge.merge([1, 2], [2, 3, 3]) == [1, 2, 3]
-    assert json_merge.merge([{"a": 1, "b": 2}], [{"b": 2, "a": 1}]) == [
-        {"a": 1, "b": 2}
-    ]  # key order ignored
+    assert json_merge.merge([{"a": 1, "b": 2}], [{"b": 2, "a": 1}]) == [{"a": 1, "b": 2}]  # key order ignored
     assert json_merge.merge([1], [1.0, True]) == [1, True]  # JSON equality: 1 == 1.0, true != 1
 
 

@@ -187,7 +187,10 @@ class TestReferences:
         state["end"] = {"produceEvents": [{"eventRef": "in"}]}
         found = codes(workflow(state, events=events))
         # a produced event without ``kind`` is also how SonataFlow documents read: a warning says so
-        assert [code for code in found if code != "sonataflow_dialect"] == ["wrong_event_kind", "wrong_event_kind"]
+        assert [code for code in found if code != "sonataflow_dialect"] == [
+            "wrong_event_kind",
+            "wrong_event_kind",
+        ]
         assert found.count("sonataflow_dialect") == 1
 
     def test_subflow_without_workflow_id(self) -> None:

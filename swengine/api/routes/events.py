@@ -3,7 +3,9 @@ the definitions whose start consumes them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 
 from swengine.api.deps import RouterDep, ServiceDep, SettingsDep
 from swengine.api.models import EventRouted, EventsRouted, problem_responses
@@ -37,13 +39,24 @@ CLOUDEVENTS_BODY = {
     ),
 )
 async def publish_events(
-    request: Request, router: RouterDep, service: ServiceDep, settings: SettingsDep
+    request: Request,
+    router: RouterDep,
+    service: ServiceDep,
+    settings: SettingsDep,
+    fates_wanted: Annotated[
+        bool,
+        Query(
+            alias="fates",
+            description="Ask each instance reached what became of the event (one workflow query each);"
+            " false answers sooner, and is what a high-rate producer wants.",
+        ),
+    ] = True,
 ) -> EventsRouted:
     events = parse_http(request.headers, await request.body(), max_events=settings.max_batch)
     results = []
     for event in events:
         routed = await router.route(event)
-        delivered = await fates(service.client, list(routed.delivered), event)
+        delivered = await fates(service.client, list(routed.delivered), event) if fates_wanted else {}
         api_metrics(request).routed(len(routed.delivered), len(routed.started), delivered)
         results.append(
             EventRouted(id=event["id"], source=event["source"], type=event["type"],

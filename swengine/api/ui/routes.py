@@ -4,13 +4,14 @@ a definition and an instance's progress, so they need the token like the rest of
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from swengine.api.deps import Authorized, ServiceDep, StoreDep
+from swengine.api.models import problem_responses
 from swengine.authoring.graph import build_graph
 from swengine.authoring.graph_render import Progress
 from swengine.authoring.graph_svg import render_svg
@@ -37,14 +38,18 @@ async def console() -> FileResponse:
     "/diagram",
     response_class=Response,
     summary="A definition as an SVG diagram, coloured by an instance's progress when one is named",
-    responses={200: {"content": {SVG: {}}}},
+    responses={200: {"content": {SVG: {}}}, **problem_responses({404: "No such definition or instance."})},
 )
 async def diagram(
     store: StoreDep,
     service: ServiceDep,
-    definition: Annotated[str | None, Query(description="Definition id (or give instance).")] = None,
-    version: Annotated[str | None, Query()] = None,
-    instance: Annotated[str | None, Query(description="Colour the states this instance visited.")] = None,
+    definition: Annotated[
+        str | None, Query(min_length=1, description="Definition id (or give instance).")
+    ] = None,
+    version: Annotated[str | None, Query(min_length=1)] = None,
+    instance: Annotated[
+        str | None, Query(min_length=1, description="Colour the states this instance visited.")
+    ] = None,
 ) -> Response:
     progress = None
     if instance is not None:
@@ -59,8 +64,8 @@ async def diagram(
     return Response(render_svg(build_graph(stored.ir), progress), media_type=SVG)
 
 
-def install(app: FastAPI) -> None:
-    """The console's routes and assets on ``app``."""
+def install(app: FastAPI, responses: dict[int | str, dict[str, Any]]) -> None:
+    """The console's routes and assets on ``app``; ``responses``: what any resource route may answer."""
     app.include_router(pages)
-    app.include_router(diagrams)
+    app.include_router(diagrams, responses=responses)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="console-static")
