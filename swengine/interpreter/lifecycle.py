@@ -9,6 +9,7 @@ recorded it sends the same ids again, so a consumer that dedupes by id sees each
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,8 @@ from swengine.interpreter.failures import StateFailure
 LIFECYCLE_PATCH = "lifecycle-events"
 SEND_TIMEOUT = timedelta(seconds=30)
 """Each attempt's bound; attempts go on until the sink takes the events (none is ever dropped)."""
+FINAL_PHASES = frozenset({"completed", "faulted", "cancelled"})
+"""Workflow phases after which the run ends: they wait until everything queued has been sent."""
 WORKFLOW_EVENT = "io.serverlessworkflow.workflow.{}.v1"
 TASK_EVENT = "io.serverlessworkflow.task.{}.v1"
 AT = {
@@ -62,11 +65,19 @@ def state_pointer(ir: WorkflowIR, state: str) -> str:
 
 
 class Lifecycle:
-    """The publisher of one run of an instance (disabled: every method returns at once)."""
+    """The publisher of one run of an instance (disabled: every method returns at once).
+
+    Events are queued as they happen and sent in batches by one sender task: the run goes on while a batch is
+    out, and the events of tasks that never wait (``set``, ``switch`` ...) leave together in one local
+    activity when the run next waits. The run's last events (completed, faulted, cancelled) and a
+    continue-as-new wait until everything queued has been sent.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.sent = 0
+        self.queued: list[dict[str, Any]] = []
+        self.sender: asyncio.Task[None] | None = None
 
     @classmethod
     def of(cls, enabled: bool) -> Lifecycle:
@@ -74,20 +85,26 @@ class Lifecycle:
 
     async def workflow(self, phase: str, **data: Any) -> None:
         if self.enabled:
-            await self._send([(WORKFLOW_EVENT.format(phase), {"name": _instance(), **_at(phase), **data})])
+            self._queue([(WORKFLOW_EVENT.format(phase), {"name": _instance(), **_at(phase), **data})])
+            if phase in FINAL_PHASES:
+                await self.drain()
 
     async def task(self, phases: tuple[str, ...], task: str, **data: Any) -> None:
-        """One event per phase (``created`` and ``started`` go together), sent in one call."""
+        """One event per phase (``created`` and ``started`` go together)."""
         if self.enabled:
             base = {"workflow": _instance(), "task": task}
-            await self._send([(TASK_EVENT.format(p), {**base, **_at(p), **data}) for p in phases])
+            self._queue([(TASK_EVENT.format(p), {**base, **_at(p), **data}) for p in phases])
 
-    async def _send(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+    async def drain(self) -> None:
+        """Until every queued event has been sent."""
+        while self.sender is not None and not self.sender.done():
+            await self.sender
+
+    def _queue(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         info = workflow.info()
-        built = []
         for event_type, data in events:
             self.sent += 1
-            built.append(
+            self.queued.append(
                 {
                     "specversion": "1.0",
                     "id": f"{info.workflow_id}/{info.run_id}/{self.sent}",
@@ -98,7 +115,16 @@ class Lifecycle:
                     "data": {key: value for key, value in data.items() if value is not None},
                 }
             )
-        await workflow.execute_local_activity(LIFECYCLE_ACTIVITY, built, start_to_close_timeout=SEND_TIMEOUT)
+        if self.sender is None or self.sender.done():
+            self.sender = asyncio.create_task(self._send_queued())
+
+    async def _send_queued(self) -> None:
+        """One batch at a time, in order, until the queue is empty."""
+        while self.queued:
+            batch, self.queued = self.queued, []
+            await workflow.execute_local_activity(
+                LIFECYCLE_ACTIVITY, batch, start_to_close_timeout=SEND_TIMEOUT
+            )
 
 
 def _instance() -> str:

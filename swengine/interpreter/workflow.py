@@ -195,6 +195,7 @@ class Interpreter:
             if not isinstance(ctx.states[name], EventState):
                 await workflow.wait_condition(lambda: False)
             if workflow.info().is_continue_as_new_suggested():
+                await ctx.lifecycle.drain()  # a continued run starts afresh: send what is queued
                 self._continue_as_same(ctx, name, data)
 
     async def _walk(self, ctx: RunContext, name: str, data: Any) -> tuple[Any, bool]:
@@ -209,6 +210,7 @@ class Interpreter:
             await produce_events(transition.produce_events, data, ctx)
             if transition.is_end:
                 if transition.continue_as is not None:
+                    await ctx.lifecycle.drain()  # a continued run starts afresh: send what is queued
                     self._continue_as(ctx, transition.continue_as, data)
                 return data, transition.terminate
             assert transition.next_state is not None
@@ -217,6 +219,7 @@ class Interpreter:
             if workflow.info().is_continue_as_new_suggested() or (
                 walked >= STATES_PER_RUN and workflow.patched(STATES_PER_RUN_PATCH)
             ):
+                await ctx.lifecycle.drain()  # a continued run starts afresh: send what is queued
                 self._continue_as_same(ctx, name, data)
 
     async def _run_state(self, ctx: RunContext, state: State, data: Any) -> tuple[Any, Transition]:
