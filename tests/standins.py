@@ -125,3 +125,25 @@ async def asgi_server(make_app: Callable[[str], Any], *, lifespan: str = "auto")
         server.should_exit = True
         await task
         sock.close()
+
+
+@contextmanager
+def event_sink() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A loopback CloudEvents sink (structured mode): yields its URL and the list every POSTed event lands in."""
+    received: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    class Sink(JsonHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            with lock:
+                received.append(json.loads(body))
+            self._send(202, {})
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/events", received
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

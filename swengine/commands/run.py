@@ -21,7 +21,7 @@ from swengine.core.task_errors import is_task_error
 from swengine.runtime.cloudevents import parse_event
 from swengine.runtime.connection import temporal_client
 from swengine.runtime.logs import install_runtime
-from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
+from swengine.runtime.mocks import MockBook, MockSpec, mock_activities, mock_tasks
 from swengine.runtime.service import InstanceFailed, Service
 from swengine.runtime.worker import build_worker
 
@@ -87,11 +87,15 @@ async def run_instance(args: argparse.Namespace) -> Any:
     data = json_or_file(args.input) if args.input else {}
     events = [parse_event(json_or_file(e)) for e in args.event]
     book = MockBook({name: MockSpec.parse(value) for name, value in map(name_and_value, args.mock)})
+    ir = mock_tasks(ir, set(book.specs))
     task_queue = f"swengine-run-{uuid.uuid4()}"
     install_runtime()
-    async with temporal_client(Settings.from_env()) as client:
+    settings = Settings.from_env()
+    async with temporal_client(settings) as client:
         lookup = directory_lookup(_candidates(args), dialect=args.dialect)
-        service = Service(client, task_queue=task_queue, lookup=lookup)
+        service = Service(
+            client, task_queue=task_queue, lookup=lookup, lifecycle_events=settings.lifecycle_events
+        )
         request = service.request_for(ir, data)
         mocks = mock_activities(book, [ir, *request.subflows.values()])
         async with build_worker(

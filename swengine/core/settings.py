@@ -153,6 +153,9 @@ class Settings:
     """``SWENGINE_REST_ALLOW``: origins ``rest`` functions may call (``host``: default port; ``host:port``)."""
     event_sink: str | None = None
     """``K_SINK``: where produced CloudEvents are POSTed (Knative's name for it)."""
+    lifecycle_events: bool = False
+    """``SWENGINE_LIFECYCLE_EVENTS``: instances started from now on publish the 1.0 lifecycle CloudEvents
+    (workflow and task started, completed, faulted ...) to ``K_SINK``, for either DSL."""
     sandbox: bool = False
     """``SWENGINE_SANDBOX``: run the interpreter in Temporal's workflow sandbox."""
     server: str = DEFAULT_SERVER
@@ -206,6 +209,7 @@ class Settings:
             rest_base=env.get("SWENGINE_REST_BASE") or None,
             rest_allow=_csv(env.get("SWENGINE_REST_ALLOW")),
             event_sink=env.get("K_SINK") or None,
+            lifecycle_events=(env.get("SWENGINE_LIFECYCLE_EVENTS") or "").lower() in TRUE_WORDS,
             sandbox=(env.get("SWENGINE_SANDBOX") or "").lower() in TRUE_WORDS,
             server=env.get("SWENGINE_SERVER") or DEFAULT_SERVER,
             token=env.get("SWENGINE_TOKEN") or None,

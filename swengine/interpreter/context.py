@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio import workflow
+
 from swengine import expressions
 from swengine.core import json_merge
 from swengine.core.ir import CONSTANTS_VARIABLE, RunRequest, State, WorkflowIR
 from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
+from swengine.interpreter.lifecycle import Lifecycle
 from swengine.interpreter.progress import Progress
 
 
@@ -28,6 +31,9 @@ class RunContext:
     child_counter: int = 0
     dialect_variables: dict[str, Any] = field(default_factory=dict)
     progress: Progress = field(default_factory=Progress)
+    lifecycle: Lifecycle = field(default_factory=lambda: Lifecycle(False))
+    suspended: bool = False
+    """Suspended through the API: no further state or task starts until it is resumed."""
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
@@ -35,6 +41,11 @@ class RunContext:
         ctx.states = {state.name: state for state in request.ir.states}
         ctx.dialect_variables = dialect_variables(request)
         return ctx
+
+    async def unless_suspended(self) -> None:
+        """Wait while suspended (a timer-free wait: it adds nothing to the history)."""
+        if self.suspended:
+            await workflow.wait_condition(lambda: not self.suspended)
 
     @property
     def ir(self) -> WorkflowIR:
@@ -78,6 +89,7 @@ class RunContext:
                 "content_hash": self.ir.content_hash,
             },
             "current_state": self.current_state,
+            "suspended": self.suspended,
             "data": self.data,
             "visited": list(self.visited),
             "produced_events": list(self.produced_events),

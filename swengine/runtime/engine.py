@@ -37,7 +37,10 @@ async def open_engine(settings: Settings, client: Client | None = None) -> Async
     store = open_store(settings.store_location)
     try:
         service = Service(
-            client or await connect(settings), task_queue=settings.task_queue, lookup=store.lookup
+            client or await connect(settings),
+            task_queue=settings.task_queue,
+            lookup=store.lookup,
+            lifecycle_events=settings.lifecycle_events,
         )
         yield Engine.over(settings, service, store)
     finally:

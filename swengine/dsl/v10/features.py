@@ -19,8 +19,8 @@ REFUSED_RUNS = {"container": "run.container"}
 """Docker or Podman is not driven by swengine yet."""
 REFUSED_SCRIPT = {"source": "run.script with an external source (only inline code)"}
 REFUSED_TOP = {
-    "schedule.after": "schedules that start after the previous run",
-    "schedule.on": "event-started schedules",
+    "schedule.on.all": "event-started schedules that gather all of several events",
+    "schedule.on.until": "event-started schedules with until",
     "use.extensions": "extensions",
     "use.catalogs": "catalogs",
 }
@@ -37,6 +37,7 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
     for dotted, what in REFUSED_TOP.items():
         if _has(data, dotted):
             yield tuple(dotted.split(".")), what
+    yield from _refused_starting_filters(data)
     for name, policy in (_get(data, "use.authentications") or {}).items():
         if isinstance(policy, dict) and not set(policy) <= SUPPORTED_AUTHENTICATION:
             yield ("use", "authentications", name), REFUSED_AUTHENTICATION
@@ -59,6 +60,32 @@ def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
         for key, what in REFUSED_SCRIPT.items():
             if isinstance(script, dict) and key in script:
                 yield site.path + ("run", "script", key), what
+
+
+STARTING_FILTER_KEYS = {"type", "source"}
+"""What a ``schedule.on`` filter may test: the router starts instances on these attributes alone."""
+
+
+def _refused_starting_filters(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    on = _get(data, "schedule.on")
+    for mode in ("one", "any"):
+        given = on.get(mode) if isinstance(on, dict) else None
+        if given is None:
+            continue
+        filters = given if isinstance(given, list) else [given]
+        for index, event_filter in enumerate(filters):
+            attributes = _get(event_filter, "with")
+            path: JsonPath = ("schedule", "on", mode) + ((index,) if isinstance(given, list) else ())
+            if (
+                not isinstance(attributes, dict)
+                or not isinstance(attributes.get("type"), str)
+                or "${" in str(attributes.get("type"))
+                or not set(attributes) <= STARTING_FILTER_KEYS
+                or set(event_filter) - {"with"}
+            ):
+                yield path, "event-started schedule filters other than a literal type (and source)"
+        if mode == "any" and not filters:
+            yield ("schedule", "on", "any"), "event-started schedules on any event at all"
 
 
 def _get(node: Any, dotted: str) -> Any:

@@ -152,6 +152,7 @@ def _duration_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
     candidates: list[tuple[JsonPath, Any]] = [
         (("timeout", "after"), _at(data, ("timeout", "after"))),
         (("schedule", "every"), _at(data, ("schedule", "every"))),
+        (("schedule", "after"), _at(data, ("schedule", "after"))),
     ]
     for name, timeout in _mapping(_at(data, ("use", "timeouts"))).items():
         candidates.append((("use", "timeouts", name, "after"), _at(timeout, ("after",))))

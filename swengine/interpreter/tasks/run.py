@@ -92,6 +92,7 @@ class TaskRun:
 
     async def run_task(self, task: Task, data: Any, variables: Variables) -> Outcome:
         """One task in its envelope; any failure becomes a fault located at the task."""
+        await self.ctx.unless_suspended()
         self.ctx.current_state = task.pointer
         self.ctx.visited.append(task.pointer)
         if len(self.ctx.visited) > 2 * VISITED_KEPT:
@@ -102,9 +103,13 @@ class TaskRun:
         described = {"name": task.name, "reference": task.pointer, "input": data}
         described["startedAt"] = moment(workflow.now())
         local = {**variables, "task": described, "input": data}
+        lifecycle = self.ctx.lifecycle
         try:
             if task.when is not None and not self.truthy(task.when, data, local):
                 return data, task.then  # skipped: the output is the raw input, the flow goes on
+            await lifecycle.task(("created", "started"), task.pointer)
+            if task.kind == "listen":
+                await lifecycle.workflow("correlation-started")
             check_schema(task.input_schema, data, "the input", task.pointer)
             task_input = self.evaluate(task.input_from, data, local)
             local["input"] = task_input
@@ -115,11 +120,21 @@ class TaskRun:
             if task.export_as is not None:
                 self.context = self.evaluate(task.export_as, output, {**local, "output": output})
                 check_schema(task.export_schema, self.context, "the exported context", task.pointer)
+        except asyncio.CancelledError:
+            await lifecycle.task(("cancelled",), task.pointer)
+            raise
         except Exception as err:
             failure = to_state_failure(err)
             if failure is None:
                 raise
-            raise fault_of(failure, task.pointer) from None
+            fault = fault_of(failure, task.pointer)
+            await lifecycle.task(("faulted",), task.pointer, error=fault.error)
+            raise fault from None
+        if task.kind == "listen":
+            await lifecycle.workflow(
+                "correlation-completed", correlationKeys=dict(self.ctx.inbox.correlation)
+            )
+        await lifecycle.task(("completed",), task.pointer, output=output)
         return output, directive or task.then
 
     async def _execute(self, task: Task, data: Any, variables: Variables) -> Outcome:
