@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "graph": "draw a workflow's states as a Mermaid flowchart or Graphviz DOT",
     "schema": "print the JSON Schema of the 0.8 DSL for editors",
     "deploy": "validate workflow files, then submit them to a running swengine serve",
+    "migrate": "translate 0.8 workflow files to DSL 1.0.3 that means the same",
     "send-event": "send a CloudEvent to a running deployment",
     "completion": "print a shell completion script (bash, zsh or fish)",
 }

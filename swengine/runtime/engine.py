@@ -45,6 +45,7 @@ async def open_engine(
             task_queue=settings.task_queue,
             lookup=store.lookup,
             eager_start=eager_start,
+            lifecycle_events=settings.lifecycle_events,
         )
         yield Engine.over(settings, service, store)
     finally:
