@@ -9,7 +9,7 @@ PROBE = """
 import sys
 from swengine.cli import build_parser
 parser = build_parser({argv!r})
-print(sorted(name for name in ("fastapi", "uvicorn", "swengine.commands.serve") if name in sys.modules))
+print(sorted(name for name in ("fastapi", "swengine.api.app", "swengine.commands.serve") if name in sys.modules))
 print(parser.parse_args({argv!r}).handler.__module__)
 """
 
