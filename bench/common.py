@@ -257,9 +257,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
-def alternating(rounds: int) -> list[tuple[str, str]]:
-    """Round orders ours/hand, hand/ours, ... so neither side always runs first (cancels drift and warm-up)."""
-    return [("ours", "hand") if i % 2 == 0 else ("hand", "ours") for i in range(rounds)]
+def alternating(rounds: int, sides: Sequence[str] = ("ours", "hand")) -> list[tuple[str, ...]]:
+    """Round orders rotated (ours/hand, hand/ours, ...) so no side always runs first (cancels drift, warm-up)."""
+    names = tuple(sides)
+    return [names[i % len(names) :] + names[: i % len(names)] for i in range(rounds)]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -581,7 +582,7 @@ async def _serve(options: argparse.Namespace) -> None:
 
     import handwritten
     from temporalio.client import Client
-    from temporalio.worker import Worker
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     from swengine import expressions
     from swengine.runtime.worker import build_worker
@@ -597,7 +598,16 @@ async def _serve(options: argparse.Namespace) -> None:
         activity_executor=ThreadPoolExecutor(max_workers=100),
         max_concurrent_activities=100,
     )
-    async with ours, hand:
+    bare = Worker(  # the same hand-written workflows unsandboxed: what a performance-minded engineer writes
+        client,
+        task_queue=f"{options.prefix}-bare",
+        workflows=handwritten.WORKFLOWS,
+        activities=handwritten.ACTIVITIES,
+        activity_executor=ThreadPoolExecutor(max_workers=100),
+        max_concurrent_activities=100,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
+    async with ours, hand, bare:
         sys.stdout.write(f"ready {os.getpid()}\n")
         sys.stdout.flush()
         await asyncio.to_thread(sys.stdin.buffer.read)  # until the starter closes our stdin
@@ -627,6 +637,9 @@ class Bench:
     """``swengine.runtime.service.Service`` on the worker's interpreter task queue."""
     ours_queue: str
     hand_queue: str
+    """The hand-written workflows in the SDK's default sandbox."""
+    bare_queue: str
+    """The same hand-written workflows unsandboxed (the strictest twin: ours runs unsandboxed too)."""
     server_pid: int | None
 
     @property
@@ -728,6 +741,7 @@ async def bench_environment(*, pyspy: Path | None = None) -> AsyncIterator[Bench
                 ours=Service(env.client, task_queue=f"{prefix}-ours"),
                 ours_queue=f"{prefix}-ours",
                 hand_queue=f"{prefix}-hand",
+                bare_queue=f"{prefix}-bare",
                 server_pid=dev_server_pid(),
             )
         finally:

@@ -131,13 +131,19 @@ async def consumed_at(bench: Bench, instance_id: str) -> float:
     raise RuntimeError(f"instance {instance_id}: no workflow task completed after the signal")
 
 
+def hand_queue(bench: Bench, way: str) -> str | None:
+    """The task queue of a hand-written way: the waiter sandboxed (``hand_signal``) or not (``bare_signal``)."""
+    return {"hand_signal": bench.hand_queue, "bare_signal": bench.bare_queue}.get(way)
+
+
 async def latency_once(bench: Bench, api: Api, ir: Any, way: str, run: str) -> dict[str, float]:
-    if way == "hand_signal":
+    queue = hand_queue(bench, way)
+    if queue is not None:
         handle = await bench.client.start_workflow(
             "bench.HandWaiter", args=[{"target": 1, "count": 0}], id=f"hand-wait-{uuid.uuid4()}",
-            task_queue=bench.hand_queue,
+            task_queue=queue,
         )  # fmt: skip
-        instance_id, queue = handle.id, bench.hand_queue
+        instance_id = handle.id
     else:
         instance_id = (await bench.ours.start(ir, {"count": 0, "target": 1})).instance_id
         queue = bench.ours_queue
@@ -164,14 +170,12 @@ async def latency_once(bench: Bench, api: Api, ir: Any, way: str, run: str) -> d
 
 async def rate_once(bench: Bench, api: Api, ir: Any, way: str, count: int) -> dict[str, float]:
     run = uuid.uuid4().hex[:8]
-    if way == "hand_signal":
+    queue = hand_queue(bench, way)
+    if queue is not None:
         handle = await bench.client.start_workflow(
-            "bench.HandWaiter",
-            args=[{"target": count, "count": 0}],
-            id=f"hand-rate-{run}",
-            task_queue=bench.hand_queue,
+            "bench.HandWaiter", args=[{"target": count, "count": 0}], id=f"hand-rate-{run}", task_queue=queue
         )
-        instance_id, queue = handle.id, bench.hand_queue
+        instance_id = handle.id
     else:
         instance_id = (await bench.ours.start(ir, {"count": 0, "target": count})).instance_id
         queue = bench.ours_queue
@@ -181,6 +185,7 @@ async def rate_once(bench: Bench, api: Api, ir: Any, way: str, count: int) -> di
         "api": api.post,
         "ours_signal": lambda e: bench.ours.send_event(instance_id, e),
         "hand_signal": lambda e: target.signal("event", e),
+        "bare_signal": lambda e: target.signal("event", e),
     }
     send = sends[way]
     gate = asyncio.Semaphore(IN_FLIGHT)
@@ -200,10 +205,21 @@ async def rate_once(bench: Bench, api: Api, ir: Any, way: str, count: int) -> di
             "accepted_per_second": count / (sent - began)}  # fmt: skip
 
 
+def report_rates(rate: dict[str, Any], count: int) -> None:
+    """Events per second into one instance, each way's rounds, and ours against the unsandboxed waiter."""
+    rows = [[way, f["per_second"], ", ".join(f"{r:.0f}" for r in f["rounds"])]
+            for way, f in rate.items() if way != "cpu" and isinstance(f, dict) and "rounds" in f]  # fmt: skip
+    print(f"\nevents/s into one instance ({count} events, {IN_FLIGHT} in flight; median of rounds)")
+    print(table(["way", "events/s", "rounds"], rows))
+    share = rate["ours_signal"]["per_second"] / rate["bare_signal"]["per_second"]
+    print(f"ours by signal / unsandboxed waiter: {share:.2f} (target >= 0.9: {'met' if share >= 0.9 else 'NOT met'});"
+          f" other processes used {rate['cpu']['other_share']:.0%} of the CPU")  # fmt: skip
+
+
 async def main() -> None:
-    options = arguments(__doc__ or "")
+    options = arguments(__doc__ or "", extra=[("--rate-only", "only the rates, three rounds per way")])
     runs, count = (10, 100) if options.quick else (50, 500)
-    ways = ["api", "ours_signal", "hand_signal"]
+    ways = ["api", "ours_signal", "hand_signal", "bare_signal"]
     started = time.time()
     ir = compile_document(api_document())
     with tempfile.TemporaryDirectory() as data_dir:
@@ -226,12 +242,29 @@ async def main() -> None:
                 }
 
             async def rates() -> dict[str, Any]:
-                return {way: await rate_once(bench, api, ir, way, count) for way in ways}
+                rounds: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
+                for index in range(3 if options.rate_only else 1):  # order rotated every round
+                    for way in ways[index % len(ways) :] + ways[: index % len(ways)]:
+                        rounds[way].append(await rate_once(bench, api, ir, way, count))
+                medians = {
+                    way: sorted(r, key=lambda f: f["per_second"])[len(r) // 2] for way, r in rounds.items()
+                }
+                return {
+                    way: {**medians[way], "rounds": [r["per_second"] for r in rounds[way]]} for way in ways
+                }
 
+            if options.rate_only:
+                rate = await measured("rate", rates, bench.meter(), rerun_when_noisy=not options.no_rerun)
+                report_rates(rate, count)
+                path = write_results("events-rate", {"rate_events": count, "in_flight": IN_FLIGHT, "rate": rate},
+                                     started=started, options=vars(options))  # fmt: skip
+                print(f"wrote {path}")
+                return
             latency = await measured(
                 "latency", latencies, bench.meter(), rerun_when_noisy=not options.no_rerun
             )
             rate = await measured("rate", rates, bench.meter(), rerun_when_noisy=not options.no_rerun)
+    report_rates(rate, count)
     rows = [
         [way, latency[way]["consumed_s"]["median_ms"], latency[way]["consumed_s"]["p95_ms"],
          latency[way]["answered_s"]["median_ms"], latency[way]["result_s"]["median_ms"],

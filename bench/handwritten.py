@@ -119,5 +119,18 @@ class HandWaiter:
         return data
 
 
-WORKFLOWS = [HandSequence, HandFloor, HandTransforms, HandWaiter]
+@workflow.defn(name="bench.HandLoop")
+class HandLoop:
+    """The ``loops`` document in plain Python: bump ``.count`` until it reaches ``.target`` (two steps a turn)."""
+
+    @workflow.run
+    async def run(self, data: dict[str, Any]) -> dict[str, Any]:
+        data = dict(data)
+        while True:
+            data = {**data, "count": data["count"] + 1}
+            if data["count"] >= data["target"]:
+                return data
+
+
+WORKFLOWS = [HandSequence, HandFloor, HandTransforms, HandWaiter, HandLoop]
 ACTIVITIES = [work]

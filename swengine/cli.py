@@ -10,10 +10,9 @@ import signal
 import sys
 from importlib import metadata
 
-from swengine.commands.inputs import UsageError
 from swengine.core.errors import DocumentError, SwengineError
 from swengine.core.settings import Settings
-from swengine.runtime import logs
+from swengine.runtime import embedded
 
 COMMANDS: dict[str, str] = {
     "validate": "check workflow files and report every problem with its line",
@@ -25,12 +24,18 @@ COMMANDS: dict[str, str] = {
     "graph": "draw a workflow's states as a Mermaid flowchart or Graphviz DOT",
     "schema": "print the JSON Schema of the 0.8 DSL for editors",
     "deploy": "validate workflow files, then submit them to a running swengine serve",
+    "migrate": "translate 0.8 workflow files to DSL 1.0.3 that means the same",
     "send-event": "send a CloudEvent to a running deployment",
     "completion": "print a shell completion script (bash, zsh or fish)",
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """Every command is listed, but only the one ``argv`` names is imported (importing them all cost about a
+    second at every start: ``serve`` brings the web stack); no command, or ``completion``, imports them all."""
+    from swengine.runtime import logs
+
+    chosen = _chosen(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="swengine", description="Serverless Workflow (DSL 0.8 and 1.0) on Temporal"
     )
@@ -42,12 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     for name, summary in COMMANDS.items():
-        module = importlib.import_module(f"swengine.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=summary, description=summary)
-        module.add_arguments(command)
-        command.set_defaults(handler=module.main)
+        if chosen in (None, name, "completion"):
+            module = importlib.import_module(f"swengine.commands.{name.replace('-', '_')}")
+            module.add_arguments(command)
+            command.set_defaults(handler=module.main)
     parser.set_defaults(parser=parser)  # for ``completion``, which describes the commands
     return parser
+
+
+def _chosen(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if arg in COMMANDS), None)
 
 
 def installed_version() -> str:
@@ -59,8 +69,11 @@ def installed_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from swengine.commands.inputs import UsageError
+    from swengine.runtime import logs
+
     try:
-        parser = build_parser()  # modules read their settings as they load: a bad variable stops us here
+        parser = build_parser(argv)  # modules read their settings as they load: a bad variable stops us here
     except SwengineError as err:
         print(f"swengine: {err.code}: {err.message}", file=sys.stderr)
         return 2
@@ -93,11 +106,26 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _start_temporal_early(argv: list[str]) -> None:
+    """``run`` without ``TEMPORAL_ADDRESS`` needs a throwaway Temporal: start it before the engine is imported
+    (the import takes longer than the server's boot, so the boot costs nothing)."""
+    if _chosen(argv) != "run" or {"-h", "--help"} & set(argv):
+        return
+    try:
+        embedded.start_early(Settings.from_env())
+    except (SwengineError, OSError, RuntimeError):
+        pass  # the ordinary path starts (or fails to start) it and says why
+
+
 def entry() -> None:
     """Console-script entry: SIGTERM unwinds like Ctrl-C (so an embedded Temporal is stopped, not orphaned),
     and the exit skips interpreter finalization, which native SDK threads can crash."""
     signal.signal(signal.SIGTERM, _interrupt)
-    code = main()
+    _start_temporal_early(sys.argv[1:])
+    try:
+        code = main()
+    finally:
+        embedded.discard()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -3,15 +3,19 @@ service), so its network scenarios run offline: the test rewrites the endpoint h
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
+import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import uvicorn
 
 
 def _pet(pet_id: int, status: str = "available") -> dict[str, Any]:
@@ -100,6 +104,46 @@ def standin_server() -> Iterator[str]:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@asynccontextmanager
+async def asgi_server(make_app: Callable[[str], Any], *, lifespan: str = "auto") -> AsyncIterator[str]:
+    """An ASGI app (made for its own base URL) served by uvicorn on a loopback port; yields that base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(make_app(base), lifespan=lifespan, log_level="warning"))
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        yield base
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@contextmanager
+def event_sink() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A loopback CloudEvents sink (structured mode): yields its URL and the list every POSTed event lands in."""
+    received: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    class Sink(JsonHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            with lock:
+                received.append(json.loads(body))
+            self._send(202, {})
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/events", received
     finally:
         httpd.shutdown()
         httpd.server_close()

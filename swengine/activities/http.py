@@ -15,64 +15,36 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import yaml
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from swengine.activities.authentication import auth_for
+from swengine.activities.outbound import check_origin
 from swengine.activities.plain_rest import response_content
-from swengine.activities.rest import allowed_origins, build_request, find_operation
-from swengine.activities.rest_allow import url_allowed
+from swengine.activities.rest import build_request, find_operation
+from swengine.activities.secrets import CONCEALED, SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import HTTP_ACTIVITY
-from swengine.core.task_errors import standard_error
 
 TIMEOUT = 30.0
-
-
-def _fault(
-    name: str, title: str, *, status: int | None = None, detail: str | None = None
-) -> ApplicationError:
-    error = standard_error(name, title, status=status, detail=detail)
-    del error["instance"]  # the interpreter puts the calling task's pointer there
-    return ApplicationError(title, error, type=name, non_retryable=True)
-
-
-def _check_host(url: str, function: str) -> None:
-    """Scheme, host and port of every request (redirects included) must match the operator's allow-list."""
-    if not url_allowed(url, allowed_origins()):
-        raise _fault("authorization", f"call '{function}': {url} is not an allowed origin")
+CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 def _uri(endpoint: Any) -> str:
     return str(endpoint.get("uri") if isinstance(endpoint, dict) else endpoint)
 
 
-def _auth(endpoint: Any) -> httpx.Auth | None:
-    policy = endpoint.get("authentication") if isinstance(endpoint, dict) else None
-    basic = policy.get("basic") if isinstance(policy, dict) else None
-    if isinstance(basic, dict):
-        return httpx.BasicAuth(str(basic.get("username", "")), str(basic.get("password", "")))
-    return None
-
-
-def _headers(endpoint: Any, headers: Any) -> dict[str, str]:
-    found = (
-        {str(key): str(value) for key, value in (headers or {}).items()} if isinstance(headers, dict) else {}
-    )
-    policy = endpoint.get("authentication") if isinstance(endpoint, dict) else None
-    bearer = policy.get("bearer") if isinstance(policy, dict) else None
-    if isinstance(bearer, dict) and "token" in bearer:
-        found["Authorization"] = f"Bearer {bearer['token']}"
-    return found
+def _headers(headers: Any) -> dict[str, str]:
+    return {str(key): str(value) for key, value in headers.items()} if isinstance(headers, dict) else {}
 
 
 async def _http_request(client: httpx.AsyncClient, arguments: dict[str, Any], function: str) -> httpx.Request:
     endpoint = arguments.get("endpoint")
     url = _uri(endpoint)
-    _check_host(url, function)
+    await check_origin(url, function)
     body = arguments.get("body")
     return client.build_request(
         str(arguments.get("method", "get")).upper(),
         url,
         params=arguments.get("query") if isinstance(arguments.get("query"), dict) else None,
-        headers=_headers(endpoint, arguments.get("headers")),
+        headers=_headers(arguments.get("headers")),
         json=body if body is not None else None,
     )
 
@@ -80,16 +52,15 @@ async def _http_request(client: httpx.AsyncClient, arguments: dict[str, Any], fu
 async def _openapi_request(
     client: httpx.AsyncClient, arguments: dict[str, Any], function: str
 ) -> httpx.Request:
-    document_endpoint = (arguments.get("document") or {}).get("endpoint")
-    uri = _uri(document_endpoint)
-    _check_host(uri, function)
-    answer = await client.get(uri, auth=_auth(document_endpoint) or httpx.USE_CLIENT_DEFAULT)
+    uri = _uri((arguments.get("document") or {}).get("endpoint"))
+    await check_origin(uri, function)
+    answer = await client.get(uri)
     if answer.status_code >= 400:
-        raise _fault("communication", f"the OpenAPI document {uri} answered {answer.status_code}")
+        raise fault("communication", f"the OpenAPI document {uri} answered {answer.status_code}")
     document = yaml.safe_load(answer.text)
     method, path, operation = find_operation(document, str(arguments.get("operationId")))
     base = _server_of(document, uri)
-    _check_host(base, function)
+    await check_origin(base, function)
     request = build_request(base, method, path, operation, dict(arguments.get("parameters") or {}))
     return client.build_request(**request)
 
@@ -111,7 +82,11 @@ def _shape(response: httpx.Response, output: str) -> Any:
     if output == "response":
         request = response.request
         return {
-            "request": {"method": request.method, "uri": str(request.url), "headers": dict(request.headers)},
+            "request": {
+                "method": request.method,
+                "uri": str(request.url),
+                "headers": _shown(request.headers),
+            },
             "statusCode": response.status_code,
             "headers": dict(response.headers),
             "content": response_content(response),
@@ -119,32 +94,42 @@ def _shape(response: httpx.Response, output: str) -> Any:
     return response_content(response)
 
 
+def _shown(headers: httpx.Headers) -> dict[str, str]:
+    """Request headers as the output shows them: credentials never enter workflow data."""
+    return {key: CONCEALED if key.lower() in CREDENTIALS else value for key, value in headers.items()}
+
+
 BUILDERS = {"http": _http_request, "openapi": _openapi_request}
 
 
 @activity.defn(name=HTTP_ACTIVITY)
 async def invoke_http(payload: dict[str, Any]) -> Any:
-    """``payload``: ``{"function": task name, "protocol": "http"|"openapi", "arguments": the task's with}``."""
+    """``payload``: ``{"function": task name, "protocol": "http"|"openapi", "arguments": the task's with}``
+    and, when the workflow declares secrets, the run's grant to them."""
+    return await with_secrets(payload, _invoke)
+
+
+async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     function = str(payload.get("function"))
     arguments = payload.get("arguments") or {}
     redirect = bool(arguments.get("redirect", False))
     endpoint = arguments.get("endpoint") or (arguments.get("document") or {}).get("endpoint")
 
     async def guard(request: httpx.Request) -> None:
-        _check_host(str(request.url), function)
+        await check_origin(str(request.url), function)  # every request, redirects included
 
     hooks = {"request": [guard]}
     async with httpx.AsyncClient(
-        timeout=TIMEOUT, follow_redirects=redirect, auth=_auth(endpoint), event_hooks=hooks
+        timeout=TIMEOUT, follow_redirects=redirect, auth=auth_for(endpoint, box), event_hooks=hooks
     ) as client:
         request = await BUILDERS[str(payload.get("protocol", "http"))](client, arguments, function)
         try:
             response = await client.send(request)
         except httpx.HTTPError as err:
-            raise _fault(
+            raise fault(
                 "communication", f"call '{function}': {type(err).__name__}", detail=str(err)
             ) from None
     if response.status_code >= 400 or (300 <= response.status_code < 400 and not redirect):
         title = f"{request.method} {request.url} answered {response.status_code}"
-        raise _fault("communication", title, status=response.status_code, detail=response.text[:1000] or None)
+        raise fault("communication", title, status=response.status_code, detail=response.text[:1000] or None)
     return _shape(response, str(arguments.get("output", "content")))

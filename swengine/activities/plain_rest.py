@@ -17,7 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 from temporalio.exceptions import ApplicationError
 
-from swengine.activities.rest_allow import url_allowed
+from swengine.activities.rest_allow import address_refusal, url_allowed
 from swengine.core.settings import Settings
 
 PREFIX = "rest:"
@@ -72,8 +72,9 @@ async def call_plain(payload: dict[str, Any], allowed: Iterable[str]) -> Any:
     )
     async with httpx.AsyncClient(timeout=30) as client:
         final = str(client.build_request(**request).url)
-    if not url_allowed(final, allowed):
-        message = f"function '{payload.get('function')}': {final} is not an allowed REST origin"
+    refusal = await address_refusal(final) if url_allowed(final, allowed) else "not an allowed REST origin"
+    if refusal is not None:
+        message = f"function '{payload.get('function')}': {final}: {refusal}"
         raise ApplicationError(message, type="rest_not_allowed", non_retryable=True)
     async with httpx.AsyncClient(timeout=30) as client:
         response = await client.request(**request)

@@ -15,16 +15,12 @@ import yaml
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from swengine.activities.outbound import allowed_origins
 from swengine.activities.plain_rest import call_plain, is_plain, read_response
-from swengine.activities.rest_allow import url_allowed
+from swengine.activities.rest_allow import address_refusal, url_allowed
 from swengine.core.ir import REST_ACTIVITY
-from swengine.core.settings import Settings
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-
-
-def allowed_origins() -> tuple[str, ...]:
-    return Settings.from_env().rest_allow
 
 
 def _refuse(message: str, code: str = "rest_not_allowed") -> ApplicationError:
@@ -79,10 +75,9 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         return await call_plain(payload, allowed_origins())
     uri, _, operation_id = str(payload.get("operation", "")).partition("#")
     allowed = allowed_origins()
-    if not url_allowed(uri, allowed):
-        raise _refuse(
-            f"function '{payload.get('function')}': {uri or 'operation'} is not an allowed REST origin"
-        )
+    refusal = await address_refusal(uri) if url_allowed(uri, allowed) else "not an allowed REST origin"
+    if refusal is not None:
+        raise _refuse(f"function '{payload.get('function')}': {uri or 'operation'}: {refusal}")
     parts = urlsplit(uri)
     async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
         spec_response = await client.get(uri)
@@ -94,7 +89,10 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         arguments = payload.get("arguments") or {}
         request = build_request(base.rstrip("/") + "/", method, path, operation, arguments)
         final = str(client.build_request(**request).url)
-        if not url_allowed(final, allowed):
-            raise _refuse(f"{method.upper()} {final} is not an allowed REST origin")
+        refusal = (
+            await address_refusal(final) if url_allowed(final, allowed) else "not an allowed REST origin"
+        )
+        if refusal is not None:
+            raise _refuse(f"{method.upper()} {final}: {refusal}")
         response = await client.request(**request)
     return read_response(response, f"{method.upper()} {path}")

@@ -3,15 +3,24 @@
 An entry is ``host`` (the scheme's default port only), ``host:port`` or ``scheme://host:port``. Every URL
 the activity requests (the OpenAPI document and the operation's final URL) is checked, so neither a path
 parameter nor a ``servers`` entry can reach another port of an allowed host (Temporal's, the API's own).
+Nothing is reachable unless listed; and a listed name must not resolve to a loopback, link-local or metadata
+address (``address_refusal``) unless it is ``localhost``: such addresses are allowed only by writing them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200")))
+"""Cloud metadata services outside the link-local range (AWS IPv6, Alibaba); 169.254.169.254 is link-local."""
+LOOPBACK_NAMES = ("localhost",)
+"""Names whose loopback address the operator allows by listing them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +44,36 @@ def parse_origin(entry: str) -> Origin:
     if parts.scheme not in ("", *DEFAULT_PORTS) or not parts.hostname or parts.path not in ("", "/"):
         raise ValueError(f"SWENGINE_REST_ALLOW entry {entry!r} is not host, host:port or scheme://host:port")
     return Origin(parts.scheme or None, parts.hostname, parts.port)
+
+
+def _inward(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip in METADATA
+
+
+async def address_refusal(url: str) -> str | None:
+    """Why ``url``'s host may not be reached though its name is allowed: a name (other than ``localhost``)
+    that resolves to a loopback, link-local, unspecified, multicast or metadata address (DNS pointing
+    inwards). An address written in the URL, as the operator listed it, is theirs to allow; so is a name
+    that does not resolve (the request then fails as any unreachable host does)."""
+    host = (urlsplit(url).hostname or "").lower()
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return None
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    inward = sorted({str(info[4][0]) for info in found if _inward(str(info[4][0]))})
+    return (
+        f"{host} resolves to {', '.join(inward)}, an address only a literal entry may allow"
+        if inward
+        else None
+    )
 
 
 def url_allowed(url: str, entries: Iterable[str]) -> bool:

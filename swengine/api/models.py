@@ -45,7 +45,13 @@ class DefinitionSummary(BaseModel):
     media_type: str
     created_at: datetime
     updated_at: datetime
-    scheduled: bool = Field(description="Its start has a schedule (interval or cron).")
+    scheduled: bool = Field(description="It starts on its own: a schedule (interval, cron, after) or events.")
+    schedule: dict[str, Any] | None = Field(
+        None,
+        description="What starts it on its own: `every` (an interval), `cron`, `after` (again that long after"
+        " each run ends), `on` (the event types and sources that each start an instance whose input is the"
+        " array of those events), with the Temporal `schedule_id` or `repeater_id` behind it.",
+    )
     dialect: str = Field(
         default="standard", description="The 0.8 dialect it was deployed in: standard or sonataflow."
     )
@@ -125,6 +131,7 @@ class InstanceDetail(BaseModel):
     status: str = Field(description="running, completed, failed, cancelled, terminated or timed_out.")
     definition: DefinitionRef | None = None
     current_state: str | None = None
+    suspended: bool = Field(False, description="Suspended: no further state (task) starts until resumed.")
     data: Any = None
     visited: list[str] = Field(default_factory=list, description="States visited, in order.")
     produced_events: list[dict[str, Any]] = Field(default_factory=list)
@@ -173,7 +180,7 @@ class InstanceResult(BaseModel):
 
 class InstanceChanged(BaseModel):
     instance_id: str
-    status: Literal["cancel_requested", "terminated"]
+    status: Literal["cancel_requested", "terminated", "suspend_requested", "resume_requested"]
 
 
 class Terminate(BaseModel):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from swengine.core.ir import State, TasksState, Transition, WorkflowIR
+from swengine.core.ir import State, Transition, WorkflowIR
 
 START = "sw_start"
 END = "sw_end"
@@ -48,12 +48,28 @@ class Cluster:
     sequential: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A 1.0 task list nested in a task (``do``, ``for``, a ``fork`` branch, ``try``, ``catch``), drawn as a
+    subgraph around its tasks' nodes; groups nest as the lists do."""
+
+    id: str
+    label: str
+    members: tuple[str, ...]
+    """Node ids of the list's own tasks (tasks of lists inside them belong to inner groups)."""
+    parent: str | None = None
+
+
 @dataclass(slots=True)
 class Graph:
     title: str
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+
+    def children(self, parent: str | None) -> list[Group]:
+        return [group for group in self.groups if group.parent == parent]
 
     def node_of(self, state: str) -> Node:
         return next(node for node in self.nodes if node.state == state)
@@ -64,10 +80,10 @@ SHAPES = {"switch": "choice", "event": "wait", "callback": "wait"}
 
 def build_graph(ir: WorkflowIR) -> Graph:
     """Every state a node, every way out of a state an edge; ends lead to one end node (1.0: every task)."""
-    if len(ir.states) == 1 and isinstance(ir.states[0], TasksState):
+    if (tree := ir.task_tree) is not None:
         from swengine.authoring.task_graph import build_task_graph  # it builds on this module's types
 
-        return build_task_graph(ir, ir.states[0])
+        return build_task_graph(ir, tree)
     ids = {state.name: f"s{index}" for index, state in enumerate(ir.states)}
     graph = Graph(title=ir.name or ir.id)
     graph.nodes.append(Node(START, ("start",), "start"))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from swengine.authoring.graph import Cluster, Graph, Node
+from swengine.authoring.graph import Cluster, Graph, Group, Node
 
 VISITED_FILL = "#d9f2d9"
 VISITED_STROKE = "#2e7d32"
@@ -87,6 +87,7 @@ def render_mermaid(graph: Graph, progress: Progress | None = None) -> str:
         lines.append(f"    {edge.source} {arrow}{label} {edge.target}")
     for cluster in graph.clusters:
         lines += _mermaid_cluster(cluster)
+    lines += _nested_groups(graph, None, "    ", MERMAID_GROUP)
     classes = state_classes(graph, progress)
     if classes:
         lines.append(f"    classDef visited fill:{VISITED_FILL},stroke:{VISITED_STROKE}")
@@ -98,6 +99,29 @@ def render_mermaid(graph: Graph, progress: Progress | None = None) -> str:
             if members:
                 lines.append(f"    class {','.join(members)} {name}")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSyntax:
+    """How a renderer opens a subgraph around existing nodes, names a member, and closes it."""
+
+    opening: Callable[[Group], str]
+    member: str
+    closing: str
+
+
+MERMAID_GROUP = GroupSyntax(lambda g: f'subgraph {g.id} ["{mermaid_text(g.label)}"]', "{}", "end")
+
+
+def _nested_groups(graph: Graph, parent: str | None, indent: str, syntax: GroupSyntax) -> list[str]:
+    """The 1.0 task lists inside ``parent`` (None: the top), each around its tasks and its own inner lists."""
+    lines = []
+    for group in graph.children(parent):
+        lines.append(indent + syntax.opening(group))
+        lines += [indent + "    " + syntax.member.format(member) for member in group.members]
+        lines += _nested_groups(graph, group.id, indent + "    ", syntax)
+        lines.append(indent + syntax.closing)
+    return lines
 
 
 def _mermaid_cluster(cluster: Cluster) -> list[str]:
@@ -162,6 +186,11 @@ def _dot_node(node: Node, fill: str | None) -> str:
     return f"    {node.id} [{', '.join(attributes)}];"
 
 
+DOT_GROUP = GroupSyntax(
+    lambda g: f"subgraph cluster_{g.id} {{ label={dot_text(g.label)}; style=rounded; color=gray;", "{};", "}"
+)
+
+
 def render_dot(graph: Graph, progress: Progress | None = None) -> str:
     classes = state_classes(graph, progress)
     lines = [f"digraph {dot_text(graph.title)} {{", "    rankdir=TB;", '    node [fontname="Helvetica"];']
@@ -174,6 +203,7 @@ def render_dot(graph: Graph, progress: Progress | None = None) -> str:
         lines.append(f"    {edge.source} -> {edge.target}{suffix};")
     for cluster in graph.clusters:
         lines += _dot_cluster(cluster)
+    lines += _nested_groups(graph, None, "    ", DOT_GROUP)
     lines.append("}")
     return "\n".join(lines) + "\n"
 

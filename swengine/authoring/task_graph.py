@@ -1,20 +1,22 @@
-"""A 1.0 definition as a graph of its tasks: each list's flow (sequence, ``then``, switch cases), and each
-composite task's nested lists as dashed edges to their first task; a nested list that runs out (or
-``exit``\\s) returns to its enclosing task, which then follows its own ``then``."""
+"""A 1.0 definition as a graph of its tasks: each list's flow (sequence, ``then``, switch cases) as edges, each
+composite task's nested lists as subgraphs entered from the task (the way into ``catch`` dashed); a nested list
+that runs out (or ``exit``\\s) returns to its enclosing task, which then follows its own ``then``."""
 
 from __future__ import annotations
 
-from swengine.authoring.graph import END, START, Edge, Graph, Node
+from swengine.authoring.graph import END, START, Edge, Graph, Group, Node
 from swengine.core import ir_tasks as t
 from swengine.core.ir import TasksState, WorkflowIR
 
 SHAPES = {"switch": "choice", "listen": "wait", "wait": "wait"}
+DASHED_ROLES = {"catch"}
+"""Ways into a nested list taken only on a fault."""
 
 
 def nested(task: t.Task) -> list[tuple[str, list[t.Task]]]:
     """(role, task list) of each list inside a task; fork branches each on their own (they run side by side)."""
     if isinstance(task, t.ForkTask):
-        return [("branch", [branch]) for branch in task.branches]
+        return [(f"branch {branch.name}", [branch]) for branch in task.branches]
     if isinstance(task, t.TryTask):
         return [("try", task.tasks)] + ([("catch", task.catch.tasks)] if task.catch.tasks else [])
     if isinstance(task, t.ListenTask):
@@ -36,14 +38,18 @@ def build_task_graph(ir: WorkflowIR, state: TasksState) -> Graph:
     return graph
 
 
-def _add_nodes(graph: Graph, tasks: list[t.Task], ids: dict[str, str]) -> None:
+def _add_nodes(graph: Graph, tasks: list[t.Task], ids: dict[str, str], group: str | None = None) -> None:
     for task in tasks:
         ids[task.pointer] = f"t{len(ids)}"
         graph.nodes.append(
             Node(ids[task.pointer], (task.name, task.kind), SHAPES.get(task.kind, "state"), task.pointer)
         )
-        for _, inner in nested(task):
-            _add_nodes(graph, inner, ids)
+        for number, (role, inner) in enumerate(nested(task)):
+            inner_group = f"{ids[task.pointer]}_{number}"
+            _add_nodes(graph, inner, ids, inner_group)
+            members = tuple(ids[item.pointer] for item in inner)
+            if members:
+                graph.groups.append(Group(inner_group, f"{task.name}: {role}", members, group))
 
 
 def _add_flow(graph: Graph, tasks: list[t.Task], ids: dict[str, str], back: str) -> None:
@@ -63,5 +69,6 @@ def _add_flow(graph: Graph, tasks: list[t.Task], ids: dict[str, str], back: str)
             graph.edges.append(Edge(node, targets[task.then]))
         for role, inner in nested(task):
             if inner:
-                graph.edges.append(Edge(node, ids[inner[0].pointer], role, "dashed"))
+                style = "dashed" if role in DASHED_ROLES else "solid"
+                graph.edges.append(Edge(node, ids[inner[0].pointer], role, style))
                 _add_flow(graph, inner, ids, node)

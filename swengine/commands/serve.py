@@ -142,7 +142,8 @@ async def serve(args: argparse.Namespace) -> None:
         client, temporal = await open_temporal(
             settings, embedded=not args.no_embedded, stack=stack, ui=not getattr(args, "no_ui", False)
         )
-        engine = await stack.enter_async_context(open_engine(settings, client))
+        # the worker below shares this client and task queue: starts are eager
+        engine = await stack.enter_async_context(open_engine(settings, client, eager_start=True))
         service, store, router = engine.service, engine.store, engine.router
         try:
             worker = build_worker(

@@ -24,6 +24,13 @@ DEFAULT_ITERATION_PARAM = "item"
 """Task queue workers poll and instances are started on, unless configured otherwise."""
 WORKFLOW_NAME = "swengine.Interpreter"
 """The one Temporal workflow type that runs every definition."""
+SUSPEND_SIGNAL = "suspend"
+"""Signal: start no further state or task until ``resume``."""
+RESUME_SIGNAL = "resume"
+LIFECYCLE_ACTIVITY = "swengine.lifecycle"
+"""Local activity sending lifecycle CloudEvents (``io.serverlessworkflow.*.v1``) to the operator's sink."""
+REPEATER_NAME = "swengine.Repeater"
+"""The workflow type behind 1.0 ``schedule.after``: it runs a definition again and again, as children."""
 EVENT_SIGNAL = "event"
 """Signal carrying one CloudEvent (as a dict) into an instance."""
 STATUS_QUERY = "status"
@@ -357,6 +364,10 @@ class TasksState(_StateBase):
     """The workflow's ``timeout``: past it the instance faults with a ``timeout`` error."""
     document: dict[str, Any] = field(default_factory=dict)
     """``document`` of the definition, for ``$workflow.definition``."""
+    secrets: list[str] = field(default_factory=list)
+    """``use.secrets``: the names engine activities may resolve for this workflow."""
+    secret_paths: list[list[str]] = field(default_factory=list)
+    """Every ``$secrets`` path the document reads (``[db, user]``): ``$secrets`` holds markers at them."""
     transition: Transition = field(default_factory=Transition)
 
 
@@ -379,6 +390,10 @@ class Schedule:
     cron: str | None = None
     cron_valid_until: str | None = None
     timezone: str | None = None
+    after: str | None = None
+    """1.0 ``schedule.after`` (ISO 8601): start again that long after each run ends."""
+    on: list[EventDef] = field(default_factory=list)
+    """1.0 ``schedule.on``: each event matching one of these starts an instance whose input is ``[event]``."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -412,6 +427,12 @@ class WorkflowIR:
             if state.name == name:
                 return state
         raise KeyError(name)
+
+    @property
+    def task_tree(self) -> TasksState | None:
+        """The 1.0 task tree (its one state), or None for a 0.8 state machine."""
+        only = self.states[0] if len(self.states) == 1 else None
+        return only if isinstance(only, TasksState) else None
 
     def event(self, name: str) -> EventDef:
         for event in self.events:
@@ -457,3 +478,6 @@ class RunRequest:
     dropped_events: list[dict[str, Any]] = field(default_factory=list)
     """Unconsumed events dropped to keep the instance within its limits (id, source, type, reason), carried
     over continue-as-new so the status keeps saying why they are gone."""
+    lifecycle_events: bool = False
+    """Publish lifecycle CloudEvents (the operator's ``SWENGINE_LIFECYCLE_EVENTS`` when it started), carried
+    to continued runs and children."""

@@ -5,6 +5,11 @@ state inside the workflow sandbox): decoding a 20-state ``RunRequest`` cost more
 class's fields are resolved once into decoder functions, unions of states and calls are picked by their
 ``kind``, and decoded definitions are cached per process by a digest of their JSON. Encoding leaves out
 fields equal to their defaults, which halves the bytes every start writes to history.
+
+A run request carries each definition's digest (computed once per definition object when it is encoded), so
+a worker finds a definition it decoded before without re-serialising it (4.8 ms a run at 1,000 states). A
+claimed digest is only ever looked up: the cache is filled under digests the worker computed itself, so a
+request with a wrong claim cannot make other instances run another definition.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from swengine.core import ir
 Decoder = Callable[[Any], Any]
 
 _CACHE_SIZE = 256
+DIGEST_KEY = "_digest"
+"""Key of the digest a run request's definitions carry (not an IR field: older decoders ignore it)."""
 _decoded_ir: OrderedDict[bytes, ir.WorkflowIR] = OrderedDict()
+_encoded_ir: OrderedDict[int, tuple[ir.WorkflowIR, dict[str, Any]]] = OrderedDict()
 _lock = threading.Lock()  # workflow activations run on several threads
 
 
@@ -104,18 +112,54 @@ def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
 
 
 def encode(value: Any) -> Any:
-    """JSON-native form of IR values, leaving out fields that equal their defaults."""
+    """JSON-native form of IR values, leaving out fields that equal their defaults; a ``RunRequest``'s
+    definitions carry their digest (the same encoded object for every request of one definition object:
+    callers never mutate it)."""
+    if isinstance(value, ir.RunRequest):
+        encoded = _encode_fields(value, skip=("ir", "subflows"))
+        encoded["ir"] = _encode_with_digest(value.ir)
+        if value.subflows:
+            encoded["subflows"] = {key: _encode_with_digest(sub) for key, sub in value.subflows.items()}
+        return encoded
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not _is_default(f, getattr(value, f.name))
-        }
+        return _encode_fields(value)
     if isinstance(value, list):
         return [encode(item) for item in value]
     if isinstance(value, dict):
         return {key: encode(item) for key, item in value.items()}
     return value
+
+
+def _encode_fields(value: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        f.name: encode(getattr(value, f.name))
+        for f in dataclasses.fields(value)
+        if f.name not in skip and not _is_default(f, getattr(value, f.name))
+    }
+
+
+def _digest(encoded: dict[str, Any]) -> bytes:
+    body = {key: item for key, item in encoded.items() if key != DIGEST_KEY}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).digest()
+
+
+def _encode_with_digest(workflow: ir.WorkflowIR) -> dict[str, Any]:
+    with _lock:
+        found = _encoded_ir.get(id(workflow))
+        if found is not None and found[0] is workflow:
+            _encoded_ir.move_to_end(id(workflow))
+            return found[1]
+    encoded = _encode_fields(workflow)
+    encoded[DIGEST_KEY] = _digest(encoded).hex()
+    _remember_encoding(workflow, encoded)
+    return encoded
+
+
+def _remember_encoding(workflow: ir.WorkflowIR, encoded: dict[str, Any]) -> None:
+    with _lock:
+        _encoded_ir[id(workflow)] = (workflow, encoded)
+        if len(_encoded_ir) > _CACHE_SIZE:
+            _encoded_ir.popitem(last=False)
 
 
 def ir_to_json(workflow: ir.WorkflowIR) -> str:
@@ -132,18 +176,31 @@ def decode_ir(value: Any) -> ir.WorkflowIR:
     """A definition, decoded once per process for each distinct JSON form (frozen, so safely shared)."""
     if isinstance(value, ir.WorkflowIR):
         return value
-    digest = hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).digest()
-    with _lock:
-        found = _decoded_ir.get(digest)
+    claimed = value.get(DIGEST_KEY)
+    if isinstance(claimed, str):
+        found = _cached(bytes.fromhex(claimed)) if len(claimed) == 64 else None
         if found is not None:
-            _decoded_ir.move_to_end(digest)
             return found
+    digest = _digest(value)
+    found = _cached(digest)
+    if found is not None:
+        return found
     found = decoder_for(ir.WorkflowIR)(value)
     with _lock:
         _decoded_ir[digest] = found
         if len(_decoded_ir) > _CACHE_SIZE:
             _decoded_ir.popitem(last=False)
+    if isinstance(claimed, str) and claimed == digest.hex():
+        _remember_encoding(found, value)  # a continue-as-new re-sends it as it came
     return found
+
+
+def _cached(digest: bytes) -> ir.WorkflowIR | None:
+    with _lock:
+        found = _decoded_ir.get(digest)
+        if found is not None:
+            _decoded_ir.move_to_end(digest)
+        return found
 
 
 def decode_run_request(value: Any) -> ir.RunRequest:

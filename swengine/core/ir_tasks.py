@@ -12,6 +12,26 @@ from typing import Any, Literal
 
 HTTP_ACTIVITY = "swengine.http"
 """Engine activity behind ``call: http`` (operator allow-list as for ``rest``)."""
+PROCESS_ACTIVITY = "swengine.process"
+"""Engine activity behind ``run.shell`` and ``run.script`` (only when the operator turns processes on)."""
+MCP_ACTIVITY = "swengine.mcp"
+"""Engine activity behind ``call: mcp`` (http transport: allow-list; stdio: the operator's commands only)."""
+GRPC_ACTIVITY = "swengine.grpc"
+"""Engine activity behind ``call: grpc`` (the proto compiled when the definition is)."""
+A2A_ACTIVITY = "swengine.a2a"
+"""Engine activity behind ``call: a2a`` (JSON-RPC to the agent its card names; allow-list as for http)."""
+PROTO_DESCRIPTORS = "descriptorSet"
+"""Key of a grpc call's ``with.proto`` holding its proto compiled at load time (base64 ``FileDescriptorSet``)."""
+PROTOCOL_ACTIVITIES = {
+    "http": HTTP_ACTIVITY,
+    "openapi": HTTP_ACTIVITY,
+    "mcp": MCP_ACTIVITY,
+    "grpc": GRPC_ACTIVITY,
+    "a2a": A2A_ACTIVITY,
+}
+"""``call`` protocols swengine runs, by the engine activity that runs them."""
+SECRET_READERS = frozenset({PROCESS_ACTIVITY, *PROTOCOL_ACTIVITIES.values()})
+"""Engine activities given the run's secret grant: they alone put secret values in place of markers."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

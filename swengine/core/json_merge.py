@@ -15,16 +15,16 @@ def merge(target: Any, source: Any) -> Any:
 
     Objects merge key by key, recursively, ``source`` winning on conflicts; arrays concatenate, keeping
     ``target``'s elements and then ``source``'s not already present; anything else: ``source`` replaces.
+    What ``target`` keeps unchanged is shared, not copied: state data is never mutated in place, and copying it
+    made every merge cost as much as the whole state data (``source`` is copied: it may belong to the IR).
     """
     if isinstance(target, dict) and isinstance(source, dict):
-        result = {
-            key: (merge(item, source[key]) if key in source else _copy(item)) for key, item in target.items()
-        }
+        result = {key: (merge(item, source[key]) if key in source else item) for key, item in target.items()}
         result.update((key, _copy(item)) for key, item in source.items() if key not in target)
         return result
     if isinstance(target, list) and isinstance(source, list):
         seen = {_identity(item) for item in target}
-        result_list = [_copy(item) for item in target]
+        result_list = list(target)
         for item in source:
             identity = _identity(item)
             if identity not in seen:
@@ -54,7 +54,7 @@ def _merge_at(node: Any, path: list[str | int], depth: int, value: Any) -> Any:
                 f"cannot merge into {where}.{key}: {where} is {_json_type(node)}, not an object"
             )
         result = {
-            name: (_merge_at(item, path, depth + 1, value) if name == key else _copy(item))
+            name: (_merge_at(item, path, depth + 1, value) if name == key else item)
             for name, item in node.items()
         }
         if key not in node:
@@ -69,7 +69,7 @@ def _merge_at(node: Any, path: list[str | int], depth: int, value: Any) -> Any:
     index = key + len(node) if key < 0 else key
     if index < 0:
         raise ExpressionError(f"cannot merge into {where}[{key}]: index out of range")
-    items = [_copy(item) for item in node] + [None] * (index + 1 - len(node))
+    items = [*node, *[None] * (index + 1 - len(node))]
     items[index] = _merge_at(node[index] if index < len(node) else None, path, depth + 1, value)
     return items
 

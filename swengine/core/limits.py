@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
 from swengine.core.errors import SwengineError
+from swengine.core.json_size import text_size
 from swengine.core.json_values import check_json_values
 from swengine.core.settings import payload_limit_from_env
 
@@ -20,15 +21,19 @@ class PayloadTooLarge(SwengineError):
 
 
 def payload_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    """Bytes of ``value`` as compact UTF-8 JSON."""
+    return text_size(value)
 
 
-def check_payload(value: Any, what: str, limit: int | None = None) -> None:
-    """Raise ``PayloadTooLarge`` when ``value`` serialises to more than the limit."""
+def check_payload(
+    value: Any, what: str, limit: int | None = None, measure: Callable[[Any], int] = payload_size
+) -> None:
+    """Raise ``PayloadTooLarge`` when ``value`` serialises to more than the limit (``measure``: its exact size,
+    e.g. a :class:`swengine.core.json_size.JsonSizer` that remembers what it measured before)."""
     limit = PAYLOAD_LIMIT if limit is None else limit
     if value is None or isinstance(value, (bool, int, float)):
         return
-    size = payload_size(value)
+    size = measure(value)
     if size > limit:
         raise PayloadTooLarge(f"{what} is {size} bytes of JSON, over the limit of {limit}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,12 @@ DEFAULT_BODY_TIMEOUT = 30.0
 DEFAULT_MAX_BATCH = 100
 """Events one ``/events`` request may carry: each is routed in turn, so a batch is a bounded amount of work."""
 TRUE_WORDS = ("1", "true", "yes")
+SECRET_PREFIX = "SWENGINE_SECRET_"
+"""``SWENGINE_SECRET_<NAME>``: the value of secret ``name`` (upper case, other characters than letters and
+digits as ``_``)."""
+DEFAULT_PROCESS_TIMEOUT = 60.0
+DEFAULT_PROCESS_MEMORY = 512 * 1024 * 1024
+DEFAULT_PROCESS_OUTPUT = 1024 * 1024
 
 
 class SettingError(SwengineError, ValueError):
@@ -86,6 +92,11 @@ def _bytes(env: Mapping[str, str], name: str) -> int | None:
         raise SettingError(f"{name}: {error}") from None
 
 
+def secret_variable(name: str) -> str:
+    """The variable holding secret ``name``: ``my-token`` is ``SWENGINE_SECRET_MY_TOKEN``."""
+    return SECRET_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
 def payload_limit_from_env(env: Mapping[str, str] | None = None) -> int:
     """``SWENGINE_PAYLOAD_LIMIT`` alone: read at import by ``core.limits``, which must not fail on the
     other variables (a bad one is reported by the command that reads them all)."""
@@ -142,6 +153,9 @@ class Settings:
     """``SWENGINE_REST_ALLOW``: origins ``rest`` functions may call (``host``: default port; ``host:port``)."""
     event_sink: str | None = None
     """``K_SINK``: where produced CloudEvents are POSTed (Knative's name for it)."""
+    lifecycle_events: bool = False
+    """``SWENGINE_LIFECYCLE_EVENTS``: instances started from now on publish the 1.0 lifecycle CloudEvents
+    (workflow and task started, completed, faulted ...) to ``K_SINK``, for either DSL."""
     sandbox: bool = False
     """``SWENGINE_SANDBOX``: run the interpreter in Temporal's workflow sandbox."""
     server: str = DEFAULT_SERVER
@@ -157,6 +171,20 @@ class Settings:
     """``SWENGINE_LOG_FORMAT``: ``text`` or ``json`` (one object per line)."""
     tracing: bool = False
     """``SWENGINE_TRACING``: OpenTelemetry spans for starts, workflows and activities (needs ``[tracing]``)."""
+    secrets_dir: Path | None = None
+    """``SWENGINE_SECRETS_DIR``: one file (or, as Kubernetes mounts them, one folder of files) per secret."""
+    secret_values: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """``SWENGINE_SECRET_<NAME>`` variables, by variable name (never printed: ``repr=False``)."""
+    mcp_commands: tuple[str, ...] = ()
+    """``SWENGINE_MCP_COMMANDS``: the commands a ``call: mcp`` stdio transport may start (exactly as written)."""
+    processes: bool = False
+    """``SWENGINE_PROCESSES``: whether 1.0 ``run.shell`` and ``run.script`` tasks may run (off by default)."""
+    process_timeout: float = DEFAULT_PROCESS_TIMEOUT
+    """``SWENGINE_PROCESS_TIMEOUT``: seconds a shell command or script may run before it is killed."""
+    process_memory: int = DEFAULT_PROCESS_MEMORY
+    """``SWENGINE_PROCESS_MEMORY``: address space of a shell command or script (``512M``)."""
+    process_output: int = DEFAULT_PROCESS_OUTPUT
+    """``SWENGINE_PROCESS_OUTPUT``: bytes of stdout (and of stderr) kept; the process is killed past them."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -181,6 +209,7 @@ class Settings:
             rest_base=env.get("SWENGINE_REST_BASE") or None,
             rest_allow=_csv(env.get("SWENGINE_REST_ALLOW")),
             event_sink=env.get("K_SINK") or None,
+            lifecycle_events=(env.get("SWENGINE_LIFECYCLE_EVENTS") or "").lower() in TRUE_WORDS,
             sandbox=(env.get("SWENGINE_SANDBOX") or "").lower() in TRUE_WORDS,
             server=env.get("SWENGINE_SERVER") or DEFAULT_SERVER,
             token=env.get("SWENGINE_TOKEN") or None,
@@ -188,6 +217,13 @@ class Settings:
             metrics_address=env.get("SWENGINE_METRICS_ADDRESS") or None,
             log_format=env.get("SWENGINE_LOG_FORMAT") or "text",
             tracing=(env.get("SWENGINE_TRACING") or "").lower() in TRUE_WORDS,
+            secrets_dir=Path(env["SWENGINE_SECRETS_DIR"]) if env.get("SWENGINE_SECRETS_DIR") else None,
+            secret_values={key: value for key, value in env.items() if key.startswith(SECRET_PREFIX)},
+            mcp_commands=_csv(env.get("SWENGINE_MCP_COMMANDS")),
+            processes=(env.get("SWENGINE_PROCESSES") or "").lower() in TRUE_WORDS,
+            process_timeout=_float(env, "SWENGINE_PROCESS_TIMEOUT") or DEFAULT_PROCESS_TIMEOUT,
+            process_memory=_bytes(env, "SWENGINE_PROCESS_MEMORY") or DEFAULT_PROCESS_MEMORY,
+            process_output=_bytes(env, "SWENGINE_PROCESS_OUTPUT") or DEFAULT_PROCESS_OUTPUT,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -76,9 +76,9 @@ CODES: dict[str, Code] = {
     "unsupported_feature": Code(
         "error",
         "valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi functions, expressionLang other than"
-        " jq, auth, authRef, secrets, and a specVersion other than 0.8; in 1.0: run.shell/script/container,"
-        " call grpc/asyncapi/a2a/mcp, schedule after/on, external schemas, authentication other than basic and"
-        " bearer, extensions, catalogs, secrets",
+        " jq, auth, authRef, secrets, and a specVersion other than 0.8; in 1.0: run.container, call"
+        " grpc/asyncapi/a2a/mcp, schedule after/on, external schemas, certificate authentication, extensions,"
+        " catalogs, ``$secrets`` read where its value would stay in the workflow, ``$authorization``",
     ),
     "sonataflow_dialect": Code(
         "warning",
@@ -100,6 +100,9 @@ CODES: dict[str, Code] = {
     "unknown_timeout": Code("error", "(1.0) a ``timeout`` names nothing in ``use.timeouts``"),
     "unknown_authentication": Code(
         "error", "(1.0) an ``authentication.use`` names nothing in ``use.authentications``"
+    ),
+    "unknown_secret": Code(
+        "error", "(1.0) ``$secrets`` or an authentication's ``use`` names nothing in ``use.secrets``"
     ),
     "unknown_builtin": Code(
         "error", "a custom function's operation names a ``builtin.*`` verb that does not exist"

@@ -17,6 +17,8 @@ from swengine.dsl.local_files import Refusal, locate_reference, read_bounded
 from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
 from swengine.dsl.schema_refs import bundle_schema
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
+from swengine.dsl.v10.protos import embed_protos
+from swengine.dsl.versions import task_dsl_version
 
 __all__ = [
     "REFERENCE_KEYS",
@@ -108,6 +110,7 @@ def load_text(
         for problem in _resolve(document, key, boundary, limits)
     ]
     problems += _resolve_input_schema(document, boundary, limits)
+    problems += _embed_protos(document, boundary, limits)
     if problems:
         raise DocumentError(problems, source)
     return document
@@ -185,6 +188,19 @@ def _resolve_input_schema(document: Document, root: Path | None, limits: Limits)
         document.data["dataInputSchema"] = schema if bare else {**value, "schema": schema}
         document.rewritten = True
     return []
+
+
+def _embed_protos(document: Document, root: Path | None, limits: Limits) -> list[Problem]:
+    """1.0 ``call: grpc`` protos, compiled now (deploy time) and embedded in the task (``dsl.v10.protos``)."""
+    if not isinstance(document.data.get("document"), dict) or task_dsl_version(document.data) is None:
+        return []
+    embedded, refusals = embed_protos(document.data, document.base_dir, root, limits)
+    document.rewritten = document.rewritten or embedded
+    problems = []
+    for path, refusal in refusals:
+        line, column = document.locate(path)
+        problems.append(problem_at(refusal.code, f"proto: {refusal.message}", line, column, path=path))
+    return problems
 
 
 def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:

@@ -251,6 +251,9 @@ def evaluate_bool(expr: str, data: Any, variables: Mapping[str, Any] | None = No
 
 def evaluate_path(expr: str, data: Any, variables: Mapping[str, Any] | None = None) -> list[str | int]:
     """The path ``expr`` designates in ``data`` (jq ``path(expr)``), e.g. ``.a.b`` -> ``["a", "b"]``."""
+    keys = _plain_keys(expr)
+    if keys is not None and _objects_along(data, keys):
+        return list(keys)  # what jq would answer, without serialising anything
     path = _evaluate(expr, data, variables, "path")
     if path is None:
         raise ExpressionError(f"expression {strip(expr)!r} designates no path", detail={"expression": expr})
@@ -263,6 +266,35 @@ def evaluate_path(expr: str, data: Any, variables: Mapping[str, Any] | None = No
             raise ExpressionError(message, detail={"expression": expr})
         result.append(part)
     return result
+
+
+_PLAIN_PATH = re.compile(r"\.[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_KEYWORDS = frozenset(
+    "and or not if then elif else end as def reduce foreach try catch label import include __loc__".split()
+)
+
+
+@lru_cache(maxsize=4096)
+def _plain_keys(expr: str) -> tuple[str, ...] | None:
+    """``.a.b`` -> ``("a", "b")``: the keys of a path made only of plain field names (else None)."""
+    text = strip(expr)
+    if _PLAIN_PATH.fullmatch(text) is None:
+        return None
+    keys = tuple(text[1:].split("."))
+    return None if _KEYWORDS.intersection(keys) else keys
+
+
+def _objects_along(data: Any, keys: tuple[str, ...]) -> bool:
+    """Whether every node before the last key is an object or null: then ``path(.a.b)`` is just the keys
+    (anything else is jq's error, left to jq to word)."""
+    node = data
+    for key in keys:
+        if node is None:
+            return True
+        if type(node) is not dict:
+            return False
+        node = node.get(key)
+    return True
 
 
 def _evaluate(expr: str, data: Any, variables: Mapping[str, Any] | None, mode: str) -> Any:

@@ -21,5 +21,6 @@ def child_request(ctx: RunContext, child: WorkflowIR, data: Any) -> Any:
             parent_id=workflow.info().workflow_id,
             correlation=dict(ctx.inbox.correlation),
             index_correlation=ctx.request.index_correlation,
+            lifecycle_events=ctx.request.lifecycle_events,
         )
     )

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio import workflow
+
 from swengine import expressions
 from swengine.core import json_merge
 from swengine.core.ir import CONSTANTS_VARIABLE, RunRequest, State, WorkflowIR
+from swengine.core.json_size import JsonSizer
 from swengine.interpreter.dialects import dialect_variables
 from swengine.interpreter.inbox import Inbox
+from swengine.interpreter.lifecycle import Lifecycle
 from swengine.interpreter.progress import Progress
+from swengine.interpreter.telemetry import StateDurations
 
 
 @dataclass
@@ -28,13 +33,25 @@ class RunContext:
     child_counter: int = 0
     dialect_variables: dict[str, Any] = field(default_factory=dict)
     progress: Progress = field(default_factory=Progress)
+    data_size: JsonSizer = field(default_factory=JsonSizer)
+    """Measures each state's output for the payload limit, re-serialising only what the state changed."""
+    state_durations: StateDurations = field(default_factory=lambda: StateDurations(""))
+    lifecycle: Lifecycle = field(default_factory=lambda: Lifecycle(False))
+    suspended: bool = False
+    """Suspended through the API: no further state or task starts until it is resumed."""
 
     @classmethod
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
         ctx = cls(request=request, inbox=inbox, visited=list(request.visited))
         ctx.states = {state.name: state for state in request.ir.states}
         ctx.dialect_variables = dialect_variables(request)
+        ctx.state_durations = StateDurations(request.ir.id)
         return ctx
+
+    async def unless_suspended(self) -> None:
+        """Wait while suspended (a timer-free wait: it adds nothing to the history)."""
+        if self.suspended:
+            await workflow.wait_condition(lambda: not self.suspended)
 
     @property
     def ir(self) -> WorkflowIR:
@@ -78,6 +95,7 @@ class RunContext:
                 "content_hash": self.ir.content_hash,
             },
             "current_state": self.current_state,
+            "suspended": self.suspended,
             "data": self.data,
             "visited": list(self.visited),
             "produced_events": list(self.produced_events),

@@ -23,6 +23,8 @@ class Inbox:
 
     def __init__(self, pending: list[dict[str, Any]] | None = None, seen: list[str] | None = None) -> None:
         self._pending: list[dict[str, Any]] = list(pending or [])
+        self._sizes: list[int] = [payload_size(event) for event in self._pending]
+        """Bytes of each pending event, measured once on arrival (not again at every delivery)."""
         self._seen: set[str] = set(seen or [])
         self._seen_order: list[str] = list(seen or [])
         self.correlation: dict[str, Any] = {}
@@ -37,6 +39,7 @@ class Inbox:
         self._seen.add(key)
         self._seen_order.append(key)
         self._pending.append(event)
+        self._sizes.append(payload_size(event))
         if self.bounded:
             self.trim(MAX_PENDING_BYTES, "unconsumed events over the instance's buffer limit")
         return True
@@ -44,13 +47,13 @@ class Inbox:
     def trim(self, budget: int, reason: str, *, keep_newest: bool = True) -> list[dict[str, Any]]:
         """Drop the oldest pending events until at most ``MAX_PENDING_EVENTS`` of at most ``budget`` bytes
         remain (the newest kept unless ``keep_newest`` is false); returns what was dropped."""
-        sizes = [payload_size(event) for event in self._pending]
         dropped = []
+        total = sum(self._sizes)
         while len(self._pending) > int(keep_newest) and (
-            len(self._pending) > MAX_PENDING_EVENTS or sum(sizes) > budget
+            len(self._pending) > MAX_PENDING_EVENTS or total > budget
         ):
             event = self._pending.pop(0)
-            sizes.pop(0)
+            total -= self._sizes.pop(0)
             dropped.append({"id": event.get("id"), "source": event.get("source"), "type": event.get("type"),
                             "reason": reason})  # fmt: skip
         self.dropped = [*self.dropped, *dropped][-DROPS_KEPT:]
@@ -70,7 +73,7 @@ class Inbox:
         index = self.find(definition)
         if index is None:
             return None
-        event = self._pending.pop(index)
+        event = self.take_at(index)
         self.learn(event, definition)
         return event
 
@@ -86,6 +89,7 @@ class Inbox:
         return next((index for index, event in enumerate(self._pending) if accept(event)), None)
 
     def take_at(self, index: int) -> dict[str, Any]:
+        del self._sizes[index]
         return self._pending.pop(index)
 
     def pending_count(self) -> int:

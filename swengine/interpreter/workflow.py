@@ -20,12 +20,15 @@ from swengine.core.durations import parse_duration
 from swengine.core.ir import (
     EVENT_FATE_QUERY,
     EVENT_SIGNAL,
+    RESUME_SIGNAL,
     STATUS_QUERY,
+    SUSPEND_SIGNAL,
     WORKFLOW_NAME,
     ContinueAs,
     EventState,
     RunRequest,
     State,
+    TasksState,
     Transition,
 )
 from swengine.core.ir_codec import decode_run_request, encode
@@ -42,6 +45,7 @@ from swengine.interpreter.events import (
 from swengine.interpreter.failures import StateFailure, find_handler, to_state_failure
 from swengine.interpreter.inbox import Inbox
 from swengine.interpreter.input import check_input
+from swengine.interpreter.lifecycle import Lifecycle, definition_reference, error_of, state_pointer
 from swengine.interpreter.progress import event_fate
 from swengine.interpreter.states import executor_for
 
@@ -51,6 +55,8 @@ Temporal: its history stays short (so Temporal never suggests continuing) while 
 thread, and past 2 s the SDK's deadlock detector fails the task again and again. This bounds that, the
 ``visited`` list and the work a replay redoes."""
 STATES_PER_RUN_PATCH = "states-per-run"
+CORRELATING_KINDS = frozenset({"event", "callback"})
+"""0.8 states that wait for (correlated) events: they publish the correlation lifecycle events."""
 BOUNDED_INBOX_PATCH = "bounded-inbox"
 """Unconsumed events are bounded on arrival and trimmed to fit a continue-as-new (dropping changes which
 events later states can take, so old histories replay without it)."""
@@ -65,6 +71,8 @@ class Interpreter:
         self._ctx: RunContext | None = None
         self._status = "running"
         self._deadline: datetime | None = None
+        self._suspended_early = False
+        """A suspend signal that arrived with the start, before the run context existed."""
 
     @workflow.signal(name=EVENT_SIGNAL)
     def on_event(self, event: dict[str, Any]) -> None:
@@ -75,6 +83,24 @@ class Interpreter:
         self._inbox.deliver(event)
         if len(self._inbox.dropped) != dropped_before:
             workflow.logger.warning("unconsumed events dropped: %s", self._inbox.dropped[-1])
+
+    @workflow.signal(name=SUSPEND_SIGNAL)
+    async def suspend(self) -> None:
+        """No further state or task starts until ``resume`` (the one running now finishes)."""
+        await self._set_suspended(True)
+
+    @workflow.signal(name=RESUME_SIGNAL)
+    async def resume(self) -> None:
+        await self._set_suspended(False)
+
+    async def _set_suspended(self, suspended: bool) -> None:
+        ctx = self._ctx
+        if ctx is None:
+            self._suspended_early = suspended
+            return
+        if ctx.suspended != suspended and self._status == "running":
+            ctx.suspended = suspended
+            await ctx.lifecycle.workflow("suspended" if suspended else "resumed")
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> dict[str, Any]:
@@ -108,10 +134,16 @@ class Interpreter:
             if isinstance(start, EventState):
                 adopt_trigger_correlation(ctx, start)
         ctx.data = data
+        ctx.lifecycle = Lifecycle.of(request.lifecycle_events)
         if request.start_state is None:
             telemetry.instance_started(ctx.ir.id)
+            await ctx.lifecycle.workflow("started", definition=definition_reference(ctx.ir))
+        ctx.suspended = self._suspended_early
         try:
             result = await self._walk_within_deadline(ctx, request.start_state or ctx.ir.start, data)
+        except asyncio.CancelledError:
+            await ctx.lifecycle.workflow("cancelled")
+            raise
         except StateFailure as failure:
             self._status = "failed"
             telemetry.instance_ended(ctx.ir.id, "failed")
@@ -122,7 +154,9 @@ class Interpreter:
                 failure.message,
                 extra={"code": failure.code},
             )
+            await ctx.lifecycle.workflow("faulted", error=error_of(failure))
             raise failure.to_application_error() from None
+        await ctx.lifecycle.workflow("completed", output=result)
         self._status = "completed"
         telemetry.instance_ended(ctx.ir.id, "completed")
         workflow.set_current_details(f"**{ctx.ir.id}**: completed")
@@ -161,6 +195,7 @@ class Interpreter:
             if not isinstance(ctx.states[name], EventState):
                 await workflow.wait_condition(lambda: False)
             if workflow.info().is_continue_as_new_suggested():
+                await ctx.lifecycle.drain()  # a continued run starts afresh: send what is queued
                 self._continue_as_same(ctx, name, data)
 
     async def _walk(self, ctx: RunContext, name: str, data: Any) -> tuple[Any, bool]:
@@ -175,6 +210,7 @@ class Interpreter:
             await produce_events(transition.produce_events, data, ctx)
             if transition.is_end:
                 if transition.continue_as is not None:
+                    await ctx.lifecycle.drain()  # a continued run starts afresh: send what is queued
                     self._continue_as(ctx, transition.continue_as, data)
                 return data, transition.terminate
             assert transition.next_state is not None
@@ -183,9 +219,38 @@ class Interpreter:
             if workflow.info().is_continue_as_new_suggested() or (
                 walked >= STATES_PER_RUN and workflow.patched(STATES_PER_RUN_PATCH)
             ):
+                await ctx.lifecycle.drain()  # a continued run starts afresh: send what is queued
                 self._continue_as_same(ctx, name, data)
 
     async def _run_state(self, ctx: RunContext, state: State, data: Any) -> tuple[Any, Transition]:
+        """One state, published as a task when lifecycle events are on (an event wait also as a correlation)."""
+        await ctx.unless_suspended()
+        if isinstance(state, TasksState):  # a 1.0 document: its tasks publish themselves
+            return await self._run_state_within(ctx, state, data)
+        pointer = state_pointer(ctx.ir, state.name)
+        correlating = state.kind in CORRELATING_KINDS
+        await ctx.lifecycle.task(("created", "started"), pointer)
+        if correlating:
+            await ctx.lifecycle.workflow("correlation-started")
+        try:
+            output, transition = await self._run_state_within(ctx, state, data)
+        except StateFailure as failure:
+            await ctx.lifecycle.task(("faulted",), pointer, error=error_of(failure))
+            raise
+        except asyncio.CancelledError:
+            await ctx.lifecycle.task(("cancelled",), pointer)
+            raise
+        step = ctx.progress.steps[-1]  # this state's: a 0.8 state runs no other state inside it
+        if step.outcome == "handled_error":  # onErrors took it: the state faulted, the instance goes on
+            error = {"type": step.error, "status": 500, "title": f"state '{state.name}' failed"}
+            await ctx.lifecycle.task(("faulted",), pointer, error=error)
+            return output, transition
+        if correlating:
+            await ctx.lifecycle.workflow("correlation-completed", correlationKeys=dict(ctx.inbox.correlation))
+        await ctx.lifecycle.task(("completed",), pointer, output=output)
+        return output, transition
+
+    async def _run_state_within(self, ctx: RunContext, state: State, data: Any) -> tuple[Any, Transition]:
         """Run one state with its filters and timeout; a handled failure yields the handler's transition."""
         ctx.current_state = state.name
         ctx.visited.append(state.name)
@@ -203,11 +268,11 @@ class Interpreter:
             else:
                 state_data, transition = await work
             output = ctx.evaluate(state.output_filter, state_data)
-            check_payload(output, f"the data of state '{state.name}'")
+            check_payload(output, f"the data of state '{state.name}'", measure=ctx.data_size.size)
             if state.compensated_by:
                 ctx.completed_for_compensation.append(state.name)
             step.outcome = "timed_out" if step.timed_out else "completed"
-            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
+            ctx.state_durations.record(state.kind, step.outcome, began)
             return output, transition
         except Exception as err:
             failure = to_state_failure(err)
@@ -217,7 +282,7 @@ class Interpreter:
             handler = find_handler(state.on_errors, failure)
             step.error = failure.code
             step.outcome = "failed" if handler is None else "handled_error"
-            telemetry.state_finished(ctx.ir.id, state.kind, step.outcome, began)
+            ctx.state_durations.record(state.kind, step.outcome, began)
             if handler is None:
                 raise failure from None
             workflow.logger.info("state %s: error %s handled by onErrors", state.name, failure.code)
@@ -249,6 +314,7 @@ class Interpreter:
                     seen_event_keys=self._inbox.seen()[-10000:],
                     parent_id=ctx.request.parent_id,
                     index_correlation=ctx.request.index_correlation,
+                    lifecycle_events=ctx.request.lifecycle_events,
                 )
             ),
             run_timeout=timeout,
@@ -268,6 +334,7 @@ class Interpreter:
                     seen_event_keys=self._inbox.seen()[-10000:],
                     parent_id=ctx.request.parent_id,
                     index_correlation=ctx.request.index_correlation,
+                    lifecycle_events=ctx.request.lifecycle_events,
                     deadline=self._deadline.isoformat() if self._deadline else None,
                 )
             )

@@ -10,7 +10,7 @@ from temporalio.client import Client
 
 from swengine.core.errors import SwengineError
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
-from swengine.runtime import tracing
+from swengine.runtime import embedded, tracing
 from swengine.runtime.devserver import start_dev_server
 
 
@@ -32,6 +32,15 @@ async def temporal_client(settings: Settings) -> AsyncIterator[Client]:
     """A connected client; starts (and afterwards stops) a throwaway embedded dev server when no address is set."""
     if settings.temporal_address:
         yield await connect(settings)
+        return
+    early = embedded.adopt(settings)
+    if early is not None:  # started at launch, while the engine was imported
+        try:
+            yield await early.connect(
+                lambda: connect(settings.with_overrides(temporal_address=early.address))
+            )
+        finally:
+            early.stop()
         return
     env = await start_dev_server(namespace=settings.temporal_namespace)
     try:

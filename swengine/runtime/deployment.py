@@ -17,7 +17,7 @@ from swengine.core.errors import DocumentError, NotFound, SwengineError
 from swengine.core.ir import WorkflowIR
 from swengine.dsl.dialects import STANDARD, load_file
 from swengine.dsl.discovery import find_workflow_files
-from swengine.runtime.schedules import schedule_for, sync_schedule
+from swengine.runtime.schedules import follow_latest, schedule_for
 from swengine.runtime.service import Service
 from swengine.runtime.store import NO_VERSION, DefinitionStore, Origin, PutOutcome, StoredDefinition
 
@@ -50,16 +50,13 @@ async def deploy(
 ) -> Deployment:
     """Store ``ir``; a schedule that could not start anything, or a definition whose subflow bundle is over
     the payload limit, is refused before anything is stored."""
-    wanted = schedule_for(service, ir)
+    schedule_for(service, ir)  # a schedule it could not make is refused here
     service.sized(ir, {})
     had_schedule = _has_schedule(store.lookup(ir.id, None))
     outcome, stored = store.put(ir, source, media_type, replace=replace, origin=origin)
     schedule_id = None
     if had_schedule or _has_schedule(ir):
-        latest = store.lookup(ir.id, None)
-        if latest is None or latest.content_hash != ir.content_hash:
-            wanted = schedule_for(service, latest) if latest is not None else None
-        schedule_id = await sync_schedule(service, ir.id, wanted)
+        schedule_id = await follow_latest(service, ir.id, store.lookup(ir.id, None))
     return Deployment(outcome, stored, schedule_id)
 
 
@@ -68,10 +65,7 @@ async def withdraw(service: Service, store: DefinitionStore, definition_id: str,
     had_schedule = _has_schedule(store.lookup(definition_id, None))
     removed = store.delete(definition_id, version)
     if had_schedule:
-        latest = store.lookup(definition_id, None)
-        await sync_schedule(
-            service, definition_id, schedule_for(service, latest) if latest is not None else None
-        )
+        await follow_latest(service, definition_id, store.lookup(definition_id, None))
     return removed
 
 

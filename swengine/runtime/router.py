@@ -54,7 +54,11 @@ class RouteResult:
 
 
 def starting_event(ir: WorkflowIR, event: dict[str, Any]) -> EventDef | None:
-    """The event definition through which ``event`` starts ``ir``: its start state is an event state consuming it."""
+    """The event definition through which ``event`` starts ``ir``: its start state is an event state consuming
+    it, or (1.0) its ``schedule.on`` names it."""
+    for definition in ir.schedule.on if ir.schedule is not None else []:
+        if matches(event, definition):
+            return definition
     state = next((s for s in ir.states if s.name == ir.start), None)
     if not isinstance(state, EventState):
         return None
@@ -212,8 +216,10 @@ class EventRouter:
             # session, unless the closed one is where this event already went.
             if not correlated or await self._received(instance_id, dedupe_key(event)):
                 return None
+        # 1.0 schedule.on: the instance's input is the array of the events that started it
+        data, first = ([event], None) if ir.schedule is not None and ir.schedule.on else ({}, event)
         try:
-            await self.service.start(ir, {}, instance_id=instance_id, reuse_existing=True, first_event=event,
+            await self.service.start(ir, data, instance_id=instance_id, reuse_existing=True, first_event=first,
                                      reuse_closed_id=correlated and status is not None)  # fmt: skip
         except WorkflowAlreadyStartedError:  # closed meanwhile: by this very event, or by another session
             return "retry" if correlated and status is None else None

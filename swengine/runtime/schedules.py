@@ -1,12 +1,15 @@
-"""``start.schedule``: a Temporal Schedule per definition id that starts the interpreter on interval or cron.
+"""``start.schedule`` (0.8) and ``schedule`` (1.0): what starts a definition's instances on their own.
 
-The schedule follows the latest deployed version of its definition: deploying a version with a schedule
-creates or updates it, deploying one without (or deleting the definition) removes it.
+``every``/``cron``/interval: a Temporal Schedule per definition id. 1.0 ``after``: a repeater workflow per
+definition id (``interpreter.repeater``). 1.0 ``on``: nothing to set up, the event router starts instances.
+Both follow the latest deployed version of their definition: deploying a version with a schedule creates or
+updates them, deploying one without (or deleting the definition) removes them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from temporalio.client import (
     Schedule,
@@ -16,13 +19,14 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
     ScheduleUpdateInput,
+    WorkflowExecutionStatus,
 )
 from temporalio.common import TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.core.durations import parse_duration
 from swengine.core.errors import InputError
-from swengine.core.ir import WORKFLOW_NAME, WorkflowIR
+from swengine.core.ir import REPEATER_NAME, WORKFLOW_NAME, WorkflowIR
 from swengine.core.ir_codec import encode
 from swengine.interpreter.events import search_index
 from swengine.runtime.service import Service
@@ -30,6 +34,14 @@ from swengine.runtime.service import Service
 
 def schedule_id(definition_id: str) -> str:
     return f"swengine-schedule-{definition_id}"
+
+
+def repeater_id(definition_id: str) -> str:
+    return f"swengine-repeat-{definition_id}"
+
+
+CONTENT_MEMO = "content_hash"
+"""The repeater's memo: the definition content it runs (an unchanged redeploy keeps it running)."""
 
 
 def interval_spec(interval: str) -> tuple[ScheduleIntervalSpec, datetime | None]:
@@ -97,3 +109,69 @@ async def sync_schedule(service: Service, definition_id: str, wanted: Schedule |
 
         await handle.update(replace)
     return handle.id
+
+
+def repeat_plan(service: Service, ir: WorkflowIR) -> dict[str, Any] | None:
+    """The repeater's input for ``schedule.after``, or None; each run starts with ``{}``."""
+    if ir.schedule is None or not ir.schedule.after:
+        return None
+    run = encode(service.request_for(ir, {}))
+    return {"run": run, "after": ir.schedule.after, "index": service.search_attributes, "runs": 0}
+
+
+async def sync_repeater(service: Service, definition_id: str, ir: WorkflowIR | None) -> str | None:
+    """Make the repeater of ``definition_id`` run ``ir``'s ``schedule.after`` (kept when it already runs that
+    content, replaced otherwise), or stop it; its workflow id, or None."""
+    plan = repeat_plan(service, ir) if ir is not None else None
+    handle = service.client.get_workflow_handle(repeater_id(definition_id))
+    try:
+        running = await handle.describe()
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        running = None
+    if running is not None and running.status == WorkflowExecutionStatus.RUNNING:
+        if (
+            plan is not None
+            and ir is not None
+            and await running.memo_value(CONTENT_MEMO, None) == ir.content_hash
+        ):
+            return handle.id
+        await handle.terminate(reason="the definition's schedule changed")
+    if plan is None or ir is None:
+        return None
+    await service.client.start_workflow(
+        REPEATER_NAME,
+        plan,
+        id=handle.id,
+        task_queue=service.task_queue,
+        memo={CONTENT_MEMO: ir.content_hash},
+    )
+    return handle.id
+
+
+async def follow_latest(service: Service, definition_id: str, latest: WorkflowIR | None) -> str | None:
+    """Every schedule of ``definition_id`` as its latest version asks; the id of the one it has, if any."""
+    scheduled = await sync_schedule(
+        service, definition_id, schedule_for(service, latest) if latest is not None else None
+    )
+    repeating = await sync_repeater(service, definition_id, latest)
+    return scheduled or repeating
+
+
+def schedule_view(ir: WorkflowIR) -> dict[str, Any] | None:
+    """What starts a definition on its own, as ``GET /definitions/{id}`` shows it."""
+    schedule = ir.schedule
+    if schedule is None:
+        return None
+    view: dict[str, Any] = {
+        "every": schedule.interval,
+        "cron": schedule.cron,
+        "after": schedule.after,
+        "on": [{"type": e.type, "source": e.source} for e in schedule.on] or None,
+    }
+    if schedule.interval or schedule.cron:
+        view["schedule_id"] = schedule_id(ir.id)
+    if schedule.after:
+        view["repeater_id"] = repeater_id(ir.id)
+    return {key: value for key, value in view.items() if value is not None}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from temporalio import activity
@@ -13,12 +17,18 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import builtin_activities
+from swengine.activities.a2a import call_a2a
 from swengine.activities.emit import EventEmitter, Sink
+from swengine.activities.grpc_call import call_grpc
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.http import invoke_http
+from swengine.activities.lifecycle import LifecyclePublisher
+from swengine.activities.mcp import call_mcp
+from swengine.activities.process import run_process
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
 from swengine.core.settings import Settings
+from swengine.interpreter.repeater import Repeater
 from swengine.interpreter.workflow import Interpreter
 
 PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml")
@@ -69,6 +79,21 @@ def _by_name(activities: Sequence[Callable[..., Any]]) -> dict[str, Callable[...
     return dict(sorted(table.items()))
 
 
+@cache
+def build_id() -> str:
+    """The worker's build id: our version and a digest of the engine's sources. Left to the SDK, it hashes the
+    byte code of every loaded module, compiling most of them again (a second of every ``swengine run``)."""
+    try:
+        version = metadata.version("swengine")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    digest = hashlib.sha256()
+    for package in (Path(__file__).resolve().parents[1], Path(builtin_activities.__file__).resolve().parent):
+        for source in sorted(package.rglob("*.py")):
+            digest.update(source.read_bytes())
+    return f"swengine-{version}-{digest.hexdigest()[:12]}"
+
+
 def build_worker(
     client: Client,
     *,
@@ -80,12 +105,18 @@ def build_worker(
 ) -> Worker:
     """A worker running the interpreter; ``extra_activities`` (such as mocks) override same-named ones."""
     emitter = EventEmitter.from_environment(sinks)
+    lifecycle = LifecyclePublisher.from_settings(Settings.from_env())
     activities = _by_name(
         [
             *builtin_activities.ACTIVITIES,
             emitter.emit,
+            lifecycle.send,
             invoke_rest,
             invoke_http,
+            run_process,
+            call_mcp,
+            call_grpc,
+            call_a2a,
             *load_activity_modules(activity_modules),
             *extra_activities,
         ]
@@ -93,10 +124,11 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[Interpreter],
+        workflows=[Interpreter, Repeater],
         activities=list(activities.values()),
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
         workflow_runner=workflow_runner(),
         interceptors=[ActivityGuard()],
+        build_id=build_id(),
     )

@@ -38,7 +38,12 @@ async def test_api_metrics_count_starts_events_and_jq(api: Api) -> None:
     headers = {"content-type": "application/cloudevents+json"}
     decided = {"specversion": "1.0", "id": unique("e"), "source": "/approvals",
                "type": "com.example.approval.decided", "requestid": request, "data": {"approved": True}}  # fmt: skip
-    assert (await api.http.post("/events", json=decided, headers=headers)).status_code == 200
+    delivered = missed = 0
+    while not delivered:  # a producer's retry: visibility trails the start by a moment, more so under load
+        response = await api.http.post("/events", json=decided, headers=headers)
+        assert response.status_code == 200
+        delivered, missed = (1, missed) if response.json()["delivered"] else (0, missed + 1)
+        await asyncio.sleep(0.05 * (not delivered))
     unheard = {**decided, "id": unique("e"), "type": "com.example.unheard"}
     assert (await api.http.post("/events", json=unheard, headers=headers)).status_code == 200
 
@@ -47,7 +52,7 @@ async def test_api_metrics_count_starts_events_and_jq(api: Api) -> None:
     found = samples(response.text)
     assert found[("swengine_api_instances_started_total", (("definition", name),))] == 2
     assert found[("swengine_events_routed_total", (("outcome", "delivered"),))] == 1
-    assert found[("swengine_events_routed_total", (("outcome", "matched_nobody"),))] == 1
+    assert found.get(("swengine_events_routed_total", (("outcome", "matched_nobody"),))) == missed + 1
     assert found[("swengine_event_deliveries_total", (("fate", "consumed"),))] == 1
     assert found[("swengine_jq_evaluations_total", (("path", "local"),))] > 0
     assert ("swengine_jq_limit_hits_total", ()) in found

@@ -57,6 +57,11 @@ async def test_pages_load_clean_and_show_a_running_instance(served: Served, brow
     waiting = await page.text_content("#waiting-for")
     assert waiting is not None and "com.example.approval.decided" in waiting and "requestid=r-9" in waiting
 
+    await page.click("#suspend")  # suspended: the button turns into Resume, the page says so
+    await page.wait_for_selector("#suspended")
+    await page.click("#resume")
+    await page.wait_for_selector("#suspend")
+
     await page.goto(f"{served.url}/ui/#/instances?definition=approval&status=running")
     await page.wait_for_selector(f"#instances >> text={instance_id}")
 

@@ -16,7 +16,7 @@ from swengine import expressions
 from swengine.core.ir import WorkflowIR
 from swengine.runtime.devserver import start_dev_server, test_server_path
 from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
-from swengine.runtime.service import Service
+from swengine.runtime.service import InstanceFailed, Service
 from swengine.runtime.tether import launcher_for
 from swengine.runtime.worker import build_worker
 
@@ -70,3 +70,12 @@ async def running(
     extra = [*activities, *mock_activities(book, list(definitions))]
     async with build_worker(client, task_queue=task_queue, extra_activities=extra, sinks=sinks):
         yield Service(client, task_queue=task_queue, lookup=lookup), book
+
+
+async def outcome(client: Client, ir: WorkflowIR, data: Any = None) -> Any:
+    """The instance's output, or ``{"fault": its error}`` when it fails."""
+    async with running(client) as (service, _):
+        try:
+            return await service.run(ir, data or {})
+        except InstanceFailed as failed:
+            return {"fault": failed.detail}

@@ -27,7 +27,15 @@ from swengine.runtime.service import Service
 from swengine.runtime.store import SqliteDefinitionStore
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-SPEC_IDS = sorted(yaml.safe_load(path.read_text())["id"] for path in SPECS.glob("*.sw.yaml"))
+
+
+def spec_id(path: Path) -> str:
+    """The id a spec deploys as (1.0: ``namespace/name``)."""
+    data = yaml.safe_load(path.read_text())
+    return f"{data['document']['namespace']}/{data['document']['name']}" if "document" in data else data["id"]
+
+
+SPEC_IDS = sorted(spec_id(path) for path in SPECS.rglob("*.sw.yaml"))
 
 
 @contextmanager
@@ -88,6 +96,7 @@ def test_deploy_creates_then_reports_unchanged(server: str, capsys: pytest.Captu
     assert code == 0, err
     assert [line.split()[0] for line in out.splitlines()] == ["created"] * len(SPEC_IDS)
     assert "specs/order.sw.yaml -> order@1.0 (sha256 " in out
+    assert "specs/v1/checkout.sw.yaml -> examples/checkout@1.0.0 (sha256 " in out
     assert sorted(deployed(server)) == SPEC_IDS
     code, out, err = run(capsys, "deploy", str(SPECS), "--server", server)
     assert code == 0

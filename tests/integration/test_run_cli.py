@@ -122,3 +122,23 @@ def test_json_logs_are_one_object_a_line_without_tracebacks(
     assert any(entry.get("code") == "broken" for entry in entries), err
     assert any("instance of fails failed: broken" in entry["message"] for entry in entries), err
     assert "swengine run: broken: " in err  # the command's own verdict, once
+
+
+def test_run_without_an_address_starts_its_own_temporal_first_and_stops_it(tmp_path: Path) -> None:
+    """The command line as users run it: the throwaway Temporal starts before the engine is imported, serves
+    the instance, and is gone when the command ends."""
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    environment = {key: value for key, value in os.environ.items() if key != "TEMPORAL_ADDRESS"}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "swengine.cli", "run", str(root / "specs" / "hello.sw.yaml")],
+                          env=environment, capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"greeting": "Hello from swengine!"}
+    port = int(re.search(r"Temporal Server:\s+\S+:(\d+)", done.stderr).group(1))  # type: ignore[union-attr]
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # nobody listens there any more

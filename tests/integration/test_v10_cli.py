@@ -49,3 +49,33 @@ def test_a_faulted_1_0_instance_exits_1_with_its_error_as_one_json_line(tmp_path
             "instance": "/do/0/guarded/do/0/boom",
         }
     }  # fmt: skip
+
+
+TWO_CALLS = """use:
+  functions:
+    lookup:
+      call: http
+      with: {method: get, endpoint: 'https://pets.example.com/pets/1'}
+do:
+  - first:
+      call: lookup
+      output: {as: '{first: .name}'}
+  - second:
+      call: lookup
+      output: {as: '$input + {second: .name}'}
+"""
+
+
+def test_run_mocks_one_call_task_by_its_name_and_the_function_for_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "two.yaml").write_text(HEAD % "two" + TWO_CALLS)
+    done = swengine(
+        "run",
+        "two.yaml",
+        "--mock",
+        'lookup={"name": "Rex"}',
+        "--mock",
+        'second={"name": "Tom"}',
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"first": "Rex", "second": "Tom"}

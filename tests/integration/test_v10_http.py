@@ -4,7 +4,9 @@ redirects, and the operator's allow-list (a host not allowed faults with ``autho
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
+import socket
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -12,8 +14,7 @@ from typing import Any
 import pytest
 
 from swengine.compiler.pipeline import compile_text
-from swengine.runtime.service import InstanceFailed
-from tests.integration.conftest import running
+from tests.integration.conftest import outcome
 from tests.standins import standin_server
 
 ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
@@ -33,14 +34,6 @@ def call(base: str, arguments: str) -> Any:
         + textwrap.indent(arguments.format(base=base), " " * 8)
     )
     return compile_text(text)
-
-
-async def outcome(client: Any, ir: Any, data: Any = None) -> Any:
-    async with running(client) as (service, _):
-        try:
-            return await service.run(ir, data or {})
-        except InstanceFailed as failed:
-            return {"fault": failed.detail}
 
 
 async def test_method_query_headers_and_body_reach_the_server(client, base):
@@ -90,3 +83,25 @@ async def test_a_named_basic_authentication_policy_is_sent(client, base):
         "authenticated": True,
         "user": "ada",
     }
+
+
+def _loopback_name() -> str | None:
+    """This machine's name when it resolves to a loopback address (as Debian's /etc/hosts makes it)."""
+    name = socket.gethostname()
+    try:
+        return name if ipaddress.ip_address(socket.gethostbyname(name)).is_loopback else None
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(_loopback_name() is None, reason="the host name does not resolve to loopback here")
+async def test_a_listed_name_that_resolves_to_loopback_is_refused(client, base, monkeypatch):
+    port = base.rsplit(":", 1)[1]
+    name = _loopback_name()
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"{name}:{port},localhost:{port}")
+    refused = await outcome(
+        client, call(f"http://{name}:{port}", "method: get\nendpoint: '{base}/v2/pet/1'\n")
+    )
+    assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "authorization", 403)
+    by_localhost = call(f"http://localhost:{port}", "method: get\nendpoint: '{base}/v2/pet/1'\n")
+    assert await outcome(client, by_localhost) == {"id": 1, "name": "pet-1", "status": "available"}

@@ -380,6 +380,9 @@ def test_the_specs_tests_pass() -> None:
     lines = done.stdout.splitlines()
     assert all(line.startswith("PASSED specs/") for line in lines[:-1]), done.stdout
     assert "specs/approval.test.yaml::no decision within seven days" in done.stdout
+    # 1.0: a mock by task name, an error item in a sequence retried by catch.retry, an RFC 7807 error matched
+    assert "PASSED specs/v1/checkout.test.yaml::unavailable twice then paid" in done.stdout
+    assert "PASSED specs/v1/checkout.test.yaml::a declined card is not retried" in done.stdout
     assert lines[-1].startswith(f"{len(lines) - 1} passed in ")
 
 

@@ -27,7 +27,10 @@ async def record(scenario: Scenario, client) -> None:  # noqa: ANN001 - temporal
     ir = _compile(scenario.source)
     definitions = [ir, *(compile_text(text) for text in scenario.extra_definitions)]
     async with running(client, definitions, mocks=scenario.mocks) as (service, _):
+        service.lifecycle_events = scenario.lifecycle
         started = await service.start(ir, scenario.input, instance_id=f"replay-{scenario.name}")
+        for signal in scenario.signals:
+            await service.handle(started.instance_id).signal(signal)
         for event in scenario.events:
             await service.send_event(started.instance_id, event)
         await service.result(started.instance_id)

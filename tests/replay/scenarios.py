@@ -173,6 +173,53 @@ do:
 """
 
 
+SECRETS_AND_CALLS = """
+document: {dsl: '1.0.3', namespace: replay, name: secrets-and-calls, version: '1.0.0'}
+use:
+  secrets: [token]
+do:
+  - fetch:
+      call: http
+      with:
+        method: get
+        endpoint: {uri: 'http://api.test/x', authentication: {bearer: {token: '${ $secrets.token }'}}}
+  - tool:
+      call: mcp
+      with: {method: tools/list, transport: {stdio: {command: server}}}
+  - shell:
+      run: {shell: {command: 'echo $KEY', environment: {KEY: '${ $secrets.token }'}}, return: all}
+"""
+
+
+LIFECYCLE = """
+document: {dsl: '1.0.3', namespace: replay, name: lifecycle, version: '1.0.0'}
+do:
+  - first:
+      set: {a: 1}
+  - guarded:
+      try:
+        - boom:
+            raise: {error: {type: https://example.com/boom, status: 503}}
+      catch:
+        retry: {delay: {milliseconds: 10}, limit: {attempt: {count: 1}}}
+  - both:
+      fork:
+        compete: true
+        branches:
+          - quick: {set: {quick: true}}
+          - slow: {wait: PT5S}
+  - decision:
+      listen:
+        to:
+          one:
+            with: {type: replay.decided}
+  - nap:
+      wait: {milliseconds: 200}
+"""
+"""Lifecycle events of every kind a 1.0 run publishes (retry, cancelled fork branch, correlation), with a
+suspend and a resume (``workflow.patched("lifecycle-events")``)."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -181,6 +228,10 @@ class Scenario:
     mocks: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     extra_definitions: tuple[str, ...] = ()
+    lifecycle: bool = False
+    """Started with lifecycle CloudEvents on (``SWENGINE_LIFECYCLE_EVENTS``)."""
+    signals: tuple[str, ...] = ()
+    """Signals without arguments (``suspend``, ``resume``) sent after the start, before the events."""
 
 
 def _event(event_type: str, event_id: str, data: Any, **attributes: Any) -> dict[str, Any]:
@@ -231,6 +282,23 @@ SCENARIOS: list[Scenario] = [
         ],
     ),
     Scenario("v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
+    Scenario(
+        "v10-secrets-and-calls",
+        SECRETS_AND_CALLS,
+        mocks={
+            "fetch": {"ok": True},
+            "tool": {"tools": []},
+            "shell": {"code": 0, "stdout": "", "stderr": ""},
+        },
+    ),
+    Scenario(
+        "lifecycle",
+        LIFECYCLE,
+        events=[_event("replay.decided", "d-1", {"ok": True})],
+        lifecycle=True,
+        signals=("suspend", "resume"),
+    ),
+    Scenario("lifecycle-states", SPECS / "greeting.sw.yaml", {"person": {"name": "Ada"}}, lifecycle=True),
     Scenario(
         "v10-listen",
         LISTEN,

@@ -22,6 +22,9 @@ MODULES = [
     "whatif",
     "run_all",
     "twins",
+    "loops",
+    "coldstart",
+    "eager",
     "routing",
 ]
 

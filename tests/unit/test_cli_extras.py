@@ -9,11 +9,14 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from swengine.authoring.graph import build_graph
 from swengine.authoring.graph_render import Progress, render_dot, render_mermaid
 from swengine.cli import COMMANDS, main
+from swengine.commands.schema import schema_text
 from swengine.compiler.pipeline import compile_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,3 +129,25 @@ def test_a_wait_that_timed_out_is_coloured_as_such() -> None:
     }
     assert "timed_out" in groups["Wait"] and "visited" in groups["Rejected"]
     assert f"class {graph.node_of('Wait').id} timed_out" in render_mermaid(graph, Progress.of(view))
+
+
+def test_the_any_schema_checks_files_of_either_dsl_as_their_own_schema_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One modeline for every ``*.sw.yaml``: 1.0 documents (``document``) against the 1.0 schema, others 0.8."""
+    code, out, _ = run(capsys, "schema", "--dsl", "any")
+    assert code == 0
+    either = jsonschema.Draft202012Validator(json.loads(out))
+    own = {dsl: jsonschema.Draft202012Validator(json.loads(schema_text(dsl))) for dsl in ("0.8", "1.0")}
+    specs = sorted((Path(__file__).resolve().parents[2] / "specs").rglob("*.sw.yaml"))
+    documents = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in specs]
+    assert {"document" in d for d in documents} == {True, False}
+    broken_10 = {
+        "document": {"dsl": "1.0.3", "namespace": "x", "name": "y", "version": "1"},
+        "do": [{"a": {}}],
+    }
+    broken_08 = {"id": "x", "specVersion": "0.8", "states": "none"}
+    for document in [*documents, broken_10, broken_08]:
+        dsl = "1.0" if "document" in document else "0.8"
+        assert either.is_valid(document) == own[dsl].is_valid(document), document
+    assert not either.is_valid(broken_10) and not either.is_valid(broken_08)

@@ -663,16 +663,28 @@ def test_merge_overwrites_numbers_strings_and_mismatched_types() -> None:
     assert json_merge.merge({"a": 1, "b": 2}, {"b": None}) == {"a": 1, "b": None}
 
 
-def test_merge_never_mutates_and_shares_nothing() -> None:
+def test_merge_never_mutates_copies_the_source_and_shares_what_the_target_keeps() -> None:
     target = {"a": {"b": [1, {"c": 1}]}, "keep": {"deep": [1]}}
     source = {"a": {"b": [2], "d": {"e": 1}}, "new": [{"x": 1}]}
     before = copy.deepcopy((target, source))
     merged = json_merge.merge(target, source)
-    merged["a"]["b"][1]["c"] = 99
-    merged["keep"]["deep"].append(2)
+    assert (target, source) == before
+    # state data is never mutated in place: what the target keeps is shared, so a merge costs what changes
+    assert merged["keep"] is target["keep"]
+    assert merged["a"]["b"][1] is target["a"]["b"][1]
+    assert merged["a"] is not target["a"] and merged["a"]["b"] is not target["a"]["b"]
+    # the source may belong to the definition (inject data): the merged data never aliases it
     merged["a"]["d"]["e"] = 99
     merged["new"][0]["x"] = 99
-    assert (target, source) == before
+    assert source == before[1]
+
+
+def test_merge_at_shares_the_siblings_of_the_path() -> None:
+    data = {"big": {"rows": [1, 2, 3]}, "count": 1, "deep": {"x": {"y": 1}, "z": [1]}}
+    merged = json_merge.merge_at(data, ["deep", "x", "y"], 2)
+    assert merged == {"big": {"rows": [1, 2, 3]}, "count": 1, "deep": {"x": {"y": 2}, "z": [1]}}
+    assert merged["big"] is data["big"] and merged["deep"]["z"] is data["deep"]["z"]
+    assert data["deep"]["x"] == {"y": 1}
 
 
 def test_merge_at_a_path() -> None:

@@ -274,8 +274,64 @@ def test_a_1_0_definition_is_drawn_task_by_task_with_its_nested_lists():
     )
     assert (START, pick, "", "solid") in edges
     assert (pick, loop, "big", "solid") in edges and (pick, END, "other (default)", "solid") in edges
-    assert (loop, step, "for each", "dashed") in edges and (step, loop, "", "solid") in edges
+    assert (loop, step, "for each", "solid") in edges and (step, loop, "", "solid") in edges
     assert (loop, last, "", "solid") in edges and (last, END, "", "solid") in edges
+    assert [(g.label, g.members, g.parent) for g in graph.groups] == [("loop: for each", (step,), None)]
+
+
+NESTED = """document: {dsl: '1.0.3', namespace: g, name: nested, version: '1.0.0'}
+do:
+  - loop:
+      for: {in: .items}
+      do:
+        - guarded:
+            try:
+              - risky: {set: {a: 1}}
+            catch:
+              do:
+                - recover: {set: {b: 1}}
+  - both:
+      fork:
+        branches:
+          - left: {set: {l: 1}}
+          - right: {do: [{inner: {set: {r: 1}}}]}
+"""
+
+
+def test_1_0_nested_lists_are_subgraphs_and_only_the_way_into_catch_is_dashed() -> None:
+    graph = build_graph(compile_text(NESTED))
+    node = {n.state: n.id for n in graph.nodes if n.state}
+    groups = {g.label: (g.members, g.parent) for g in graph.groups}
+    loop_list = next(g.id for g in graph.groups if g.label == "loop: for each")
+    right_list = next(g.id for g in graph.groups if g.label == "both: branch right")
+    assert groups == {
+        "loop: for each": ((node["/do/0/loop/do/0/guarded"],), None),
+        "guarded: try": ((node["/do/0/loop/do/0/guarded/try/0/risky"],), loop_list),
+        "guarded: catch": ((node["/do/0/loop/do/0/guarded/catch/do/0/recover"],), loop_list),
+        "both: branch left": ((node["/do/1/both/fork/branches/0/left"],), None),
+        "both: branch right": ((node["/do/1/both/fork/branches/1/right"],), None),
+        "right: do": ((node["/do/1/both/fork/branches/1/right/do/0/inner"],), right_list),
+    }
+    dashed = {(e.source, e.target, e.label) for e in graph.edges if e.style == "dashed"}
+    guarded = node["/do/0/loop/do/0/guarded"]
+    assert dashed == {(guarded, node["/do/0/loop/do/0/guarded/catch/do/0/recover"], "catch")}
+    mermaid = render_mermaid(graph)
+    assert f'    subgraph {loop_list} ["loop: for each"]\n        {guarded}\n' in mermaid
+    assert mermaid.count("subgraph ") == mermaid.count(" end\n") == 6
+    dot = render_dot(graph)
+    assert dot.count("subgraph cluster_") == 6 and dot.count("{") == dot.count("}")
+
+
+def test_an_instance_colours_the_1_0_tasks_it_ran() -> None:
+    graph = build_graph(compile_text(NESTED))
+    node = {n.state: n.id for n in graph.nodes if n.state}
+    risky, recover = "/do/0/loop/do/0/guarded/try/0/risky", "/do/0/loop/do/0/guarded/catch/do/0/recover"
+    view = {"status": "failed", "visited": ["do", "/do/0/loop", risky], "current_state": risky}
+    mermaid = render_mermaid(graph, Progress.of(view))
+    assert f"    class {node['/do/0/loop']} visited\n" in mermaid
+    assert (
+        f"    class {node[risky]} failed\n" in mermaid and node[recover] not in mermaid.split("classDef")[-1]
+    )
 
 
 def test_parallel_branches_and_foreach_bodies_are_subgraphs_naming_their_functions() -> None:

@@ -28,7 +28,7 @@ PROBLEMS = {
     "forbidden_builtin": "do:\n  - a: {switch: [{b: {when: 'env.HOME', then: end}}]}\n",
     "invalid_schema": "do:\n  - a: {set: {x: 1}, output: {schema: {document: {type: 12}}}}\n",
     "invalid_cron": "schedule: {cron: 'not a cron'}\ndo:\n  - a: {set: {x: 1}}\n",
-    "unsupported_feature": "do:\n  - a: {run: {shell: {command: ls}}}\n",
+    "unsupported_feature": "do:\n  - a: {run: {container: {image: alpine}}}\n",
     "schema_violation": "do:\n  - a: {set: {x: 1}, bogus: true}\n",
     "unknown_authentication": (
         "do:\n  - a: {call: http, with: {method: get, endpoint: {uri: 'https://a.example', authentication: {use: x}}}}\n"
@@ -78,3 +78,24 @@ def test_schedule_every_and_cron_become_the_definition_schedule():
         HEAD + "schedule: {every: {minutes: 5}, cron: '0 * * * *'}\ndo:\n  - a: {set: {x: 1}}\n"
     )
     assert compiled.schedule == ir.Schedule(interval="PT5M", cron="0 * * * *")
+
+
+def test_schedule_after_and_on_compile_and_what_the_router_cannot_test_is_refused():
+    compiled = compile_text(
+        HEAD + "schedule:\n  after: {hours: 1}\n  on: {one: {with: {type: com.example.go, source: /s}}}\n"
+        "do:\n  - a: {set: {x: 1}}\n"
+    )
+    assert compiled.schedule == ir.Schedule(
+        after="PT1H", on=[ir.EventDef(name="/schedule/on#0", type="com.example.go", source="/s")]
+    )
+    refused = {
+        "all": "schedule:\n  on: {all: [{with: {type: a}}, {with: {type: b}}]}\n",
+        "until": "schedule:\n  on: {any: [{with: {type: a}}], until: '${ true }'}\n",
+        "a data filter": "schedule:\n  on: {one: {with: {type: a, data: {x: 1}}}}\n",
+        "a computed type": "schedule:\n  on: {any: [{with: {type: '${ .t }'}}]}\n",
+        "any event at all": "schedule:\n  on: {any: []}\n",
+    }
+    for why, text in refused.items():
+        problems = validate_text(HEAD + text + "do:\n  - a: {set: {x: 1}}\n")
+        assert "unsupported_feature" in [p.code for p in problems], why
+        assert all(p.path.startswith("$.schedule.on") for p in problems if p.code == "unsupported_feature")

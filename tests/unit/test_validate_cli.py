@@ -123,7 +123,7 @@ class TestExitCodes:
     def test_clean_files_exit_0_and_print_nothing(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, err = run(capsys, "validate", str(SPECS))
         assert (code, out) == (0, "")
-        workflows = len(list(SPECS.glob("*.sw.yaml")))
+        workflows = len(list(SPECS.rglob("*.sw.yaml")))
         assert f"{workflows} files checked: 0 error(s), 0 warning(s)" in err
 
     def test_errors_exit_1(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

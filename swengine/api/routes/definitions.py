@@ -20,6 +20,7 @@ from swengine.core.errors import DocumentError, InputError
 from swengine.core.ir import WorkflowIR
 from swengine.dsl import dialects
 from swengine.runtime.deployment import JSON, YAML, deploy, withdraw
+from swengine.runtime.schedules import schedule_view
 from swengine.runtime.store import StoredDefinition
 
 router = APIRouter(prefix="/definitions", tags=["definitions"])
@@ -134,6 +135,7 @@ def summary(stored: StoredDefinition) -> dict[str, Any]:
         "created_at": stored.created_at,
         "updated_at": stored.updated_at,
         "scheduled": stored.ir.schedule is not None,
+        "schedule": schedule_view(stored.ir),
         "dialect": stored.ir.dialect,
         "origin": stored.origin,
     }

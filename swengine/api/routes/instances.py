@@ -1,5 +1,5 @@
-"""``/instances``: start (idempotently with ``Idempotency-Key``), list, inspect, result, cancel, terminate,
-and send a CloudEvent to one instance.
+"""``/instances``: start (idempotently with ``Idempotency-Key``), list, inspect, result, suspend, resume,
+cancel, terminate, and send a CloudEvent to one instance.
 
 Instance ids may contain ``/`` (event-started and child instances do), hence the ``:path`` parameters and
 the suffixed routes declared before the bare one.
@@ -215,6 +215,32 @@ async def cancel_instance(instance_id: str, service: ServiceDep) -> InstanceChan
     await require_running(service, instance_id)
     await service.cancel(instance_id)
     return InstanceChanged(instance_id=instance_id, status="cancel_requested")
+
+
+@router.post(
+    "/{instance_id:path}/suspend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InstanceChanged,
+    summary="Suspend: the state or task running now finishes, no further one starts until resumed",
+    responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
+)
+async def suspend_instance(instance_id: str, service: ServiceDep) -> InstanceChanged:
+    await require_running(service, instance_id)
+    await service.suspend(instance_id)
+    return InstanceChanged(instance_id=instance_id, status="suspend_requested")
+
+
+@router.post(
+    "/{instance_id:path}/resume",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InstanceChanged,
+    summary="Resume a suspended instance (resuming one that is not suspended changes nothing)",
+    responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
+)
+async def resume_instance(instance_id: str, service: ServiceDep) -> InstanceChanged:
+    await require_running(service, instance_id)
+    await service.suspend(instance_id, suspended=False)
+    return InstanceChanged(instance_id=instance_id, status="resume_requested")
 
 
 @router.post(

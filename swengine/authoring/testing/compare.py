@@ -18,6 +18,8 @@ class Observed:
     output: Any = None
     error: str | None = None
     error_message: str | None = None
+    error_object: dict[str, Any] | None = None
+    """A 1.0 instance's RFC 7807 error."""
     visited: list[str] | None = None
     current_state: str | None = None
     produced_events: list[dict[str, Any]] = field(default_factory=list)
@@ -112,9 +114,19 @@ def _produced(expected: Any, observed: Observed) -> str | None:
 
 
 def _error(expected: Any, observed: Observed) -> str | None:
-    if expected == observed.error:
+    """0.8: the error code. 1.0: the error's type (in full or its short standard name), or a mapping of the
+    error object's fields that must match (``{type: ..., status: 404, instance: /do/0/fetch}``)."""
+    problem = observed.error_object
+    if expected == observed.error or (problem is not None and _same_error(expected, problem)):
         return None
-    return f"error: expected {expected}, got {observed.error or 'no error'}"
+    found = pretty(problem) if problem is not None else observed.error or "no error"
+    return f"error: expected {expected}, got {found}"
+
+
+def _same_error(expected: Any, problem: dict[str, Any]) -> bool:
+    if isinstance(expected, dict):
+        return is_subset(expected, problem)
+    return expected == problem.get("type")
 
 
 def _error_message(expected: Any, observed: Observed) -> str | None:

@@ -27,9 +27,10 @@ from swengine.authoring.testing.preflight import activity_names, check_mocks
 from swengine.compiler.pipeline import Lookup, compile_path, directory_lookup
 from swengine.core.errors import DocumentError, NotFound, SwengineError
 from swengine.core.ir import EMIT_ACTIVITY, REST_ACTIVITY, WorkflowIR
+from swengine.core.task_errors import is_task_error
 from swengine.dsl.dialects import STANDARD
 from swengine.dsl.discovery import siblings
-from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
+from swengine.runtime.mocks import MockBook, MockSpec, mock_activities, mock_tasks
 from swengine.runtime.service import InstanceFailed, Service
 from swengine.runtime.worker import build_worker
 
@@ -123,6 +124,7 @@ class Runner:
         client = self.env.client
         task_queue = f"swengine-test-{uuid.uuid4()}"
         service = Service(client, task_queue=task_queue, lookup=lookup, search_attributes=False)
+        ir = mock_tasks(ir, set(case.mocks))
         try:
             request = service.request_for(ir, case.input)
         except SwengineError as refused:
@@ -138,6 +140,9 @@ class Runner:
             async with skipping_time(self.env):
                 observed = await finish(service, started.instance_id, case.timeout)
         observed.produced_events = produced
+        if ir.task_tree is not None and observed.visited is not None:
+            # 1.0: the tasks run, by JSON pointer (the one state holding them is no step of the author's)
+            observed.visited = [step for step in observed.visited if step.startswith("/")]
         return observed
 
     async def send_events(self, service: Service, instance_id: str, ir: WorkflowIR, case: Case) -> None:
@@ -177,7 +182,10 @@ async def finish(service: Service, instance_id: str, timeout: float) -> Observed
     try:
         observed = Observed(status="completed", output=await service.result(instance_id, timeout=timeout))
     except InstanceFailed as failed:
-        observed = Observed(status="failed", error=failed.code, error_message=failed.message)
+        problem = failed.detail if is_task_error(failed.detail) else None
+        observed = Observed(
+            status="failed", error=failed.code, error_message=failed.message, error_object=problem
+        )
     except (TimeoutError, RuntimeError):  # RuntimeError: the history long poll ended without a close event
         observed = Observed(status="unfinished")
     try:

@@ -11,11 +11,12 @@ from typing import Any
 from swengine.compiler.tasks.blocks import compile_do, compile_for, compile_fork, compile_try
 from swengine.compiler.tasks.common import Scope, duration, envelope, expression, pointer, schema_of
 from swengine.compiler.tasks.effects import compile_call, compile_emit, compile_run
-from swengine.compiler.tasks.listen import compile_listen, consumed_events
+from swengine.compiler.tasks.listen import compile_listen, consumed_events, starting_events
 from swengine.compiler.tasks.loose import loosen
 from swengine.compiler.tasks.simple import compile_raise, compile_set, compile_switch, compile_wait
 from swengine.core import ir
 from swengine.core import ir_tasks as t
+from swengine.dsl.v10 import secrets
 from swengine.dsl.v10.tasks import entries, task_kind
 
 TaskCompiler = Callable[[dict[str, Any], dict[str, Any], Scope, Any], t.Task]
@@ -56,6 +57,8 @@ def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir
         output_schema=schema_of(data.get("output")),
         timeout=duration(timeout.get("after")) if isinstance(timeout, dict) else None,
         document={key: header[key] for key in ("dsl", "namespace", "name", "version") if key in header},
+        secrets=secrets.declared(data),
+        secret_paths=secrets.document_paths(data),
     )
     return ir.WorkflowIR(
         id=f"{header['namespace']}/{header['name']}",
@@ -71,10 +74,16 @@ def compile_task_document(data: dict[str, Any], *, content_hash: str = "") -> ir
 
 
 def _schedule(given: Any) -> ir.Schedule | None:
-    """``schedule.every`` and ``schedule.cron``: a Temporal Schedule made on deploy, as for 0.8."""
+    """``every`` and ``cron``: a Temporal Schedule made on deploy, as for 0.8; ``after``: a repeater that
+    starts the next run that long after each one ends; ``on``: events that start instances (the router)."""
     if not isinstance(given, dict):
         return None
-    return ir.Schedule(interval=duration(given.get("every")), cron=given.get("cron"))
+    return ir.Schedule(
+        interval=duration(given.get("every")),
+        cron=given.get("cron"),
+        after=duration(given.get("after")),
+        on=starting_events(given.get("on")),
+    )
 
 
 def compile_list(task_list: Any, where: str, scope: Scope) -> list[t.Task]:

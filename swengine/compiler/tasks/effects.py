@@ -1,12 +1,12 @@
 """1.0 tasks with effects outside the workflow: call (http, an operator's activity, a ``use.functions``
-entry), emit, and run.workflow (a child workflow)."""
+entry), emit, run.workflow (a child workflow), and run.shell/script (the process activity)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from swengine.compiler.tasks.common import Scope, template
+from swengine.compiler.tasks.common import Scope, duration, template
 from swengine.core import ir_tasks as t
 
 ACTIVITY_CALL = "activity"
@@ -20,8 +20,11 @@ LOCAL_PREFIX = "builtin."
 
 def compile_call(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
     call, arguments = body["call"], body.get("with")
-    if call in ("http", "openapi"):
-        return _http(call, _named_authentication(arguments or {}, scope), base)
+    if call in t.PROTOCOL_ACTIVITIES:
+        arguments = _named_authentication(arguments or {}, scope)
+        if isinstance(arguments.get("timeout"), dict):  # call: mcp's own timeout
+            arguments["timeout"] = duration(arguments["timeout"])
+        return _protocol(call, arguments, base)
     if call == ACTIVITY_CALL:
         return _activity(arguments or {}, base)
     function = scope.section("functions")[call]
@@ -37,23 +40,30 @@ def compile_call(body: dict[str, Any], base: dict[str, Any], scope: Scope, compi
     return t.CallTask(**base, function=call, activity=inner.activity, arguments=piped, local=inner.local)
 
 
-def _http(call: str, arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
+def _protocol(call: str, arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
     head = f'"function": {template(base["name"])}, "protocol": {template(call)}'
     request = f'{{{head}, "arguments": {template(arguments)}}}'
-    return t.CallTask(**base, function=base["name"], activity=t.HTTP_ACTIVITY, arguments=request)
+    activity = t.PROTOCOL_ACTIVITIES[call]
+    return t.CallTask(**base, function=base["name"], activity=activity, arguments=request)
 
 
 def _named_authentication(arguments: dict[str, Any], scope: Scope) -> dict[str, Any]:
-    """A copy of the arguments in which ``authentication: {use: name}`` is that ``use.authentications`` policy."""
+    """A copy of the arguments in which every ``authentication: {use: name}`` (an endpoint's, a gRPC
+    service's...) is that ``use.authentications`` policy."""
     arguments = copy.deepcopy(arguments)
-    for holder, key in ((arguments, "endpoint"), (arguments.get("document"), "endpoint")):
-        endpoint = holder.get(key) if isinstance(holder, dict) else None
-        if not isinstance(endpoint, dict):
-            continue
-        policy = endpoint.get("authentication")
+    for holder in _mappings(arguments):
+        policy = holder.get("authentication")
         if isinstance(policy, dict) and isinstance(policy.get("use"), str):
-            endpoint["authentication"] = scope.section("authentications")[policy["use"]]
+            holder["authentication"] = scope.section("authentications")[policy["use"]]
     return arguments
+
+
+def _mappings(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [found for item in node for found in _mappings(item)]
+    if not isinstance(node, dict):
+        return []
+    return [node, *(found for value in node.values() for found in _mappings(value))]
 
 
 def _activity(arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
@@ -78,6 +88,8 @@ def compile_emit(body: dict[str, Any], base: dict[str, Any], scope: Scope, compi
 
 def compile_run(body: dict[str, Any], base: dict[str, Any], scope: Scope, compile_list: Any) -> t.Task:
     run = body["run"]
+    if "workflow" not in run:
+        return _process(run, base)
     target = run["workflow"]
     return t.RunWorkflowTask(
         **base,
@@ -86,3 +98,13 @@ def compile_run(body: dict[str, Any], base: dict[str, Any], scope: Scope, compil
         input=template(target["input"]) if "input" in target else None,
         wait=bool(run.get("await", True)),
     )
+
+
+def _process(run: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
+    """``run.shell`` and ``run.script``: the process activity, given the task input when not awaited (its output)."""
+    kind = "shell" if "shell" in run else "script"
+    request = {kind: run[kind], "await": bool(run.get("await", True)), "return": run.get("return", "stdout")}
+    program = template(request)
+    if not request["await"]:
+        program = f"({program}) + {{input: .}}"
+    return t.CallTask(**base, function=base["name"], activity=t.PROCESS_ACTIVITY, arguments=program)

@@ -83,3 +83,19 @@ def consumed_events(tasks: list[t.Task]) -> list[ir.EventDef]:
                     name = f"{node.pointer}#{index}"
                     found.append(ir.EventDef(name=name, type=event_type, source=source))
     return found
+
+
+def starting_events(to: Any) -> list[ir.EventDef]:
+    """``schedule.on`` (``one``, or ``any`` without ``until``; validation refuses the rest): one event
+    definition per filter, matched by type and source."""
+    if not isinstance(to, dict):
+        return []
+    _, filters = _strategy(to)
+    return [
+        ir.EventDef(
+            name=f"/schedule/on#{index}",
+            type=str(event_filter.attributes["type"]),
+            source=event_filter.attributes.get("source"),
+        )
+        for index, event_filter in enumerate(filters)
+    ]

@@ -81,13 +81,25 @@ def _references(data: dict[str, Any]) -> Iterator[tuple[str, str, JsonPath]]:
         raised = body.get("raise") if site.kind == "raise" else None
         if isinstance(raised, dict) and isinstance(raised.get("error"), str):
             yield "errors", raised["error"], site.path + ("raise", "error")
-        for where in (("with", "endpoint"), ("with", "document", "endpoint")):
-            policy = _mapping(_at(body, (*where, "authentication"))) if site.kind == "call" else {}
-            if isinstance(policy.get("use"), str):
-                yield "authentications", policy["use"], site.path + (*where, "authentication", "use")
+        if site.kind == "call":
+            for where, policy in _authentications(body.get("with"), ("with",)):
+                if isinstance(policy.get("use"), str):
+                    yield "authentications", policy["use"], site.path + (*where, "authentication", "use")
         catch = body.get("catch") if site.kind == "try" else None
         if isinstance(catch, dict) and isinstance(catch.get("retry"), str):
             yield "retries", catch["retry"], site.path + ("catch", "retry")
+
+
+def _authentications(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    """(path of the holder, policy) of every ``authentication`` mapping below a call's ``with``."""
+    if isinstance(node, dict):
+        if isinstance(node.get("authentication"), dict):
+            yield path, node["authentication"]
+        for key, value in node.items():
+            yield from _authentications(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _authentications(value, (*path, index))
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -6,7 +6,6 @@ expressions (compile, no forbidden builtin), durations, and features swengine re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,10 +17,10 @@ from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.features import check_features
 from swengine.dsl.v10.references import check_names, check_uses
 from swengine.dsl.v10.schemas import check_schemas
+from swengine.dsl.v10.secrets import check_secret_uses
 from swengine.dsl.v10.tasks import TaskSite, entries, walk_document
 from swengine.dsl.versions import SUPPORTED_TASK_DSL, task_dsl_version
 
-_SECRETS = re.compile(r"\$secrets\b")
 _ALWAYS_EXPRESSIONS: tuple[JsonPath, ...] = (
     ("if",),
     ("input", "from"),
@@ -63,11 +62,7 @@ def check_expressions(data: dict[str, Any]) -> list[Finding]:
     findings = [
         Finding(code, message, path) for path, body in sites.items() for code, message in problems[body]
     ]
-    return findings + [
-        Finding("unsupported_feature", "$secrets is not supported by swengine yet", path)
-        for path, body in sites.items()
-        if _SECRETS.search(body)
-    ]
+    return findings + check_secret_uses(sites, data)
 
 
 def _expression_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
@@ -157,6 +152,7 @@ def _duration_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
     candidates: list[tuple[JsonPath, Any]] = [
         (("timeout", "after"), _at(data, ("timeout", "after"))),
         (("schedule", "every"), _at(data, ("schedule", "every"))),
+        (("schedule", "after"), _at(data, ("schedule", "after"))),
     ]
     for name, timeout in _mapping(_at(data, ("use", "timeouts"))).items():
         candidates.append((("use", "timeouts", name, "after"), _at(timeout, ("after",))))

@@ -21,6 +21,9 @@ from swengine.interpreter.tasks.schemas import check_schema
 async def execute_tasks(state: TasksState, data: Any, ctx: RunContext) -> tuple[Any, Transition]:
     """The workflow's input, its tasks, its output; whatever fails outside a task faults at ``/``."""
     run = TaskRun(ctx=ctx, state=state, executors=TASK_EXECUTORS)
+    if state.secrets:
+        # Only documents that declare secrets (refused before) draw the nonce: older histories replay as they were.
+        run.secret_nonce = workflow.uuid4().hex
     info = workflow.info()
     run.workflow_info = {
         "id": info.workflow_id,

@@ -11,7 +11,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 from swengine.core.ir import RETRY_NO_ERRORS
-from swengine.core.ir_tasks import HTTP_ACTIVITY, CallTask
+from swengine.core.ir_tasks import HTTP_ACTIVITY, SECRET_READERS, CallTask
+from swengine.core.secret_markers import GRANT
 from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
 
 CALL_TIMEOUT = timedelta(minutes=10)
@@ -25,6 +26,9 @@ async def execute_call(task: CallTask, data: Any, run: TaskRun, variables: Varia
     payload = data if task.arguments is None else run.evaluate(task.arguments, data, variables)
     if task.activity == HTTP_ACTIVITY:
         payload = _with_uri_filled(payload, data)
+    grant = run.secret_grant() if task.activity in SECRET_READERS else None
+    if grant is not None and isinstance(payload, dict):
+        payload = {**payload, GRANT: grant}
     options: dict[str, Any] = {"start_to_close_timeout": CALL_TIMEOUT, "retry_policy": NO_APPLICATION_RETRIES}
     if task.local:
         output = await workflow.execute_local_activity(task.activity, payload, **options)

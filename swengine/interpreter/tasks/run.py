@@ -15,6 +15,7 @@ from swengine import expressions
 from swengine.core.durations import parse_duration
 from swengine.core.ir import TasksState
 from swengine.core.ir_tasks import Task
+from swengine.core.secret_markers import skeleton
 from swengine.core.task_errors import standard_error
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.failures import to_state_failure
@@ -52,10 +53,21 @@ class TaskRun:
     context: Any = field(default_factory=dict)
     workflow_info: dict[str, Any] = field(default_factory=dict)
     tasks_run: int = 0
+    secret_nonce: str | None = None
+    """Drawn once per run when the document declares secrets: ``$secrets`` holds markers carrying it."""
 
     def arguments(self, variables: Variables) -> Variables:
         """Every runtime expression argument (``$context``, ``$workflow`` ...) plus the local ones."""
-        return {"context": self.context, "workflow": self.workflow_info, "runtime": RUNTIME, **variables}
+        found = {"context": self.context, "workflow": self.workflow_info, "runtime": RUNTIME, **variables}
+        if self.secret_nonce is not None:
+            found["secrets"] = skeleton(self.secret_nonce, self.state.secret_paths)
+        return found
+
+    def secret_grant(self) -> dict[str, Any] | None:
+        """What an engine activity needs to put this run's secrets in place of their markers."""
+        if self.secret_nonce is None:
+            return None
+        return {"nonce": self.secret_nonce, "names": list(self.state.secrets)}
 
     def evaluate(self, expr: str | None, data: Any, variables: Variables) -> Any:
         if expr is None:
@@ -80,6 +92,7 @@ class TaskRun:
 
     async def run_task(self, task: Task, data: Any, variables: Variables) -> Outcome:
         """One task in its envelope; any failure becomes a fault located at the task."""
+        await self.ctx.unless_suspended()
         self.ctx.current_state = task.pointer
         self.ctx.visited.append(task.pointer)
         if len(self.ctx.visited) > 2 * VISITED_KEPT:
@@ -90,9 +103,13 @@ class TaskRun:
         described = {"name": task.name, "reference": task.pointer, "input": data}
         described["startedAt"] = moment(workflow.now())
         local = {**variables, "task": described, "input": data}
+        lifecycle = self.ctx.lifecycle
         try:
             if task.when is not None and not self.truthy(task.when, data, local):
                 return data, task.then  # skipped: the output is the raw input, the flow goes on
+            await lifecycle.task(("created", "started"), task.pointer)
+            if task.kind == "listen":
+                await lifecycle.workflow("correlation-started")
             check_schema(task.input_schema, data, "the input", task.pointer)
             task_input = self.evaluate(task.input_from, data, local)
             local["input"] = task_input
@@ -103,11 +120,21 @@ class TaskRun:
             if task.export_as is not None:
                 self.context = self.evaluate(task.export_as, output, {**local, "output": output})
                 check_schema(task.export_schema, self.context, "the exported context", task.pointer)
+        except asyncio.CancelledError:
+            await lifecycle.task(("cancelled",), task.pointer)
+            raise
         except Exception as err:
             failure = to_state_failure(err)
             if failure is None:
                 raise
-            raise fault_of(failure, task.pointer) from None
+            fault = fault_of(failure, task.pointer)
+            await lifecycle.task(("faulted",), task.pointer, error=fault.error)
+            raise fault from None
+        if task.kind == "listen":
+            await lifecycle.workflow(
+                "correlation-completed", correlationKeys=dict(self.ctx.inbox.correlation)
+            )
+        await lifecycle.task(("completed",), task.pointer, output=output)
         return output, directive or task.then
 
     async def _execute(self, task: Task, data: Any, variables: Variables) -> Outcome:

@@ -35,6 +35,7 @@ async def execute_try(task: TryTask, data: Any, run: TaskRun, variables: Variabl
             if not _catches(catch, fault.error, data, run, caught):
                 raise
             if catch.retry is not None and _may_retry(catch.retry, retries, first, data, run, caught):
+                await run.ctx.lifecycle.task(("retried",), task.pointer)
                 await workflow.sleep(_delay(catch.retry, retries))
                 retries += 1
                 continue

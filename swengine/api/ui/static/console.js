@@ -196,6 +196,7 @@ async function instancePage(id) {
     h("p", {}, "Definition: ", detail.definition ? link(`#/definitions/${enc(detail.definition.id)}`,
       `${detail.definition.id} ${detail.definition.version || ""}`) : "?",
       " · current state: ", h("strong", { id: "current-state" }, detail.current_state || "-"),
+      detail.suspended ? h("strong", { id: "suspended" }, " · suspended") : "",
       ` · started ${detail.started_at || "?"}`, detail.closed_at ? ` · closed ${detail.closed_at}` : ""),
     detail.error ? h("p", { id: "error", class: "status failed" }, `${detail.error.code}: ${detail.error.message}`) : null,
     h("div", { class: "row" },
@@ -206,6 +207,9 @@ async function instancePage(id) {
         h("table", { id: "steps" }, (detail.steps || []).map((s) =>
           h("tr", {}, h("td", {}, s.state), h("td", {}, s.outcome), h("td", {}, s.error || "")))),
         running ? h("p", {},
+          detail.suspended
+            ? h("button", { id: "resume", onclick: () => act("resume", "resume") }, "Resume")
+            : h("button", { id: "suspend", onclick: () => act("suspend", "suspend") }, "Suspend"),
           h("button", { id: "cancel", onclick: () => act("cancel", "cancel") }, "Cancel"),
           h("button", { id: "terminate", onclick: () => act("terminate", "terminate") }, "Terminate")) : null)),
     h("h2", {}, "Data"), h("pre", { id: "data" }, json(detail.data)),

@@ -1,0 +1,188 @@
+"""Engine activity for 1.0 ``run.shell`` and ``run.script``: one bounded subprocess, only when the operator
+turned processes on (``SWENGINE_PROCESSES``).
+
+Bounded: a fresh working folder (removed after), an environment holding only ``PATH``, ``HOME``, ``LANG`` and
+the task's ``environment`` (never the worker's, where secrets and tokens live), a time limit (the process group
+is killed past it: ``timeout``), a data-memory and CPU limit (``setrlimit``), and an output limit per
+stream (killed past it). A non-zero exit is a ``runtime`` error (500) unless the task returns the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+
+from swengine.activities.secrets import SecretBox, fault, with_secrets
+from swengine.core.ir_tasks import PROCESS_ACTIVITY
+from swengine.core.settings import Settings
+
+SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
+CHUNK = 65536
+SCRIPT_FILES = {"python": "script.py", "js": "script.mjs", "javascript": "script.mjs"}
+_detached: set[asyncio.Task[None]] = set()
+"""Processes not awaited (``await: false``), kept referenced until their bounds end them."""
+
+
+def _python(path: Path) -> list[str]:
+    return [sys.executable, "-I", str(path)]  # isolated: no user site, no PYTHON* variables
+
+
+def _node(path: Path) -> list[str]:
+    node = shutil.which("node", path=SAFE_PATH)
+    if node is None:
+        raise fault("runtime", "run.script in js needs node, which this worker does not have")
+    return [node, str(path)]
+
+
+INTERPRETERS: dict[str, Callable[[Path], list[str]]] = {"python": _python, "js": _node, "javascript": _node}
+
+
+def _shell(spec: dict[str, Any], folder: Path) -> list[str]:
+    return ["/bin/sh", "-c", str(spec["command"]), "sh", *map(str, spec.get("arguments") or ())]
+
+
+def _script(spec: dict[str, Any], folder: Path) -> list[str]:
+    language = str(spec.get("language"))
+    if language not in INTERPRETERS:
+        raise fault("runtime", f"run.script language '{language}' is not python or js")
+    path = folder / SCRIPT_FILES[language]
+    path.write_text(str(spec.get("code", "")), encoding="utf-8")
+    return [*INTERPRETERS[language](path), *map(str, spec.get("arguments") or ())]
+
+
+COMMANDS: dict[str, Callable[[dict[str, Any], Path], list[str]]] = {"shell": _shell, "script": _script}
+
+
+def _limits(settings: Settings) -> Callable[[], None]:
+    def apply() -> None:  # runs in the child, between fork and exec
+        # Data, not address space: V8 reserves gigabytes it never touches, so RLIMIT_AS would stop node at start.
+        resource.setrlimit(resource.RLIMIT_DATA, (settings.process_memory, settings.process_memory))
+        cpu = int(settings.process_timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+
+    return apply
+
+
+def _environment(spec: dict[str, Any], folder: Path) -> dict[str, str]:
+    given = spec.get("environment") or {}
+    return {
+        "PATH": SAFE_PATH,
+        "HOME": str(folder),
+        "LANG": "C.UTF-8",
+        **{str(k): str(v) for k, v in given.items()},
+    }
+
+
+async def _read(stream: asyncio.StreamReader, limit: int) -> bytes:
+    kept = bytearray()
+    while chunk := await stream.read(CHUNK):
+        kept += chunk
+        if len(kept) > limit:
+            raise OverflowError
+    return bytes(kept)
+
+
+def _kill(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+async def _run(kind: str, spec: dict[str, Any], settings: Settings) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of one bounded process."""
+    with tempfile.TemporaryDirectory(prefix="swengine-run-") as name:
+        folder = Path(name)
+        process = await asyncio.create_subprocess_exec(
+            *COMMANDS[kind](spec, folder),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=folder,
+            env=_environment(spec, folder),
+            start_new_session=True,  # its own process group: a timeout kills its children too
+            preexec_fn=_limits(settings),  # noqa: PLW1509 - no threads start in the child before exec
+        )
+        assert process.stdin and process.stdout and process.stderr
+        stdin = spec.get("stdin")
+        try:
+            outputs = asyncio.gather(
+                _feed(process.stdin, stdin),
+                _read(process.stdout, settings.process_output),
+                _read(process.stderr, settings.process_output),
+                process.wait(),
+            )
+            _, out, err, code = await asyncio.wait_for(outputs, settings.process_timeout)
+        except TimeoutError:
+            raise fault(
+                "timeout", f"the process ran past {settings.process_timeout:g} s and was killed"
+            ) from None
+        except OverflowError:
+            raise fault("runtime", f"the process wrote more than {settings.process_output} bytes") from None
+        finally:
+            _kill(process)
+            await process.wait()
+    return code, _text(out), _text(err)
+
+
+async def _feed(pipe: asyncio.StreamWriter, stdin: Any) -> None:
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        if stdin is not None:
+            pipe.write(str(stdin).encode())
+            await pipe.drain()
+        pipe.close()
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace").removesuffix("\n")
+
+
+RESULTS: dict[str, Callable[[int, str, str], Any]] = {
+    "stdout": lambda code, out, err: out,
+    "stderr": lambda code, out, err: err,
+    "code": lambda code, out, err: code,
+    "all": lambda code, out, err: {"code": code, "stdout": out, "stderr": err},
+    "none": lambda code, out, err: None,
+}
+REPORTS_CODE = ("code", "all")
+"""Returns that carry the exit code: a non-zero one is reported, not raised."""
+
+
+@activity.defn(name=PROCESS_ACTIVITY)
+async def run_process(payload: dict[str, Any]) -> Any:
+    """``payload``: ``{"shell"|"script": the process, "await": bool, "return": ..., "input": task input}``."""
+    return await with_secrets(payload, _invoke)
+
+
+async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
+    settings = Settings.from_env()
+    if not settings.processes:
+        raise fault(
+            "authorization", "this worker does not run shell commands or scripts (SWENGINE_PROCESSES)"
+        )
+    kind = "shell" if "shell" in payload else "script"
+    spec = payload[kind]
+    if not payload.get("await", True):
+        detached = asyncio.create_task(_quietly(_run(kind, spec, settings)))
+        _detached.add(detached)
+        detached.add_done_callback(_detached.discard)
+        return payload.get("input")
+    code, out, err = await _run(kind, spec, settings)
+    returned = str(payload.get("return") or "stdout")
+    if code != 0 and returned not in REPORTS_CODE:
+        raise fault("runtime", f"the process exited with code {code}", detail=err[-1000:] or None)
+    return RESULTS[returned](code, out, err)
+
+
+async def _quietly(work: Any) -> None:
+    with contextlib.suppress(Exception):
+        await work

@@ -1,0 +1,144 @@
+"""1.0 ``call: grpc`` against a loopback grpcio server: the proto beside the workflow, compiled when the
+definition is loaded; arguments as the request, the response as the output; a bearer policy as metadata; a
+gRPC error status; the allow-list; a proto that does not compile or lies outside the folder."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+import pytest_asyncio
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+from swengine.compiler.pipeline import DocumentError, compile_path
+from swengine.dsl.v10.protos import compile_proto
+from tests.integration.conftest import outcome
+
+ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
+TOKEN = "grpc-test-token"
+PROTO = """
+syntax = "proto3";
+package GreeterApi;
+import "google/protobuf/timestamp.proto";
+
+message HelloRequest { string name = 1; int32 times = 2; }
+message HelloReply { string message = 1; repeated string echoes = 2; google.protobuf.Timestamp at = 3; }
+
+service Greeter {
+  rpc SayHello (HelloRequest) returns (HelloReply);
+  rpc SayHellos (HelloRequest) returns (stream HelloReply);
+}
+"""
+
+
+def _classes() -> tuple[Any, Any]:
+    pool = descriptor_pool.DescriptorPool()
+    for file in descriptor_pb2.FileDescriptorSet.FromString(
+        compile_proto("greet.proto", PROTO.encode())
+    ).file:
+        pool.Add(file)
+    method = pool.FindServiceByName("GreeterApi.Greeter").FindMethodByName("SayHello")
+    return message_factory.GetMessageClass(method.input_type), message_factory.GetMessageClass(
+        method.output_type
+    )
+
+
+@pytest_asyncio.fixture
+async def greeter(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
+    """A grpcio server of ``GreeterApi.Greeter`` on a loopback port, refusing calls without the token."""
+    request_class, reply_class = _classes()
+
+    async def say_hello(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if dict(context.invocation_metadata()).get("authorization") != f"Bearer {TOKEN}":
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "no token")
+        if not request.name:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a name is needed")
+        return reply_class(message=f"Hello, {request.name}", echoes=[request.name] * request.times)
+
+    handler = grpc.unary_unary_rpc_method_handler(
+        say_hello,
+        request_deserializer=request_class.FromString,
+        response_serializer=reply_class.SerializeToString,
+    )
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("GreeterApi.Greeter", {"SayHello": handler})]
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{port}")
+    try:
+        yield port
+    finally:
+        await server.stop(None)
+
+
+def workflow(
+    folder: Path, port: int, *, method: str = "SayHello", auth: bool = True, proto: str = "greet.proto"
+) -> Any:
+    (folder / "greet.proto").write_text(PROTO)
+    authentication = f", authentication: {{bearer: {{token: {TOKEN}}}}}" if auth else ""
+    (folder / "flow.yaml").write_text(
+        "document: {dsl: '1.0.3', namespace: grpc, name: greet, version: '1.0.0'}\n"
+        "do:\n  - greet:\n      call: grpc\n      with:\n"
+        + textwrap.indent(
+            f"proto: {{endpoint: 'file://{proto}'}}\n"
+            f"service: {{name: GreeterApi.Greeter, host: 127.0.0.1, port: {port}{authentication}}}\n"
+            f"method: {method}\n"
+            "arguments: {name: '${ .name }', times: 2}\n",
+            " " * 8,
+        )
+    )
+    return compile_path(folder / "flow.yaml")
+
+
+async def test_a_unary_method_is_called_with_the_arguments(client, greeter, tmp_path):
+    output = await outcome(client, workflow(tmp_path, greeter), {"name": "Ada"})
+    assert output == {"message": "Hello, Ada", "echoes": ["Ada", "Ada"]}
+
+
+async def test_the_proto_travels_compiled_in_the_definition(client, greeter, tmp_path):
+    ir = workflow(tmp_path, greeter)
+    (tmp_path / "greet.proto").unlink()  # compiled at load time: the worker never reads it
+    assert (await outcome(client, ir, {"name": "Bo"}))["message"] == "Hello, Bo"
+
+
+async def test_a_grpc_error_status_faults_with_communication(client, greeter, tmp_path):
+    error = (await outcome(client, workflow(tmp_path, greeter), {"name": ""}))["fault"]
+    assert (error["type"], error["detail"]) == (ERRORS + "communication", "a name is needed")
+    assert "INVALID_ARGUMENT" in error["title"]
+
+
+async def test_without_the_policy_the_server_refuses(client, greeter, tmp_path):
+    error = (await outcome(client, workflow(tmp_path, greeter, auth=False), {"name": "Ada"}))["fault"]
+    assert "UNAUTHENTICATED" in error["title"]
+
+
+async def test_a_streaming_method_is_refused(client, greeter, tmp_path):
+    error = (await outcome(client, workflow(tmp_path, greeter, method="SayHellos"), {"name": "Ada"}))["fault"]
+    assert (error["type"], error["status"]) == (ERRORS + "runtime", 500)
+
+
+async def test_a_service_the_operator_did_not_allow_is_refused(client, greeter, tmp_path, monkeypatch):
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", "127.0.0.1:1")
+    error = (await outcome(client, workflow(tmp_path, greeter), {"name": "Ada"}))["fault"]
+    assert (error["type"], error["status"]) == (ERRORS + "authorization", 403)
+
+
+def test_a_proto_that_does_not_compile_is_a_problem_of_the_definition(tmp_path):
+    (tmp_path / "broken.proto").write_text("syntax = 'proto3'; message {")
+    with pytest.raises(DocumentError) as refused:
+        workflow(tmp_path, 1, proto="broken.proto")
+    assert [problem.code for problem in refused.value.problems] == ["file_reference_invalid"]
+
+
+def test_a_proto_outside_the_folder_is_refused(tmp_path):
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    with pytest.raises(DocumentError) as refused:
+        workflow(inner, 1, proto="../greet.proto")
+    assert [problem.code for problem in refused.value.problems] == ["file_reference_outside_root"]
