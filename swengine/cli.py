@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         parser = build_parser(argv)  # modules read their settings as they load: a bad variable stops us here
+        settings = Settings.from_env()  # and so does one the chosen command never imported
     except SwengineError as err:
         print(f"swengine: {err.code}: {err.message}", file=sys.stderr)
         return 2
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0) and 2
-    log_format = args.log_format or Settings.from_env().log_format
+    log_format = args.log_format or settings.log_format
     if log_format not in logs.FORMATS:
         print(f"swengine: SWENGINE_LOG_FORMAT must be one of {', '.join(logs.FORMATS)}", file=sys.stderr)
         return 2
