@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import resource
 import shutil
 import signal
 import sys
@@ -64,14 +63,22 @@ def _script(spec: dict[str, Any], folder: Path) -> list[str]:
 COMMANDS: dict[str, Callable[[dict[str, Any], Path], list[str]]] = {"shell": _shell, "script": _script}
 
 
-def _limits(settings: Settings) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child, between fork and exec
-        # Data, not address space: V8 reserves gigabytes it never touches, so RLIMIT_AS would stop node at start.
-        resource.setrlimit(resource.RLIMIT_DATA, (settings.process_memory, settings.process_memory))
-        cpu = int(settings.process_timeout) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+LIMITED = (
+    "import os, resource, sys\n"
+    "data, cpu = int(sys.argv[1]), int(sys.argv[2])\n"
+    "resource.setrlimit(resource.RLIMIT_DATA, (data, data))\n"
+    "resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))\n"
+    "os.execvp(sys.argv[3], sys.argv[3:])\n"
+)
+"""Sets the limits in a fresh single-threaded process, then becomes the command. A ``preexec_fn`` would run
+them between fork and exec of this many-threaded worker, where a lock another thread held at the fork can hang
+the child, and with it the event loop that waits for the exec."""
 
-    return apply
+
+def _limited(settings: Settings, command: list[str]) -> list[str]:
+    # Data, not address space: V8 reserves gigabytes it never touches, so RLIMIT_AS would stop node at start.
+    cpu = int(settings.process_timeout) + 1
+    return [sys.executable, "-I", "-c", LIMITED, str(settings.process_memory), str(cpu), *command]
 
 
 def _environment(spec: dict[str, Any], folder: Path) -> dict[str, str]:
@@ -103,14 +110,13 @@ async def _run(kind: str, spec: dict[str, Any], settings: Settings) -> tuple[int
     with tempfile.TemporaryDirectory(prefix="swengine-run-") as name:
         folder = Path(name)
         process = await asyncio.create_subprocess_exec(
-            *COMMANDS[kind](spec, folder),
+            *_limited(settings, COMMANDS[kind](spec, folder)),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=folder,
             env=_environment(spec, folder),
             start_new_session=True,  # its own process group: a timeout kills its children too
-            preexec_fn=_limits(settings),  # noqa: PLW1509 - no threads start in the child before exec
         )
         assert process.stdin and process.stdout and process.stderr
         stdin = spec.get("stdin")
