@@ -31,6 +31,8 @@ from swengine.runtime.service import Service
 DEFINITION_KEY = SearchAttributeKey.for_keyword(SEARCH_DEFINITION)
 DEFAULT_MAX_AGE = 1.0
 """Seconds a view of one event type serves events before it is asked again."""
+RECENT_SECONDS = 60.0
+"""How long an instance started here is added to views that do not list it yet (visibility trails starts)."""
 
 
 @dataclass
@@ -78,6 +80,9 @@ class WaitingIndex:
         """Visibility queries made (benchmarks and tests read it)."""
         self._views: dict[str, View] = {}
         self._asking: dict[str, tuple[float, asyncio.Task[View]]] = {}
+        self._recent: dict[str, dict[str, tuple[float, Waiter]]] = {}
+        """Instances started here, by event type, until visibility lists them: an event sent right after a
+        start finds its instance even when no view existed yet or the query ran before the start showed."""
 
     async def waiting(self, event_type: str, arrived: float) -> View:
         """A view of the type's waiting instances not older than ``max_age``."""
@@ -126,16 +131,29 @@ class WaitingIndex:
                     execution.typed_search_attributes.get(CORRELATION_KEY) or []
                 ),
             )
+        self._add_recent(event_type, view)
         return view
+
+    def _add_recent(self, event_type: str, view: View) -> None:
+        recent = self._recent.get(event_type, {})
+        for instance_id, (since, waiter) in list(recent.items()):
+            if instance_id in view.waiters or self.clock() - since > RECENT_SECONDS:
+                del recent[instance_id]
+            else:
+                view.waiters[instance_id] = waiter
 
     def remember(self, instance_id: str, ir: WorkflowIR, correlation: dict[str, str]) -> None:
         """An instance started here waits for its definition's event types from now on."""
         for event_type in consumed_types(ir):
+            waiter = Waiter(ir.id, dict(correlation))
+            self._recent.setdefault(event_type, {})[instance_id] = (self.clock(), waiter)
             view = self._views.get(event_type)
             if view is not None:
-                view.waiters[instance_id] = Waiter(ir.id, dict(correlation))
+                view.waiters[instance_id] = waiter
 
     def forget(self, instance_id: str) -> None:
         """An instance found closed."""
         for view in self._views.values():
             view.waiters.pop(instance_id, None)
+        for recent in self._recent.values():
+            recent.pop(instance_id, None)

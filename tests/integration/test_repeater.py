@@ -4,14 +4,16 @@ once each run has ended (hours pass in a moment), and runs it again; a faulted r
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
+import pytest_asyncio
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from swengine.compiler.pipeline import compile_text
 from swengine.runtime.schedules import repeater_id, sync_repeater
 from swengine.runtime.service import Service
-from tests.integration.conftest import running
+from tests.integration.conftest import running, time_skipping_server
 
 HOURLY = """document: {dsl: '1.0.3', namespace: skip, name: hourly, version: '1.0.0'}
 schedule: {after: PT1H}
@@ -22,6 +24,13 @@ do:
   - tick:
       call: tick
 """
+
+
+@pytest_asyncio.fixture
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Its own server: this test skips hours and leaves a repeater's timers, which the shared one must not see."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 async def test_after_runs_again_an_hour_after_each_run_even_a_faulted_one(
