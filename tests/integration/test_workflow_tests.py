@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import yaml
 from temporalio.testing import WorkflowEnvironment
 
@@ -15,6 +17,7 @@ from swengine.authoring.testing.cases import CaseFileError, find_test_files, loa
 from swengine.authoring.testing.record import record
 from swengine.authoring.testing.runner import CaseResult, Runner
 from swengine.cli import main
+from tests.integration.conftest import time_skipping_server
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,6 +92,14 @@ states:
       - subFlowRef: week
     end: true
 """
+
+
+@pytest_asyncio.fixture
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A server per test: time skips only while no activity runs, so an activity another test left running on
+    the shared server would hold these hours-long cases in real time."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 def write(directory: Path, files: dict[str, str]) -> Path:
