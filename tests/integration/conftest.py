@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from swengine import expressions
@@ -86,3 +86,19 @@ async def outcome(client: Client, ir: WorkflowIR, data: Any = None) -> Any:
             return await service.run(ir, data or {})
         except InstanceFailed as failed:
             return {"fault": failed.detail}
+
+
+async def run_chain(client: Client, workflow_id: str) -> list[WorkflowExecutionStatus]:
+    """Statuses of every run of one workflow, oldest first, walked back through histories (visibility may trail)."""
+    statuses: list[WorkflowExecutionStatus] = []
+    run_id: str | None = None
+    while True:
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        status = (await handle.describe()).status
+        assert status is not None
+        statuses.append(status)
+        async for event in handle.fetch_history_events():
+            run_id = event.workflow_execution_started_event_attributes.continued_execution_run_id
+            break
+        if not run_id:
+            return statuses[::-1]

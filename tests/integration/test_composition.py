@@ -16,7 +16,7 @@ from swengine.core.ir import WorkflowIR
 from swengine.runtime.cloudevents import parse_event, start_instance_id
 from swengine.runtime.router import EventRouter
 from swengine.runtime.service import InstanceFailed
-from tests.integration.conftest import running
+from tests.integration.conftest import run_chain, running
 from tests.integration.test_events import (
     RESULT_TIMEOUT,
     Collected,
@@ -309,15 +309,13 @@ async def test_continue_as_starts_a_new_execution_with_the_selected_data(client)
     async with running(client, [ir]) as (service, _):
         started = await service.start(ir, {"left": 3, "dropped": True})
         result = await service.result(started.instance_id, timeout=RESULT_TIMEOUT)
-        for _ in range(200):  # visibility trails the last run's close by a moment
-            runs = [e async for e in client.list_workflows(f"WorkflowId = '{started.instance_id}'")]
-            if WorkflowExecutionStatus.RUNNING not in {run.status for run in runs}:
-                break
-            await asyncio.sleep(0.05)
+        chain = await run_chain(client, started.instance_id)
     assert result == {"left": 0, "runs": 2}
-    statuses = sorted(str(run.status) for run in runs)
-    assert statuses.count(str(WorkflowExecutionStatus.CONTINUED_AS_NEW)) == 2
-    assert statuses.count(str(WorkflowExecutionStatus.COMPLETED)) == 1
+    assert chain == [
+        WorkflowExecutionStatus.CONTINUED_AS_NEW,
+        WorkflowExecutionStatus.CONTINUED_AS_NEW,
+        WorkflowExecutionStatus.COMPLETED,
+    ]
 
 
 HANDOVER = """
@@ -524,7 +522,7 @@ async def test_example_27_continues_as_new_once_the_quota_is_consumed(client, ex
         await eventually(notified_four_times, what="four notifications")
         await waiting_in(service, instance, "WaitForCustomerEvent")
         status = await service.describe(instance)
-        runs = [run.status async for run in client.list_workflows(f"WorkflowId = '{instance}'")]
+        runs = await run_chain(client, instance)
         await service.terminate(instance)
     assert [call["customerId"] for call in book.calls["NotifyCustomerFunction"]] == ["C0", "C1", "C2", "C3"]
     if fixed:  # three events pass the quota of 2; the fourth was carried into the new execution

@@ -14,7 +14,7 @@ from swengine.compiler.pipeline import compile_text
 from swengine.core.limits import MAX_DEPTH, PAYLOAD_LIMIT
 from swengine.runtime.service import InstanceFailed
 from tests.api.conftest import Api, ApiFactory, assert_problem, deploy, start, unique
-from tests.integration.conftest import running
+from tests.integration.conftest import run_chain, running
 
 STRUCTURED = {"content-type": "application/cloudevents+json"}
 BLOB = "x" * (PAYLOAD_LIMIT // 4 + 1000)
@@ -193,10 +193,7 @@ async def test_twenty_thousand_iterations_finish_through_continue_as_new(client:
         started = await service.start(ir, {"count": ITERATIONS, "ticks": 0, "keep": {"note": "intact"}})
         output = await service.result(started.instance_id, timeout=240)
         assert output == {"count": 0, "ticks": ITERATIONS, "keep": {"note": "intact"}, "message": "liftoff"}
-        runs = [
-            execution async for execution in client.list_workflows(f"WorkflowId = '{started.instance_id}'")
-        ]
-        assert len(runs) > 1
+        assert len(await run_chain(client, started.instance_id)) > 1
         first = client.get_workflow_handle(started.instance_id, run_id=started.run_id)
         events = [event async for event in first.fetch_history_events()]
         assert events[-1].HasField("workflow_execution_continued_as_new_event_attributes")
@@ -234,8 +231,7 @@ async def test_workflow_exec_timeout_holds_across_continue_as_new(client: Client
             await service.result(started.instance_id, timeout=30)
         assert failed.value.code == "workflow_timeout"
         assert time.monotonic() - began < 10
-        runs = [e async for e in client.list_workflows(f"WorkflowId = '{started.instance_id}'")]
-        assert len(runs) > 1  # it did continue as new on the way
+        assert len(await run_chain(client, started.instance_id)) > 1  # it did continue as new on the way
 
 
 UNCONSUMED = COUNTDOWN.replace("start: Check", "start: Nap").replace(
