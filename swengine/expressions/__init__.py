@@ -27,6 +27,7 @@ from swengine.core.settings import expression_limits_from_env
 from swengine.expressions import cost as jq_cost
 from swengine.expressions import stats
 from swengine.expressions import syntax as jq_syntax
+from swengine.expressions.native import Decline, Program, compile_native
 from swengine.expressions.pool import EvaluatorPool
 
 # Builtins an expression may not use, checked at validation. libjq 1.8's own list (`builtins`) was the
@@ -144,6 +145,8 @@ class _Analysis:
     bound: tuple[float, ...] | None
     """Work bound as polynomial coefficients in the input size; None when it must run in the pool."""
     path_bound: tuple[float, ...] | None
+    native: Program | None = None
+    """The program in Python, when it is simple enough (:mod:`swengine.expressions.native`)."""
 
 
 @lru_cache(maxsize=4096)
@@ -173,7 +176,8 @@ def _analyse(expr: str) -> _Analysis:
         except (jq_syntax.Unsupported, RecursionError):
             fields = bound = path_bound = None
     imports = bool(calls & {"import", "include"})
-    return _Analysis(text, bindable, findings, imports, None, fields, bound, path_bound)
+    native = compile_native(tokens) if not findings and len(text) <= MAX_FAST_PROGRAM else None
+    return _Analysis(text, bindable, findings, imports, None, fields, bound, path_bound, native)
 
 
 def _affordable(coefficients: tuple[float, ...]) -> tuple[float, ...] | None:
@@ -297,10 +301,21 @@ def _objects_along(data: Any, keys: tuple[str, ...]) -> bool:
     return True
 
 
+_NO_VARIABLES: Mapping[str, Any] = {}
+
+
 def _evaluate(expr: str, data: Any, variables: Mapping[str, Any] | None, mode: str) -> Any:
     analysis = _analyse(expr)
     if analysis.lex_error is not None:
         raise ExpressionError(f"invalid expression: {analysis.lex_error}", detail={"expression": expr})
+    if analysis.native is not None and mode != "path":
+        try:
+            value = analysis.native(data, variables or _NO_VARIABLES)
+        except Decline:
+            pass
+        else:
+            stats.COUNTS.native += 1
+            return [value] if mode == "all" else value
     names: tuple[str, ...] = ()
     if analysis.fields is not None and type(data) is dict:
         # Only what the program reads is serialized and parsed (libjq parses ~100 ns a byte).

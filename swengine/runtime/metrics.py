@@ -25,6 +25,7 @@ class ExpressionCollector(Collector):
         evaluations = CounterMetricFamily(
             "swengine_jq_evaluations", "jq evaluations by where they ran", labels=["path"]
         )
+        evaluations.add_metric(["native"], counts.native)
         evaluations.add_metric(["local"], counts.local)
         evaluations.add_metric(["pooled"], counts.pooled)
         yield evaluations

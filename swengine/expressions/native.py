@@ -1,0 +1,348 @@
+"""Python answers for the simplest jq programs, so ``.count + 1`` costs a microsecond instead of a JSON round
+trip through libjq (about 25 µs with its serialisation, on every state that evaluates one).
+
+The subset: ``.``, field paths (``.a.b``, ``$var.a``, ``(...).a``), number, string, ``true``/``false``/``null``
+literals, ``+ - * /``, comparisons, ``and``, ``or`` and ``//``, with jq's precedence. A compiled program
+either answers exactly what libjq (through the ``jq`` binding) answers, or raises :class:`Decline` and the
+caller runs jq, which then also words any error. What it must match, measured on the binding:
+
+- jq computes with doubles, and the binding returns every integral double as an ``int`` (``4 / 2`` is ``2``,
+  a ``1.0`` in the data comes back as ``1``); an integer beyond 2**53 has lost precision in jq, so it is
+  declined, and so is any value that would not come back unchanged (a container holding one of those).
+- values of different kinds order ``null < false < true < numbers < strings < arrays < objects``; strings
+  order by code point (jq compares UTF-8 bytes, the same order).
+- ``null + x`` is ``x``; strings and arrays concatenate; everything else outside numbers is declined.
+
+Data never holds NaN, infinities or lone surrogates (they are refused where data enters), so those are not
+handled. ``tests/fuzz/test_native_jq.py`` holds the module to libjq's answers on generated programs and data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from swengine.expressions.syntax import Token
+
+Program = Callable[[Any, Mapping[str, Any]], Any]
+"""(data, variables) -> the program's one output."""
+
+EXACT = 2.0**53
+"""Integers up to this size are the same number in jq's doubles."""
+_INTEGRAL = 2.0**63
+"""The largest integral double we hand back as an ``int`` (the binding does so beyond it too; unmeasured)."""
+_DEEPEST = 100
+"""Containers nested deeper than this are left to jq (state data from outside is at most this deep)."""
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+class Decline(Exception):
+    """This program, on this data, is jq's to answer."""
+
+
+class _Unsupported(Exception):
+    """The program is outside the subset (compile time)."""
+
+
+def compile_native(tokens: list[Token]) -> Program | None:
+    """A Python program answering as jq does, or None when ``tokens`` are outside the subset."""
+    parser = _Parser(tokens)
+    try:
+        node = parser.alternative()
+    except (_Unsupported, RecursionError):
+        return None
+    if parser.i != len(tokens):
+        return None
+    names = tuple(sorted(parser.variables))
+
+    def program(data: Any, variables: Mapping[str, Any]) -> Any:
+        for name in names:
+            if name not in variables:
+                raise Decline  # jq refuses the whole program: "$name is not defined"
+        return _out(node(data, variables))
+
+    return program
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Values as jq hands them back
+
+
+def _out(value: Any) -> Any:
+    """``value`` as the binding would return it: integral numbers as ints; anything it would change declined."""
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise Decline
+        if value.is_integer():
+            if abs(value) >= _INTEGRAL:
+                raise Decline
+            return int(value)
+        return value
+    if kind is int and abs(value) > EXACT:
+        raise Decline
+    if kind is dict or kind is list:
+        _check_unchanged(value)
+    elif kind not in _SCALARS:
+        raise Decline  # not JSON: jq's error
+    return value
+
+
+_SCALARS = frozenset((type(None), bool, int, float, str))
+
+
+def _check_unchanged(container: Any) -> None:
+    """Containers come back as they are only when no number in them would change on the way through jq (and
+    deep ones, which may not serialise at all, are jq's to judge)."""
+    stack = [(container, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _DEEPEST:
+            raise Decline
+        for item in node.values() if type(node) is dict else node:
+            kind = type(item)
+            if kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif (
+                kind not in _SCALARS
+                or (kind is float and (item.is_integer() or not math.isfinite(item)))
+                or (kind is int and abs(item) > EXACT)
+            ):
+                raise Decline
+
+
+def _number(value: Any) -> float:
+    kind = type(value)
+    if kind is float:
+        return value  # type: ignore[no-any-return]
+    if kind is int and abs(value) <= EXACT:
+        return float(value)
+    raise Decline
+
+
+def _truthy(value: Any) -> bool:
+    return value is not None and value is not False
+
+
+_RANKS = {type(None): 0, bool: 1, int: 3, float: 3, str: 4, list: 5, dict: 6}
+
+
+def _rank(value: Any) -> int:
+    rank = _RANKS.get(type(value))
+    if rank is None:
+        raise Decline  # not JSON: jq's error
+    return rank + 1 if value is True else rank
+
+
+def _order(left: Any, right: Any) -> int:
+    """jq's total order, for the values it compares without walking containers (-1, 0 or 1)."""
+    left_rank, right_rank = _rank(left), _rank(right)
+    if left_rank != right_rank:
+        return -1 if left_rank < right_rank else 1
+    if left_rank == 3:
+        a, b = _number(left), _number(right)
+    elif left_rank == 4:
+        a, b = left, right
+    elif left_rank >= 5:
+        raise Decline  # arrays and objects compare member by member: jq's
+    else:
+        return 0
+    return -1 if a < b else (1 if a > b else 0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Operators
+
+
+def _add(left: Any, right: Any) -> Any:
+    if left is None:
+        return right
+    if right is None:
+        return left
+    kind = type(left)
+    if kind is str and type(right) is str:
+        return left + right
+    if kind is list and type(right) is list:
+        return left + right
+    return _number(left) + _number(right)
+
+
+def _divide(left: Any, right: Any) -> Any:
+    divisor = _number(right)
+    if divisor == 0:
+        raise Decline  # jq's error
+    return _number(left) / divisor
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": _add,
+    "-": lambda left, right: _number(left) - _number(right),
+    "*": lambda left, right: _number(left) * _number(right),
+    "/": _divide,
+}
+_ORDERINGS: dict[str, Callable[[int], bool]] = {
+    "==": lambda order: order == 0,
+    "!=": lambda order: order != 0,
+    "<": lambda order: order < 0,
+    "<=": lambda order: order <= 0,
+    ">": lambda order: order > 0,
+    ">=": lambda order: order >= 0,
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parser: tokens to closures, jq's precedence (lowest first: //, or, and, comparisons, + -, * /)
+
+Node = Callable[[Any, Mapping[str, Any]], Any]
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.variables: set[str] = set()
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def at(self, kind: str, *texts: str) -> bool:
+        token = self.peek()
+        return token is not None and token.kind == kind and (not texts or token.text in texts)
+
+    def take(self) -> Token:
+        token = self.peek()
+        if token is None:
+            raise _Unsupported
+        self.i += 1
+        return token
+
+    def alternative(self) -> Node:
+        left = self.logical("or")
+        if not self.at("op", "//"):
+            return left
+        self.take()
+        right = self.alternative()  # right-associative
+
+        def alternative(data: Any, variables: Mapping[str, Any]) -> Any:
+            value = left(data, variables)
+            return value if _truthy(value) else right(data, variables)
+
+        return alternative
+
+    def logical(self, word: str) -> Node:
+        operand = (lambda: self.logical("and")) if word == "or" else self.comparison
+        left = operand()
+        while self.at("keyword", word):
+            self.take()
+            left = _logical(word, left, operand())
+        return left
+
+    def comparison(self) -> Node:
+        left = self.additive()
+        if not self.at("op", *_COMPARISONS):
+            return left
+        test = _ORDERINGS[self.take().text]
+        right = self.additive()
+        if self.at("op", *_COMPARISONS):
+            raise _Unsupported  # jq: comparisons do not chain
+
+        def comparison(data: Any, variables: Mapping[str, Any]) -> bool:
+            return test(_order(left(data, variables), right(data, variables)))
+
+        return comparison
+
+    def additive(self) -> Node:
+        left = self.multiplicative()
+        while self.at("op", "+", "-"):
+            left = _binary(_ARITHMETIC[self.take().text], left, self.multiplicative())
+        return left
+
+    def multiplicative(self) -> Node:
+        left = self.term()
+        while self.at("op", "*", "/"):
+            left = _binary(_ARITHMETIC[self.take().text], left, self.term())
+        return left
+
+    def term(self) -> Node:
+        token = self.take()
+        if token.kind == "op" and token.text == "-" and self.at("number"):
+            node = _constant(-_literal_number(self.take().text))
+        elif token.kind == "op" and token.text == ".":
+            node = _identity
+        elif token.kind == "field":
+            node = _field(_identity, token.text)
+        elif token.kind == "number":
+            node = _constant(_literal_number(token.text))
+        elif token.kind == "ident" and token.text in _LITERALS:
+            node = _constant(_LITERALS[token.text])
+        elif token.kind == "str_start":
+            node = _constant(self.string())
+        elif token.kind == "var":
+            self.variables.add(token.text)
+            node = _variable(token.text)
+        elif token.kind == "op" and token.text == "(":
+            node = self.alternative()
+            if not self.at("op", ")"):
+                raise _Unsupported
+            self.take()
+        else:
+            raise _Unsupported
+        while self.at("field"):
+            node = _field(node, self.take().text)
+        return node
+
+    def string(self) -> str:
+        text = self.take().text if self.at("str_text") else ""
+        if "\\" in text or not self.at("str_end"):
+            raise _Unsupported  # escapes and interpolation are jq's
+        self.take()
+        return text
+
+
+def _literal_number(text: str) -> float:
+    if _DECIMAL.fullmatch(text) is None:
+        raise _Unsupported
+    return float(text)
+
+
+def _identity(data: Any, variables: Mapping[str, Any]) -> Any:
+    return data
+
+
+def _constant(value: Any) -> Node:
+    return lambda data, variables: value
+
+
+def _variable(name: str) -> Node:
+    return lambda data, variables: variables[name]  # the program checked that every name is bound
+
+
+def _field(node: Node, key: str) -> Node:
+    def field(data: Any, variables: Mapping[str, Any]) -> Any:
+        value = node(data, variables)
+        if value is None:
+            return None
+        if type(value) is not dict:
+            raise Decline  # jq's "Cannot index ..."
+        return value.get(key)
+
+    return field
+
+
+def _binary(operator: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:
+    return lambda data, variables: operator(left(data, variables), right(data, variables))
+
+
+def _logical(word: str, left: Node, right: Node) -> Node:
+    stop_at = word == "or"  # `or` stops at the first truthy operand, `and` at the first falsy one
+
+    def logical(data: Any, variables: Mapping[str, Any]) -> bool:
+        if _truthy(left(data, variables)) is stop_at:
+            return stop_at
+        return _truthy(right(data, variables))
+
+    return logical

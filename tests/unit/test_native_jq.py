@@ -1,0 +1,116 @@
+"""Property: a program answered in Python (``expressions.native``) answers exactly what libjq answers.
+
+Hypothesis builds programs from the native subset, with a sprinkling of what lies just outside it, and JSON
+data holding the numbers jq treats specially (integral floats, integers past 2**53, negative zero). Each
+program runs both ways: libjq through the binding, and the native program; a native answer must equal jq's
+in value and in type (``2`` is not ``2.0``, ``1`` is not ``True``), and where jq fails or refuses the
+program (``$missing`` is not defined) the native program must decline, never answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jq
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from swengine import expressions
+from swengine.expressions import stats
+from swengine.expressions.native import Decline, compile_native
+from swengine.expressions.syntax import tokenize
+
+LEAVES = [".", ".a", ".b", ".a.b", ".n", ".m", ".s", ".t", ".l", ".o", "$v", "$v.a", "$missing", "1", "0", "2.5",
+          "-3", "1e2", "9007199254740993", '"x"', '"é"', '""', "true", "false", "null", "(.a).b"]  # fmt: skip
+OPERATORS = ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "and", "or", "//"]
+NUMBERS = st.one_of(
+    st.integers(-5, 5),
+    st.sampled_from([2**53, 2**53 + 1, -(2**53) - 1, 10**20, 0.0, -0.0, 1.0, 2.5, -1.5, 1e300, 0.1, 3.0]),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, st.sampled_from(["", "x", "y", "é", "a\u00e9", "Z"]))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("abnm"), inner, max_size=3)),
+    max_leaves=6,
+)
+DATA = st.fixed_dictionaries(
+    {}, optional={key: VALUES for key in ("a", "b", "n", "m", "s", "t", "l", "o")}
+) | VALUES
+
+
+def _programs() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.builds(lambda a, op, b: f"{a} {op} {b}", inner, st.sampled_from(OPERATORS), inner),
+            st.builds(lambda a: f"({a})", inner),
+            st.builds(lambda a: f"({a}).a", inner),
+        )
+
+    return st.recursive(st.sampled_from(LEAVES), extend, max_leaves=5)
+
+
+def _jq(program: str, data: Any, variables: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        compiled = jq.compile(program, args=variables)
+    except ValueError:
+        return "invalid", None
+    try:
+        return "value", compiled.input_text(json.dumps(data)).first()
+    except (ValueError, StopIteration):
+        return "error", None
+
+
+def _typed(value: Any) -> Any:
+    """The value with its JSON types spelled out, so 1, 1.0 and True differ."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(program=_programs(), data=DATA, variable=VALUES)
+@example(program=".count + 1", data={"count": 5}, variable=None)
+@example(program=".a / .b", data={"a": 4, "b": 2}, variable=None)
+@example(program=".a", data={"a": 1.0}, variable=None)
+@example(program=".a", data={"a": {"x": 2.0}}, variable=None)
+@example(program=".a + 1", data={"a": 2**53 + 1}, variable=None)
+@example(program=".a < .b", data={"a": [1], "b": [1, 2]}, variable=None)
+@example(program="-1 + 2", data={}, variable=None)
+@example(program=".a.b // 3", data={"a": 7}, variable=None)
+def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, variable: Any) -> None:
+    variables = {"v": variable}
+    native = compile_native(tokenize(program))
+    outcome, expected = _jq(program, data, variables)
+    if native is None:
+        return  # outside the subset: jq's alone
+    try:
+        answer = native(data, variables)
+    except Decline:
+        return
+    assert outcome == "value", f"native answered {answer!r} where jq {outcome}: {program!r} on {data!r}"
+    assert _typed(answer) == _typed(expected), f"{program!r} on {data!r}"
+
+
+@pytest.mark.parametrize(
+    "program",
+    ['"a\\n"', '"\\(.a)"', ".[0]", ".a | not", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "not", "1 +"],
+)
+def test_what_lies_outside_the_subset_is_left_to_jq(program: str) -> None:
+    assert compile_native(tokenize(program)) is None
+
+
+def test_the_facade_answers_simple_programs_in_python_and_the_rest_with_jq() -> None:
+    before = (stats.COUNTS.native, stats.COUNTS.local)
+    assert expressions.evaluate("${ .count + 1 }", {"count": 41}) == 42
+    assert expressions.evaluate_bool("${ .count >= .target }", {"count": 2, "target": 2}) is True
+    assert expressions.evaluate_all(".a * 2", {"a": 1.5}) == [3]
+    assert (stats.COUNTS.native - before[0], stats.COUNTS.local - before[1]) == (3, 0)
+    assert expressions.evaluate(".a + 1", {"a": 2**53 + 1}) == 2**53  # declined: jq's doubles decide
+    assert stats.COUNTS.local - before[1] == 1
+    with pytest.raises(expressions.ExpressionError):
+        expressions.evaluate(".a.b", {"a": 3})  # declined, and jq words the error
