@@ -4,6 +4,7 @@ client), cached per worker until shortly before it expires, sent as a bearer tok
 Grants a worker can run alone: ``client_credentials``, ``password`` and token exchange. ``authorization_code``
 and ``refresh_token`` need a user or an earlier token, so they fault. The token request is an outbound call
 like any other: the authority (and, for OIDC, its discovered token endpoint) must be an allowed origin.
+authlib is imported at the first token request, not with every worker.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from swengine.activities.outbound import check_origin
 from swengine.activities.secrets import fault
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 TOKEN_PATH = "/oauth2/token"
 DISCOVERY = "/.well-known/openid-configuration"
@@ -59,6 +62,8 @@ async def token_for(policy: dict[str, Any], discover: bool) -> str:
 
 
 async def _fetch(policy: dict[str, Any], discover: bool) -> dict[str, Any]:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
     grant = str(policy.get("grant", ""))
     if grant not in GRANTS:
         raise fault(

@@ -54,7 +54,9 @@ async def test_api_metrics_count_starts_events_and_jq(api: Api) -> None:
     assert found[("swengine_events_routed_total", (("outcome", "delivered"),))] == 1
     assert found.get(("swengine_events_routed_total", (("outcome", "matched_nobody"),))) == missed + 1
     assert found[("swengine_event_deliveries_total", (("fate", "consumed"),))] == 1
-    evaluations = {path: found[("swengine_jq_evaluations_total", (("path", path),))] for path in ("native", "local")}
+    evaluations = {
+        path: found[("swengine_jq_evaluations_total", (("path", path),))] for path in ("native", "local")
+    }
     assert evaluations["native"] + evaluations["local"] > 0
     assert ("swengine_jq_limit_hits_total", ()) in found
 

@@ -37,3 +37,9 @@ def test_serve_still_gets_its_web_stack() -> None:
     loaded, handler = _probe(["serve"])[:2]
     assert "swengine.commands.serve" in loaded
     assert handler == "swengine.commands.serve"
+
+
+def test_a_worker_loads_the_mcp_sdk_and_authlib_only_when_a_call_needs_them() -> None:
+    probe = "import sys, swengine.runtime.worker; print(sorted(m for m in ('mcp', 'authlib') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -33,12 +33,15 @@ NUMBERS = st.one_of(
 SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, st.sampled_from(["", "x", "y", "é", "a\u00e9", "Z"]))
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("abnm"), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("abnm"), inner, max_size=3)
+    ),
     max_leaves=6,
 )
-DATA = st.fixed_dictionaries(
-    {}, optional={key: VALUES for key in ("a", "b", "n", "m", "s", "t", "l", "o")}
-) | VALUES
+DATA = (
+    st.fixed_dictionaries({}, optional={key: VALUES for key in ("a", "b", "n", "m", "s", "t", "l", "o")})
+    | VALUES
+)
 
 
 def _programs() -> st.SearchStrategy[str]:
