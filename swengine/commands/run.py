@@ -104,6 +104,8 @@ async def run_instance(args: argparse.Namespace) -> Any:
             ir, data, events, book = await asyncio.to_thread(_prepare, args)
         finally:
             client = await connecting
+        if args.verbose:
+            _say(f"temporal at {client.service_client.config.target_host}")
         lookup = directory_lookup(_candidates(args), dialect=args.dialect)
         service = Service(client, task_queue=task_queue, lookup=lookup, eager_start=True,
                           lifecycle_events=settings.lifecycle_events)  # fmt: skip

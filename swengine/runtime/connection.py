@@ -11,7 +11,6 @@ from temporalio.client import Client
 from swengine.core.errors import SwengineError
 from swengine.core.settings import DEFAULT_TEMPORAL_ADDRESS, Settings
 from swengine.runtime import embedded, tracing
-from swengine.runtime.devserver import start_dev_server
 
 
 async def connect(settings: Settings) -> Client:
@@ -42,6 +41,8 @@ async def temporal_client(settings: Settings) -> AsyncIterator[Client]:
         finally:
             early.stop()
         return
+    from swengine.runtime.devserver import start_dev_server  # the SDK's test harness: only on this path
+
     env = await start_dev_server(namespace=settings.temporal_namespace)
     try:
         yield env.client

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
-import sys
 import time
 from typing import Any
 
@@ -104,8 +103,8 @@ def start_early(settings: Settings) -> EarlyServer | None:
     command = [launcher_for(temporal_cli()), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
                "--namespace", settings.temporal_namespace, "--headless", "--log-level", "error",
                *FAST_FLAGS, *search_attribute_flags()]  # fmt: skip
-    sys.stdout.flush()
-    process = spawn(command, stdout=sys.stderr.fileno(), stdin=subprocess.DEVNULL)  # stdout is the command's
+    # its stdout is only a banner of throwaway addresses; its errors (stderr) stay the user's to see
+    process = spawn(command, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     _early = EarlyServer(process, port, settings.temporal_namespace)
     return _early
 

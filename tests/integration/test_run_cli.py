@@ -135,10 +135,10 @@ def test_run_without_an_address_starts_its_own_temporal_first_and_stops_it(tmp_p
 
     environment = {key: value for key, value in os.environ.items() if key != "TEMPORAL_ADDRESS"}
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-m", "swengine.cli", "run", str(root / "specs" / "hello.sw.yaml")],
+    done = subprocess.run([sys.executable, "-m", "swengine.cli", "-v", "run", str(root / "specs" / "hello.sw.yaml")],
                           env=environment, capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"greeting": "Hello from swengine!"}
-    port = int(re.search(r"Temporal Server:\s+\S+:(\d+)", done.stderr).group(1))  # type: ignore[union-attr]
+    port = int(re.search(r"temporal at 127.0.0.1:(\d+)", done.stderr).group(1))  # type: ignore[union-attr]
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nobody listens there any more
