@@ -178,9 +178,12 @@ class InstanceResult(BaseModel):
     output: Any = None
 
 
+Change = Literal["cancel_requested", "terminated", "suspend_requested", "resume_requested"]
+
+
 class InstanceChanged(BaseModel):
     instance_id: str
-    status: Literal["cancel_requested", "terminated", "suspend_requested", "resume_requested"]
+    status: Change
 
 
 class Terminate(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
@@ -18,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from swengine.api.deps import ServiceDep, SettingsDep, StoreDep
 from swengine.api.models import (
     DEFAULT_TERMINATE_REASON,
+    Change,
     EventsSent,
     InstanceChanged,
     InstanceDetail,
@@ -204,43 +206,47 @@ async def instance_result(
     return InstanceResult(instance_id=instance_id, status="completed", output=output)
 
 
-@router.post(
-    "/{instance_id:path}/cancel",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=InstanceChanged,
-    summary="Request cancellation (the instance ends as cancelled)",
-    responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
-)
-async def cancel_instance(instance_id: str, service: ServiceDep) -> InstanceChanged:
-    await require_running(service, instance_id)
-    await service.cancel(instance_id)
-    return InstanceChanged(instance_id=instance_id, status="cancel_requested")
+Steer = Callable[[Service, str], Awaitable[None]]
+STEERING: dict[str, tuple[str, Steer, Change]] = {
+    "cancel": (
+        "Request cancellation (the instance ends as cancelled)",
+        lambda service, instance_id: service.cancel(instance_id),
+        "cancel_requested",
+    ),
+    "suspend": (
+        "Suspend: the state or task running now finishes, no further one starts until resumed",
+        lambda service, instance_id: service.suspend(instance_id),
+        "suspend_requested",
+    ),
+    "resume": (
+        "Resume a suspended instance (resuming one that is not suspended changes nothing)",
+        lambda service, instance_id: service.suspend(instance_id, suspended=False),
+        "resume_requested",
+    ),
+}
+"""The verbs that ask a running instance to change course: (summary, what it asks of Temporal, the answer)."""
 
 
-@router.post(
-    "/{instance_id:path}/suspend",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=InstanceChanged,
-    summary="Suspend: the state or task running now finishes, no further one starts until resumed",
-    responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
-)
-async def suspend_instance(instance_id: str, service: ServiceDep) -> InstanceChanged:
-    await require_running(service, instance_id)
-    await service.suspend(instance_id)
-    return InstanceChanged(instance_id=instance_id, status="suspend_requested")
+def _steering(steer: Steer, outcome: Change) -> Callable[..., Awaitable[InstanceChanged]]:
+    async def endpoint(instance_id: str, service: ServiceDep) -> InstanceChanged:
+        await require_running(service, instance_id)
+        await steer(service, instance_id)
+        return InstanceChanged(instance_id=instance_id, status=outcome)
+
+    return endpoint
 
 
-@router.post(
-    "/{instance_id:path}/resume",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=InstanceChanged,
-    summary="Resume a suspended instance (resuming one that is not suspended changes nothing)",
-    responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
-)
-async def resume_instance(instance_id: str, service: ServiceDep) -> InstanceChanged:
-    await require_running(service, instance_id)
-    await service.suspend(instance_id, suspended=False)
-    return InstanceChanged(instance_id=instance_id, status="resume_requested")
+for _verb, (_summary, _steer, _outcome) in STEERING.items():
+    router.add_api_route(
+        f"/{{instance_id:path}}/{_verb}",
+        _steering(_steer, _outcome),
+        methods=["POST"],
+        name=f"{_verb}_instance",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=InstanceChanged,
+        summary=_summary,
+        responses=problem_responses({**NOT_FOUND, 409: "The instance is not running."}),
+    )
 
 
 @router.post(
