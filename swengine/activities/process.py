@@ -28,6 +28,7 @@ from swengine.core.settings import Settings
 
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 CHUNK = 65536
+SETTLE_SECONDS = 5.0
 SCRIPT_FILES = {"python": "script.py", "js": "script.mjs", "javascript": "script.mjs"}
 _detached: set[asyncio.Task[None]] = set()
 """Processes not awaited (``await: false``), kept referenced until their bounds end them."""
@@ -91,13 +92,30 @@ def _environment(spec: dict[str, Any], folder: Path) -> dict[str, str]:
     }
 
 
-async def _read(stream: asyncio.StreamReader, limit: int) -> bytes:
-    kept = bytearray()
+async def _read(
+    stream: asyncio.StreamReader, limit: int, process: asyncio.subprocess.Process
+) -> bytes | None:
+    """What the process writes to one stream, or None past ``limit``: its process group is then killed, and the
+    stream still read to its end. A stream nobody reads pauses its pipe once its buffer fills, and asyncio counts
+    a process finished only when every pipe has closed: waiting for it would then never end."""
+    kept: bytearray | None = bytearray()
     while chunk := await stream.read(CHUNK):
+        if kept is None:
+            continue
         kept += chunk
         if len(kept) > limit:
-            raise OverflowError
-    return bytes(kept)
+            _kill(process)
+            kept = None
+    return None if kept is None else bytes(kept)
+
+
+async def _settle(process: asyncio.subprocess.Process) -> None:
+    """After the kill: read what is left (so no pipe stays paused) and reap the process; a grandchild that left
+    the process group and holds a pipe open is not waited for past ``SETTLE_SECONDS``."""
+    assert process.stdout and process.stderr
+    leftovers = asyncio.gather(process.stdout.read(), process.stderr.read(), process.wait())
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(leftovers, SETTLE_SECONDS)
 
 
 def _kill(process: asyncio.subprocess.Process) -> None:
@@ -123,8 +141,8 @@ async def _run(kind: str, spec: dict[str, Any], settings: Settings) -> tuple[int
         try:
             outputs = asyncio.gather(
                 _feed(process.stdin, stdin),
-                _read(process.stdout, settings.process_output),
-                _read(process.stderr, settings.process_output),
+                _read(process.stdout, settings.process_output, process),
+                _read(process.stderr, settings.process_output, process),
                 process.wait(),
             )
             _, out, err, code = await asyncio.wait_for(outputs, settings.process_timeout)
@@ -132,11 +150,11 @@ async def _run(kind: str, spec: dict[str, Any], settings: Settings) -> tuple[int
             raise fault(
                 "timeout", f"the process ran past {settings.process_timeout:g} s and was killed"
             ) from None
-        except OverflowError:
-            raise fault("runtime", f"the process wrote more than {settings.process_output} bytes") from None
         finally:
             _kill(process)
-            await process.wait()
+            await _settle(process)
+    if out is None or err is None:
+        raise fault("runtime", f"the process wrote more than {settings.process_output} bytes")
     return code, _text(out), _text(err)
 
 

@@ -134,6 +134,15 @@ async def test_output_past_the_limit_kills_the_process(client, processes_on):
     assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "runtime", 500)
 
 
+async def test_a_flood_of_output_past_the_limit_still_ends_the_task(client, processes_on):
+    """Megabytes written at once fill the reader's buffer, which pauses the pipe: the task still ends (it hung,
+    waiting for a pipe nobody read any more to close)."""
+    processes_on.setenv("SWENGINE_PROCESS_OUTPUT", "1K")
+    flood = document("run: {shell: {command: 'head -c 8000000 /dev/zero; head -c 8000000 /dev/zero >&2'}}\n")
+    refused = await asyncio.wait_for(outcome(client, flood), 60)
+    assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "runtime", 500)
+
+
 async def test_memory_past_the_limit_fails_the_process(client, processes_on):
     processes_on.setenv("SWENGINE_PROCESS_MEMORY", "64M")
     run = "run: {script: {language: python, code: 'x = bytearray(256 * 1024 * 1024)'}, return: code}\n"
