@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -36,14 +37,39 @@ def compile_path(path: str | Path, *, dialect: str = STANDARD) -> WorkflowIR:
 
 def referenced_workflows(ir: WorkflowIR) -> list[tuple[str, str | None]]:
     """(workflow id, version) of every subflow and ``continueAs`` target, in document order."""
+    return list(_reach(ir)[0])
+
+
+def node_count(ir: WorkflowIR) -> int:
+    """How many IR nodes the definition has: its size, as the work of handling it grows."""
+    return _reach(ir)[1]
+
+
+_reached: dict[int, tuple[WorkflowIR, tuple[tuple[str, str | None], ...], int]] = {}
+_REACHED_KEPT = 256
+_reached_lock = threading.Lock()
+
+
+def _reach(ir: WorkflowIR) -> tuple[tuple[tuple[str, str | None], ...], int]:
+    """One walk of the definition (its references, its node count), remembered per IR object: every start
+    needs both, and walking a definition took 25 to 265 µs (IR objects are never changed once compiled)."""
+    known = _reached.get(id(ir))
+    if known is not None and known[0] is ir:
+        return known[1], known[2]
     found: list[tuple[str, str | None]] = []
+    count = 0
     for node in nodes(ir.states):
+        count += 1
         if (
             isinstance(node, (SubflowCall, ContinueAs, RunWorkflowTask))
             and (node.workflow_id, node.version) not in found
         ):
             found.append((node.workflow_id, node.version))
-    return found
+    with _reached_lock:  # starts prepare requests on several threads
+        if len(_reached) >= _REACHED_KEPT:
+            _reached.pop(next(iter(_reached)))
+        _reached[id(ir)] = (ir, tuple(found), count)
+    return tuple(found), count
 
 
 Lookup = Callable[[str, str | None], WorkflowIR | None]

@@ -82,3 +82,32 @@ def _keep(entry: Entry, seen: dict[int, Entry]) -> None:
     seen[id(entry[0])] = entry
     for part in entry[3]:
         _keep(part, seen)
+
+
+def at_most(value: Any, limit: int) -> bool:
+    """Whether ``value``'s JSON has at most about ``limit`` bytes (strings by length, other scalars by a generous
+    width), decided without walking past the limit: a cheap test of "small", never an exact size."""
+    budget = limit
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            budget -= 2
+            for key, item in node.items():
+                budget -= len(key) + 4
+                if budget < 0:
+                    return False
+                stack.append(item)
+        elif kind is list:
+            budget -= 2
+            for item in node:
+                budget -= 1
+                if budget < 0:
+                    return False
+                stack.append(item)
+        else:
+            budget -= len(node) + 2 if kind is str else 24
+        if budget < 0:
+            return False
+    return True

@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from swengine import expressions
-from swengine.compiler.pipeline import compile_path
+from swengine.compiler.pipeline import compile_path, compile_text, referenced_workflows
 from swengine.core import ir_codec, json_merge, json_size
 from swengine.core.ir import RunRequest
 from swengine.core.json_size import JsonSizer
 from swengine.core.limits import payload_size
+from swengine.runtime.service import prepared_inline
 
 SPECS = sorted((Path(__file__).resolve().parents[2] / "specs").glob("*.sw.yaml"))
 
@@ -121,3 +122,46 @@ def test_what_a_state_left_unchanged_is_not_serialised_again(monkeypatch) -> Non
     assert encoded and max(encoded) < 100  # only the new top-level object's small members were serialised
     monkeypatch.undo()
     assert sizes[-1] == payload_size(data)
+
+
+ascii_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126, exclude_characters='"\\'), max_size=20),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text("abcdef", max_size=5), inner, max_size=6),
+    max_leaves=40,
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(value=ascii_values, limit=st.integers(0, 400))
+def test_small_means_small(value: Any, limit: int) -> None:
+    """``at_most`` may call small data large, never large data small (strings without escapes)."""
+    if json_size.at_most(value, limit):
+        assert payload_size(value) <= limit
+
+
+def test_large_data_is_called_large_however_it_is_shaped() -> None:
+    assert json_size.at_most({"a": [1, 2, 3], "b": "x" * 100}, 16384)
+    assert not json_size.at_most(list(range(100_000)), 16384)
+    assert not json_size.at_most({str(n): None for n in range(100_000)}, 16384)
+    assert not json_size.at_most({"a": "x" * 20_000}, 16384)
+
+
+CALLER = """
+id: caller
+specVersion: "0.8"
+start: Call
+states:
+  - {name: Call, type: operation, actions: [{subFlowRef: callee}], end: true}
+"""
+
+
+def test_a_start_is_prepared_inline_only_when_it_is_small_and_needs_no_lookup_or_schema() -> None:
+    hello = compile_path(next(path for path in SPECS if path.name == "hello.sw.yaml"))
+    assert prepared_inline(hello, {"name": "a"})
+    assert not prepared_inline(hello, {"blob": "x" * 20_000})  # a large input: sized off the loop
+    calling = compile_text(CALLER)
+    assert referenced_workflows(calling) == [("callee", None)]
+    assert not prepared_inline(calling, {})  # a subflow to look up in the store
+    checked = compile_text(CALLER.replace("start: Call", "start: Call\ndataInputSchema: {schema: {type: object}}"))
+    assert not prepared_inline(checked, {})
