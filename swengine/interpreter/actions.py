@@ -83,7 +83,9 @@ async def _invoke_function(action: Action, action_input: Any, ctx: RunContext, e
     assert call.activity is not None
     policy = retry_policy(action)
     timeout = action_timeout(action)
-    summary = call.function
+    # Temporal's UI shows an activity by its type; only the generic REST activity needs the function named (a
+    # summary on every activity cost 2 to 3 % of a sequence's latency)
+    summary = call.function if call.activity == REST_ACTIVITY else None
     if call.invoke == "async":
         workflow.start_activity(
             call.activity, payload, start_to_close_timeout=timeout, retry_policy=policy, summary=summary
