@@ -24,6 +24,7 @@ from swengine.interpreter.events import produce_events, search_index, wait_for_e
 from swengine.interpreter.failures import StateFailure
 from swengine.interpreter.inbox import event_payload
 from swengine.interpreter.retries import action_timeout, retry_policy
+from swengine.interpreter.telemetry import activity_summary
 
 Extra = dict[str, Any] | None
 
@@ -83,9 +84,7 @@ async def _invoke_function(action: Action, action_input: Any, ctx: RunContext, e
     assert call.activity is not None
     policy = retry_policy(action)
     timeout = action_timeout(action)
-    # Temporal's UI shows an activity by its type; only the generic REST activity needs the function named (a
-    # summary on every activity cost 2 to 3 % of a sequence's latency)
-    summary = call.function if call.activity == REST_ACTIVITY else None
+    summary = activity_summary(call.activity, call.function)
     if call.invoke == "async":
         workflow.start_activity(
             call.activity, payload, start_to_close_timeout=timeout, retry_policy=policy, summary=summary

@@ -14,6 +14,7 @@ from swengine.core.ir import RETRY_NO_ERRORS
 from swengine.core.ir_tasks import HTTP_ACTIVITY, SECRET_READERS, CallTask
 from swengine.core.secret_markers import GRANT
 from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
+from swengine.interpreter.telemetry import activity_summary
 
 CALL_TIMEOUT = timedelta(minutes=10)
 """Each attempt's bound when the task has no ``timeout`` (a worker that dies mid-call is retried)."""
@@ -33,7 +34,8 @@ async def execute_call(task: CallTask, data: Any, run: TaskRun, variables: Varia
     if task.local:
         output = await workflow.execute_local_activity(task.activity, payload, **options)
     else:
-        output = await workflow.execute_activity(task.activity, payload, summary=task.name, **options)
+        summary = activity_summary(task.activity, task.name)
+        output = await workflow.execute_activity(task.activity, payload, summary=summary, **options)
     return output, None
 
 
