@@ -2,7 +2,8 @@
 trip through libjq (about 25 µs with its serialisation, on every state that evaluates one).
 
 The subset: ``.``, field paths (``.a.b``, ``$var.a``, ``(...).a``), number, string, ``true``/``false``/``null``
-literals, ``+ - * /``, comparisons, ``and``, ``or`` and ``//``, with jq's precedence. A compiled program
+literals, ``+ - * /``, comparisons, ``and``, ``or`` and ``//`` with jq's precedence, and the objects and arrays
+built of them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments. A compiled program
 either answers exactly what libjq (through the ``jq`` binding) answers, or raises :class:`Decline` and the
 caller runs jq, which then also words any error. What it must match, measured on the binding:
 
@@ -72,17 +73,22 @@ def compile_native(tokens: list[Token]) -> Program | None:
 # Values as jq hands them back
 
 
+def _as_jq_number(value: float) -> float | int:
+    """A computed double as the binding hands it back: integral ones as ints."""
+    if not math.isfinite(value):
+        raise Decline
+    if value.is_integer():
+        if abs(value) >= _INTEGRAL:
+            raise Decline
+        return int(value)
+    return value
+
+
 def _out(value: Any) -> Any:
     """``value`` as the binding would return it: integral numbers as ints; anything it would change declined."""
     kind = type(value)
     if kind is float:
-        if not math.isfinite(value):
-            raise Decline
-        if value.is_integer():
-            if abs(value) >= _INTEGRAL:
-                raise Decline
-            return int(value)
-        return value
+        return _as_jq_number(value)
     if kind is int and abs(value) > EXACT:
         raise Decline
     if kind is dict or kind is list:
@@ -168,20 +174,20 @@ def _add(left: Any, right: Any) -> Any:
         return left + right
     if kind is list and type(right) is list:
         return left + right
-    return _number(left) + _number(right)
+    return _as_jq_number(_number(left) + _number(right))
 
 
 def _divide(left: Any, right: Any) -> Any:
     divisor = _number(right)
     if divisor == 0:
         raise Decline  # jq's error
-    return _number(left) / divisor
+    return _as_jq_number(_number(left) / divisor)
 
 
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "+": _add,
-    "-": lambda left, right: _number(left) - _number(right),
-    "*": lambda left, right: _number(left) * _number(right),
+    "-": lambda left, right: _as_jq_number(_number(left) - _number(right)),
+    "*": lambda left, right: _as_jq_number(_number(left) * _number(right)),
     "/": _divide,
 }
 _ORDERINGS: dict[str, Callable[[int], bool]] = {
@@ -286,14 +292,62 @@ class _Parser:
             node = _variable(token.text)
         elif token.kind == "op" and token.text == "(":
             node = self.alternative()
-            if not self.at("op", ")"):
-                raise _Unsupported
-            self.take()
+            self.expect(")")
+        elif token.kind == "op" and token.text == "{":
+            node = self.object()
+        elif token.kind == "op" and token.text == "[":
+            node = self.array()
         else:
             raise _Unsupported
         while self.at("field"):
             node = _field(node, self.take().text)
         return node
+
+    def expect(self, text: str) -> None:
+        if not self.at("op", text):
+            raise _Unsupported
+        self.take()
+
+    def object(self) -> Node:
+        """``{key: value, ...}`` after its ``{``: keys are names, keywords, plain strings or ``$name`` (which
+        also gives the value); a key alone takes its value from the input (``{a}`` is ``{a: .a}``)."""
+        entries: list[tuple[str, Node]] = []
+        while not self.at("op", "}"):
+            token = self.take()
+            if token.kind in ("ident", "keyword"):
+                key, value = token.text, _field(_identity, token.text)
+            elif token.kind == "str_start":
+                key = self.string()
+                value = _field(_identity, key)
+            elif token.kind == "var":
+                self.variables.add(token.text)
+                key, value = token.text, _variable(token.text)
+            else:
+                raise _Unsupported  # computed keys, formats, $__loc__: jq's
+            if self.at("op", ":"):
+                if token.kind == "var":
+                    raise _Unsupported
+                self.take()
+                value = self.alternative()
+                if self.at("op", "|"):
+                    raise _Unsupported
+            entries.append((key, value))
+            if not self.at("op", ","):
+                break
+            self.take()
+        self.expect("}")
+        return _object(entries)
+
+    def array(self) -> Node:
+        """``[a, b, ...]`` after its ``[``: each item is one value of the subset."""
+        items: list[Node] = []
+        if not self.at("op", "]"):
+            items.append(self.alternative())
+            while self.at("op", ","):
+                self.take()
+                items.append(self.alternative())
+        self.expect("]")
+        return lambda data, variables: [item(data, variables) for item in items]
 
     def string(self) -> str:
         text = self.take().text if self.at("str_text") else ""
@@ -303,10 +357,13 @@ class _Parser:
         return text
 
 
-def _literal_number(text: str) -> float:
+def _literal_number(text: str) -> float | int:
     if _DECIMAL.fullmatch(text) is None:
         raise _Unsupported
-    return float(text)
+    value = float(text)
+    if not math.isfinite(value) or (value.is_integer() and abs(value) > EXACT):
+        raise _Unsupported  # jq keeps such literals' digits in ways not worth copying
+    return int(value) if value.is_integer() else value
 
 
 def _identity(data: Any, variables: Mapping[str, Any]) -> Any:
@@ -331,6 +388,13 @@ def _field(node: Node, key: str) -> Node:
         return value.get(key)
 
     return field
+
+
+def _object(entries: list[tuple[str, Node]]) -> Node:
+    def build(data: Any, variables: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value(data, variables) for key, value in entries}
+
+    return build
 
 
 def _binary(operator: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:

@@ -163,5 +163,7 @@ def test_a_start_is_prepared_inline_only_when_it_is_small_and_needs_no_lookup_or
     calling = compile_text(CALLER)
     assert referenced_workflows(calling) == [("callee", None)]
     assert not prepared_inline(calling, {})  # a subflow to look up in the store
-    checked = compile_text(CALLER.replace("start: Call", "start: Call\ndataInputSchema: {schema: {type: object}}"))
+    checked = compile_text(
+        CALLER.replace("start: Call", "start: Call\ndataInputSchema: {schema: {type: object}}")
+    )
     assert not prepared_inline(checked, {})

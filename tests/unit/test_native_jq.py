@@ -50,6 +50,9 @@ def _programs() -> st.SearchStrategy[str]:
             st.builds(lambda a, op, b: f"{a} {op} {b}", inner, st.sampled_from(OPERATORS), inner),
             st.builds(lambda a: f"({a})", inner),
             st.builds(lambda a: f"({a}).a", inner),
+            st.builds(lambda a, b: f'{{a: {a}, "b c": {b}, n, $v,}}', inner, inner),
+            st.builds(lambda a, b: f"[{a}, {b}]", inner, inner),
+            st.builds(lambda a: f"{{if: {a}}}.if", inner),
         )
 
     return st.recursive(st.sampled_from(LEAVES), extend, max_leaves=5)
@@ -101,7 +104,23 @@ def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, varia
 
 @pytest.mark.parametrize(
     "program",
-    ['"a\\n"', '"\\(.a)"', ".[0]", ".a | not", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "not", "1 +"],
+    [
+        '"a\\n"',
+        '"\\(.a)"',
+        ".[0]",
+        ".a | not",
+        "1 < 2 < 3",
+        ". as $x | $x",
+        "@base64",
+        ".a?",
+        "not",
+        "1 +",
+        "[1,]",
+        "{(.k): 1}",
+        "{a: .x | .y}",
+        "{$v: 1}",
+        '{"\\(.k)": 1}',
+    ],  # fmt: skip
 )
 def test_what_lies_outside_the_subset_is_left_to_jq(program: str) -> None:
     assert compile_native(tokenize(program)) is None
@@ -112,7 +131,10 @@ def test_the_facade_answers_simple_programs_in_python_and_the_rest_with_jq() -> 
     assert expressions.evaluate("${ .count + 1 }", {"count": 41}) == 42
     assert expressions.evaluate_bool("${ .count >= .target }", {"count": 2, "target": 2}) is True
     assert expressions.evaluate_all(".a * 2", {"a": 1.5}) == [3]
-    assert (stats.COUNTS.native - before[0], stats.COUNTS.local - before[1]) == (3, 0)
+    assert expressions.evaluate("${ {step: 0, value: .value, n: (.n + 1)} }", {"value": "v", "n": 1}) == {
+        "step": 0, "value": "v", "n": 2,
+    }  # fmt: skip
+    assert (stats.COUNTS.native - before[0], stats.COUNTS.local - before[1]) == (4, 0)
     assert expressions.evaluate(".a + 1", {"a": 2**53 + 1}) == 2**53  # declined: jq's doubles decide
     assert stats.COUNTS.local - before[1] == 1
     with pytest.raises(expressions.ExpressionError):
