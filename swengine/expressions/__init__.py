@@ -3,8 +3,8 @@
 Expressions are untrusted code. Validation refuses builtins that read the host or the clock
 (:data:`FORBIDDEN_BUILTINS`). The simplest programs are answered in Python exactly as libjq would answer them
 (:mod:`swengine.expressions.native`). Every other program is compiled behind a prelude that shadows the
-forbidden builtins again, and it runs either in-process (when a static cost bound, evaluated for the actual input size, is within
-:data:`IN_PROCESS_BUDGET`) or in a pool of evaluator processes bounded in time and memory
+forbidden builtins again, and it runs either in-process (when a static cost bound, evaluated for the actual
+input size, is within :data:`IN_PROCESS_BUDGET`) or in a pool of evaluator processes bounded in time and memory
 (:mod:`swengine.expressions.pool`). Results depend only on the expression, the data and the variables.
 """
 
