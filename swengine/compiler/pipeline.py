@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from swengine.compiler.tasks import compile_task_document
 from swengine.core.errors import DocumentError
 from swengine.core.ir import ContinueAs, SubflowCall, WorkflowIR, nodes
 from swengine.core.ir_tasks import RunWorkflowTask
+from swengine.core.remembered import RememberedFor
 from swengine.dsl.dialects import STANDARD, load_file, load_text
 from swengine.dsl.loader import Document
 from swengine.dsl.validator import validate
@@ -45,17 +45,15 @@ def node_count(ir: WorkflowIR) -> int:
     return _reach(ir)[1]
 
 
-_reached: dict[int, tuple[WorkflowIR, tuple[tuple[str, str | None], ...], int]] = {}
-_REACHED_KEPT = 256
-_reached_lock = threading.Lock()
+_reached: RememberedFor[WorkflowIR, tuple[tuple[tuple[str, str | None], ...], int]] = RememberedFor(256)
 
 
 def _reach(ir: WorkflowIR) -> tuple[tuple[tuple[str, str | None], ...], int]:
     """One walk of the definition (its references, its node count), remembered per IR object: every start
     needs both, and walking a definition took 25 to 265 µs (IR objects are never changed once compiled)."""
-    known = _reached.get(id(ir))
-    if known is not None and known[0] is ir:
-        return known[1], known[2]
+    known = _reached.get(ir)
+    if known is not None:
+        return known
     found: list[tuple[str, str | None]] = []
     count = 0
     for node in nodes(ir.states):
@@ -65,11 +63,9 @@ def _reach(ir: WorkflowIR) -> tuple[tuple[tuple[str, str | None], ...], int]:
             and (node.workflow_id, node.version) not in found
         ):
             found.append((node.workflow_id, node.version))
-    with _reached_lock:  # starts prepare requests on several threads
-        if len(_reached) >= _REACHED_KEPT:
-            _reached.pop(next(iter(_reached)))
-        _reached[id(ir)] = (ir, tuple(found), count)
-    return tuple(found), count
+    reach = (tuple(found), count)
+    _reached.put(ir, reach)
+    return reach
 
 
 Lookup = Callable[[str, str | None], WorkflowIR | None]

@@ -17,24 +17,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import threading
 import types
 import typing
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal
 
 from swengine.core import ir
+from swengine.core.remembered import Remembered, RememberedFor
 
 Decoder = Callable[[Any], Any]
 
 _CACHE_SIZE = 256
 DIGEST_KEY = "_digest"
 """Key of the digest a run request's definitions carry (not an IR field: older decoders ignore it)."""
-_decoded_ir: OrderedDict[bytes, ir.WorkflowIR] = OrderedDict()
-_encoded_ir: OrderedDict[int, tuple[ir.WorkflowIR, dict[str, Any]]] = OrderedDict()
-_lock = threading.Lock()  # workflow activations run on several threads
+_decoded_ir: Remembered[bytes, ir.WorkflowIR] = Remembered(_CACHE_SIZE)
+_encoded_ir: RememberedFor[ir.WorkflowIR, dict[str, Any]] = RememberedFor(_CACHE_SIZE)
 
 
 def _identity(value: Any) -> Any:
@@ -144,22 +142,13 @@ def _digest(encoded: dict[str, Any]) -> bytes:
 
 
 def _encode_with_digest(workflow: ir.WorkflowIR) -> dict[str, Any]:
-    with _lock:
-        found = _encoded_ir.get(id(workflow))
-        if found is not None and found[0] is workflow:
-            _encoded_ir.move_to_end(id(workflow))
-            return found[1]
+    found = _encoded_ir.get(workflow)
+    if found is not None:
+        return found
     encoded = _encode_fields(workflow)
     encoded[DIGEST_KEY] = _digest(encoded).hex()
-    _remember_encoding(workflow, encoded)
+    _encoded_ir.put(workflow, encoded)
     return encoded
-
-
-def _remember_encoding(workflow: ir.WorkflowIR, encoded: dict[str, Any]) -> None:
-    with _lock:
-        _encoded_ir[id(workflow)] = (workflow, encoded)
-        if len(_encoded_ir) > _CACHE_SIZE:
-            _encoded_ir.popitem(last=False)
 
 
 def ir_to_json(workflow: ir.WorkflowIR) -> str:
@@ -178,29 +167,18 @@ def decode_ir(value: Any) -> ir.WorkflowIR:
         return value
     claimed = value.get(DIGEST_KEY)
     if isinstance(claimed, str):
-        found = _cached(bytes.fromhex(claimed)) if len(claimed) == 64 else None
+        found = _decoded_ir.get(bytes.fromhex(claimed)) if len(claimed) == 64 else None
         if found is not None:
             return found
     digest = _digest(value)
-    found = _cached(digest)
+    found = _decoded_ir.get(digest)
     if found is not None:
         return found
     found = decoder_for(ir.WorkflowIR)(value)
-    with _lock:
-        _decoded_ir[digest] = found
-        if len(_decoded_ir) > _CACHE_SIZE:
-            _decoded_ir.popitem(last=False)
+    _decoded_ir.put(digest, found)
     if isinstance(claimed, str) and claimed == digest.hex():
-        _remember_encoding(found, value)  # a continue-as-new re-sends it as it came
+        _encoded_ir.put(found, value)  # a continue-as-new re-sends it as it came
     return found
-
-
-def _cached(digest: bytes) -> ir.WorkflowIR | None:
-    with _lock:
-        found = _decoded_ir.get(digest)
-        if found is not None:
-            _decoded_ir.move_to_end(digest)
-        return found
 
 
 def decode_run_request(value: Any) -> ir.RunRequest:
