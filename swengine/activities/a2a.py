@@ -16,7 +16,7 @@ import httpx
 from temporalio import activity
 
 from swengine.activities.authentication import auth_for
-from swengine.activities.outbound import check_origin
+from swengine.activities.outbound import request_guard
 from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import A2A_ACTIVITY
 
@@ -51,13 +51,10 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     if method not in METHODS:
         raise fault("runtime", f"call '{function}': '{method}' is not an A2A method the spec lists")
 
-    async def guard(request: httpx.Request) -> None:
-        await check_origin(str(request.url), function)
-
     card = (arguments.get("agentCard") or {}).get("endpoint")
     endpoint = arguments.get("server") if card is None else card
     async with httpx.AsyncClient(
-        timeout=TIMEOUT, auth=auth_for(endpoint, box), event_hooks={"request": [guard]}
+        timeout=TIMEOUT, auth=auth_for(endpoint, box), event_hooks={"request": [request_guard(function)]}
     ) as client:
         url = _uri(endpoint) if card is None else await _agent_url(client, function, _uri(card))
         request = {"jsonrpc": "2.0", "id": str(uuid.uuid4()), "method": method}

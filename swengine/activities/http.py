@@ -17,7 +17,7 @@ import yaml
 from temporalio import activity
 
 from swengine.activities.authentication import auth_for
-from swengine.activities.outbound import check_origin
+from swengine.activities.outbound import check_origin, request_guard
 from swengine.activities.plain_rest import response_content
 from swengine.activities.rest import build_request, find_operation
 from swengine.activities.secrets import CONCEALED, SecretBox, fault, with_secrets
@@ -114,11 +114,7 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     arguments = payload.get("arguments") or {}
     redirect = bool(arguments.get("redirect", False))
     endpoint = arguments.get("endpoint") or (arguments.get("document") or {}).get("endpoint")
-
-    async def guard(request: httpx.Request) -> None:
-        await check_origin(str(request.url), function)  # every request, redirects included
-
-    hooks = {"request": [guard]}
+    hooks = {"request": [request_guard(function)]}
     async with httpx.AsyncClient(
         timeout=TIMEOUT, follow_redirects=redirect, auth=auth_for(endpoint, box), event_hooks=hooks
     ) as client:

@@ -16,7 +16,7 @@ import httpx2
 from temporalio import activity
 
 from swengine.activities.authentication import authorization_header
-from swengine.activities.outbound import check_origin
+from swengine.activities.outbound import check_origin, request_guard
 from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.durations import parse_duration
 from swengine.core.ir_tasks import MCP_ACTIVITY
@@ -100,12 +100,11 @@ async def _http(function: str, http: dict[str, Any], box: SecretBox) -> tuple[An
     if authorization is not None:
         headers["Authorization"] = authorization
 
-    async def guard(request: httpx2.Request) -> None:
-        await check_origin(str(request.url), function)
-
     from mcp.client.streamable_http import streamable_http_client
 
-    client = httpx2.AsyncClient(headers=headers, timeout=DEFAULT_TIMEOUT, event_hooks={"request": [guard]})
+    client = httpx2.AsyncClient(
+        headers=headers, timeout=DEFAULT_TIMEOUT, event_hooks={"request": [request_guard(function)]}
+    )
     return streamable_http_client(url, http_client=client), client
 
 

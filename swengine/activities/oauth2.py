@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from swengine.activities.outbound import check_origin
+from swengine.activities.outbound import request_guard
 from swengine.activities.secrets import fault
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ async def _fetch(policy: dict[str, Any], discover: bool) -> dict[str, Any]:
         )
     client = policy.get("client") or {}
     method = str(client.get("authentication") or "client_secret_post")
-    hooks = {"request": [_guard]}
+    hooks = {"request": [request_guard("authentication")]}
     async with AsyncOAuth2Client(
         client_id=client.get("id"),
         client_secret=client.get("secret"),
@@ -90,10 +90,6 @@ async def _fetch(policy: dict[str, Any], discover: bool) -> dict[str, Any]:
     if "access_token" not in token:
         raise fault("authorization", f"the token answer of {url} has no access_token")
     return dict(token)
-
-
-async def _guard(request: httpx.Request) -> None:
-    await check_origin(str(request.url), "authentication")
 
 
 async def _token_url(session: AsyncOAuth2Client, policy: dict[str, Any], discover: bool) -> str:

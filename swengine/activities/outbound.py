@@ -4,6 +4,9 @@ not resolve to a loopback, link-local or metadata address (see ``rest_allow``)."
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from swengine.activities.rest_allow import address_refusal, url_allowed
 from swengine.activities.secrets import fault
 from swengine.core.settings import Settings
@@ -20,3 +23,12 @@ async def check_origin(url: str, caller: str) -> None:
     refusal = await address_refusal(url)
     if refusal is not None:
         raise fault("authorization", f"call '{caller}': {refusal}")
+
+
+def request_guard(caller: str) -> Callable[[Any], Awaitable[None]]:
+    """An httpx (or httpx2) request hook that checks every request a client sends, redirects included."""
+
+    async def guard(request: Any) -> None:
+        await check_origin(str(request.url), caller)
+
+    return guard
