@@ -2,8 +2,9 @@
 trip through libjq (about 25 µs with its serialisation, on every state that evaluates one).
 
 The subset: ``.``, field paths (``.a.b``, ``$var.a``, ``(...).a``), number, string, ``true``/``false``/``null``
-literals, ``+ - * /``, comparisons, ``and``, ``or`` and ``//`` with jq's precedence, and the objects and arrays
-built of them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments. A compiled program
+literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//`` and ``|`` with jq's precedence, the builtins
+``not``, ``length``, ``type``, ``keys``, ``ascii_downcase`` and ``ascii_upcase``, and the objects and arrays built of
+them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments. A compiled program
 either answers exactly what libjq (through the ``jq`` binding) answers, or raises :class:`Decline` and the
 caller runs jq, which then also words any error. What it must match, measured on the binding:
 
@@ -53,7 +54,7 @@ def compile_native(tokens: list[Token]) -> Program | None:
     """A Python program answering as jq does, or None when ``tokens`` are outside the subset."""
     parser = _Parser(tokens)
     try:
-        node = parser.alternative()
+        node = parser.pipe()
     except (_Unsupported, RecursionError):
         return None
     if parser.i != len(tokens):
@@ -190,6 +191,53 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "*": lambda left, right: _as_jq_number(_number(left) * _number(right)),
     "/": _divide,
 }
+
+
+def _length(value: Any) -> Any:
+    kind = type(value)
+    if value is None:
+        return 0
+    if kind is str or kind is list or kind is dict:
+        return len(value)  # a string's length counts code points, as jq's does
+    return _as_jq_number(abs(_number(value)))  # a boolean is jq's error
+
+
+def _type(value: Any) -> str:
+    rank = _rank(value)
+    return ("null", "boolean", "boolean", "number", "string", "array", "object")[rank]
+
+
+def _keys(value: Any) -> list[Any]:
+    if type(value) is dict:
+        return sorted(value)  # by code point, as jq sorts them
+    if type(value) is list:
+        return list(range(len(value)))
+    raise Decline
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _ascii(table: dict[int, int]) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if type(value) is not str:
+            raise Decline
+        return value.translate(table)  # only A-Z and a-z: other letters stay as they are
+
+    return convert
+
+
+BUILTINS: dict[str, Callable[[Any], Any]] = {
+    "not": lambda value: not _truthy(value),
+    "length": _length,
+    "type": _type,
+    "keys": _keys,
+    "ascii_downcase": _ascii(_ASCII_LOWER),
+    "ascii_upcase": _ascii(_ASCII_UPPER),
+}
+"""The argument-free builtins answered here, each a function of its input."""
+
 _ORDERINGS: dict[str, Callable[[int], bool]] = {
     "==": lambda order: order == 0,
     "!=": lambda order: order != 0,
@@ -225,6 +273,14 @@ class _Parser:
             raise _Unsupported
         self.i += 1
         return token
+
+    def pipe(self) -> Node:
+        left = self.alternative()
+        if not self.at("op", "|"):
+            return left
+        self.take()
+        right = self.pipe()
+        return lambda data, variables: right(left(data, variables), variables)
 
     def alternative(self) -> Node:
         left = self.logical("or")
@@ -291,8 +347,10 @@ class _Parser:
             self.variables.add(token.text)
             node = _variable(token.text)
         elif token.kind == "op" and token.text == "(":
-            node = self.alternative()
+            node = self.pipe()
             self.expect(")")
+        elif token.kind == "ident" and token.text in BUILTINS and not self.at("op", "("):
+            node = _builtin(BUILTINS[token.text])
         elif token.kind == "op" and token.text == "{":
             node = self.object()
         elif token.kind == "op" and token.text == "[":
@@ -395,6 +453,10 @@ def _object(entries: list[tuple[str, Node]]) -> Node:
         return {key: value(data, variables) for key, value in entries}
 
     return build
+
+
+def _builtin(function: Callable[[Any], Any]) -> Node:
+    return lambda data, variables: function(data)
 
 
 def _binary(operator: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:

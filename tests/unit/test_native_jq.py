@@ -24,6 +24,7 @@ from swengine.expressions.syntax import tokenize
 
 LEAVES = [".", ".a", ".b", ".a.b", ".n", ".m", ".s", ".t", ".l", ".o", "$v", "$v.a", "$missing", "1", "0", "2.5",
           "-3", "1e2", "9007199254740993", '"x"', '"é"', '""', "true", "false", "null", "(.a).b"]  # fmt: skip
+BUILTIN_NAMES = ["not", "length", "type", "keys", "ascii_downcase", "ascii_upcase"]
 OPERATORS = ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "and", "or", "//"]
 NUMBERS = st.one_of(
     st.integers(-5, 5),
@@ -53,6 +54,8 @@ def _programs() -> st.SearchStrategy[str]:
             st.builds(lambda a, b: f'{{a: {a}, "b c": {b}, n, $v,}}', inner, inner),
             st.builds(lambda a, b: f"[{a}, {b}]", inner, inner),
             st.builds(lambda a: f"{{if: {a}}}.if", inner),
+            st.builds(lambda a, name: f"({a} | {name})", inner, st.sampled_from(BUILTIN_NAMES)),
+            st.builds(lambda a, b: f"{a} | {b}", inner, inner),
         )
 
     return st.recursive(st.sampled_from(LEAVES), extend, max_leaves=5)
@@ -102,26 +105,11 @@ def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, varia
     assert _typed(answer) == _typed(expected), f"{program!r} on {data!r}"
 
 
-@pytest.mark.parametrize(
-    "program",
-    [
-        '"a\\n"',
-        '"\\(.a)"',
-        ".[0]",
-        ".a | not",
-        "1 < 2 < 3",
-        ". as $x | $x",
-        "@base64",
-        ".a?",
-        "not",
-        "1 +",
-        "[1,]",
-        "{(.k): 1}",
-        "{a: .x | .y}",
-        "{$v: 1}",
-        '{"\\(.k)": 1}',
-    ],  # fmt: skip
-)
+OUTSIDE = ['"a\\n"', '"\\(.a)"', ".[0]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
+           "{a: .x | .y}", "{$v: 1}", '{"\\(.k)": 1}', "not(1)", "[.a | .b]", "length(1)"]  # fmt: skip
+
+
+@pytest.mark.parametrize("program", OUTSIDE)
 def test_what_lies_outside_the_subset_is_left_to_jq(program: str) -> None:
     assert compile_native(tokenize(program)) is None
 
