@@ -13,7 +13,8 @@ caller runs jq, which then also words any error. What it must match, measured on
   declined, and so is any value that would not come back unchanged (a container holding one of those).
 - values of different kinds order ``null < false < true < numbers < strings < arrays < objects``; strings
   order by code point (jq compares UTF-8 bytes, the same order).
-- ``null + x`` is ``x``; strings and arrays concatenate; everything else outside numbers is declined.
+- ``null + x`` is ``x``; strings and arrays concatenate, objects merge (the right one wins); everything else
+  outside numbers is declined.
 
 Data never holds NaN, infinities or lone surrogates (they are refused where data enters), so those are not
 handled. ``tests/fuzz/test_native_jq.py`` holds the module to libjq's answers on generated programs and data.
@@ -175,6 +176,8 @@ def _add(left: Any, right: Any) -> Any:
         return left + right
     if kind is list and type(right) is list:
         return left + right
+    if kind is dict and type(right) is dict:
+        return {**left, **right}  # the right one wins; keys keep their first place, as in jq
     return _as_jq_number(_number(left) + _number(right))
 
 

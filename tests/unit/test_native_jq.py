@@ -91,6 +91,7 @@ def _typed(value: Any) -> Any:
 @example(program=".a < .b", data={"a": [1], "b": [1, 2]}, variable=None)
 @example(program="-1 + 2", data={}, variable=None)
 @example(program=".a.b // 3", data={"a": 7}, variable=None)
+@example(program="$v + {a: 3, c: .n}", data={"n": 4}, variable={"b": 2, "a": 1.0})
 def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, variable: Any) -> None:
     variables = {"v": variable}
     native = compile_native(tokenize(program))
