@@ -16,6 +16,10 @@ caller runs jq, which then also words any error. What it must match, measured on
 - ``null + x`` is ``x``; strings and arrays concatenate, objects merge (the right one wins); everything else
   outside numbers is declined.
 
+Bounded like any evaluation of untrusted code: a program of at most :data:`MAX_TOKENS` tokens, and no string,
+array or object it builds by ``+`` past :data:`MAX_BUILT` characters or members (``. + . | . + . | ...`` doubles
+at every stage): past either, jq's cost model and its bounded evaluator decide.
+
 Data never holds NaN, infinities or lone surrogates (they are refused where data enters), so those are not
 handled. ``tests/fuzz/test_native_jq.py`` holds the module to libjq's answers on generated programs and data.
 """
@@ -23,6 +27,7 @@ handled. ``tests/fuzz/test_native_jq.py`` holds the module to libjq's answers on
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -32,6 +37,10 @@ from swengine.expressions.syntax import Token
 Program = Callable[[Any, Mapping[str, Any]], Any]
 """(data, variables) -> the program's one output."""
 
+MAX_TOKENS = 256
+"""Longer programs are jq's: the work of a native program grows with its length times what ``+`` builds."""
+MAX_BUILT = 65_536
+"""Most characters or members a ``+`` may build here."""
 EXACT = 2.0**53
 """Integers up to this size are the same number in jq's doubles."""
 _INTEGRAL = 2.0**63
@@ -53,6 +62,8 @@ class _Unsupported(Exception):
 
 def compile_native(tokens: list[Token]) -> Program | None:
     """A Python program answering as jq does, or None when ``tokens`` are outside the subset."""
+    if len(tokens) > MAX_TOKENS:
+        return None
     parser = _Parser(tokens)
     try:
         node = parser.pipe()
@@ -166,18 +177,23 @@ def _order(left: Any, right: Any) -> int:
 # Operators
 
 
+_JOINED: dict[type, Callable[[Any, Any], Any]] = {
+    str: operator.add,
+    list: operator.add,
+    dict: lambda left, right: {**left, **right},  # the right one wins; keys keep their first place, as in jq
+}
+
+
 def _add(left: Any, right: Any) -> Any:
     if left is None:
         return right
     if right is None:
         return left
     kind = type(left)
-    if kind is str and type(right) is str:
-        return left + right
-    if kind is list and type(right) is list:
-        return left + right
-    if kind is dict and type(right) is dict:
-        return {**left, **right}  # the right one wins; keys keep their first place, as in jq
+    if kind in _JOINED and type(right) is kind:
+        if len(left) + len(right) > MAX_BUILT:
+            raise Decline  # growing data is for jq's cost model and its bounded evaluator
+        return _JOINED[kind](left, right)
     return _as_jq_number(_number(left) + _number(right))
 
 

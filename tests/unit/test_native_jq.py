@@ -128,3 +128,13 @@ def test_the_facade_answers_simple_programs_in_python_and_the_rest_with_jq() -> 
     assert stats.COUNTS.local - before[1] == 1
     with pytest.raises(expressions.ExpressionError):
         expressions.evaluate(".a.b", {"a": 3})  # declined, and jq words the error
+
+
+def test_what_grows_is_left_to_the_bounds_of_jq() -> None:
+    """Forty doublings of "ab" would build a terabyte: past MAX_BUILT the program declines, and jq's cost model
+    sends it to the bounded evaluator (``test_exponential_growth_is_not_run_in_process``)."""
+    doubling = compile_native(tokenize(" | ".join(["(. + .)"] * 40)))
+    assert doubling is not None
+    with pytest.raises(Decline):
+        doubling("ab", {})
+    assert compile_native(tokenize(" + ".join(["1"] * 200))) is None  # longer than MAX_TOKENS
