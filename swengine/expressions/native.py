@@ -16,9 +16,10 @@ caller runs jq, which then also words any error. What it must match, measured on
 - ``null + x`` is ``x``; strings and arrays concatenate, objects merge (the right one wins); everything else
   outside numbers is declined.
 
-Bounded like any evaluation of untrusted code: a program of at most :data:`MAX_TOKENS` tokens, and no string,
+Bounded like any evaluation of untrusted code: a program of at most :data:`MAX_TOKENS` tokens, no string,
 array or object it builds by ``+`` past :data:`MAX_BUILT` characters or members (``. + . | . + . | ...`` doubles
-at every stage): past either, jq's cost model and its bounded evaluator decide.
+at every stage), and no answer holding more than :data:`MAX_WALKED` members (``[., ., ., ...]``): past any of
+them, jq's cost model and its bounded evaluator decide.
 
 Data never holds NaN, infinities or lone surrogates (they are refused where data enters), so those are not
 handled. ``tests/fuzz/test_native_jq.py`` holds the module to libjq's answers on generated programs and data.
@@ -41,6 +42,8 @@ MAX_TOKENS = 256
 """Longer programs are jq's: the work of a native program grows with its length times what ``+`` builds."""
 MAX_BUILT = 65_536
 """Most characters or members a ``+`` may build here."""
+MAX_WALKED = 100_000
+"""Most members of the containers an answer may hold (each is checked on its way out)."""
 EXACT = 2.0**53
 """Integers up to this size are the same number in jq's doubles."""
 _INTEGRAL = 2.0**63
@@ -116,12 +119,14 @@ _SCALARS = frozenset((type(None), bool, int, float, str))
 
 def _check_unchanged(container: Any) -> None:
     """Containers come back as they are only when no number in them would change on the way through jq (and
-    deep ones, which may not serialise at all, are jq's to judge)."""
+    deep or huge ones, which may not serialise at all or cost more to walk than is fair, are jq's to judge)."""
     stack = [(container, 1)]
+    budget = MAX_WALKED
     while stack:
         node, depth = stack.pop()
-        if depth > _DEEPEST:
+        if depth > _DEEPEST or len(node) > budget:
             raise Decline
+        budget -= len(node)
         for item in node.values() if type(node) is dict else node:
             kind = type(item)
             if kind is dict or kind is list:

@@ -138,3 +138,8 @@ def test_what_grows_is_left_to_the_bounds_of_jq() -> None:
     with pytest.raises(Decline):
         doubling("ab", {})
     assert compile_native(tokenize(" + ".join(["1"] * 200))) is None  # longer than MAX_TOKENS
+    copies = compile_native(tokenize("[" + ", ".join(["."] * 50) + "]"))
+    assert copies is not None
+    assert len(copies(list(range(1000)), {})) == 50  # 50,000 members: walked
+    with pytest.raises(Decline):
+        copies(list(range(5000)), {})  # 250,000 members: jq's to judge
