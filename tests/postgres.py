@@ -3,7 +3,9 @@ temporary folder, listening on loopback only. ``.ci/run`` installs the package, 
 developer without it locally gets a skip that says so.
 
 As root (CI runs as root) the cluster runs as the ``postgres`` account the package creates: the server
-refuses to run as root.
+refuses to run as root. The server runs in the foreground under swengine's launcher (``runtime.tether``), as
+the Temporal servers do, so a test process killed outright (the OOM killer, ``kill -9``) takes it along; a
+daemon started by ``pg_ctl`` outlived it.
 """
 
 from __future__ import annotations
@@ -11,17 +13,25 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from swengine.core.lifeline import PARENT_ENV
+
 OWNER = "postgres"
 USER = "swengine"
+READY_SECONDS = 60.0
+TETHERED = "import sys; from swengine.runtime.tether import run; sys.exit(run(sys.argv[1], sys.argv[2:]))"
+"""The launcher: runs the server as its child, and kills it when this test process is gone."""
 
 
 def binaries() -> Path | None:
@@ -68,6 +78,14 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", OWNER, "--", *command] if os.geteuid() == 0 else command
 
 
+def _exec_as_owner(command: list[str]) -> list[str]:
+    """``command`` as the owner, in the same process (setpriv execs; runuser would fork, and the launcher's kill
+    would reach runuser, not the server)."""
+    if os.geteuid() != 0:
+        return command
+    return ["setpriv", f"--reuid={OWNER}", f"--regid={OWNER}", "--init-groups", *command]
+
+
 @contextmanager
 def running_cluster(bin_dir: Path) -> Iterator[Cluster]:
     """initdb into a temporary folder, start on loopback (durability off: a test cluster), stop at the end."""
@@ -76,21 +94,39 @@ def running_cluster(bin_dir: Path) -> Iterator[Cluster]:
         shutil.chown(folder, OWNER, OWNER)
     data = folder / "data"
     port = _free_port()
-    options = (
-        f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
     subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8",
                               "--no-sync"]), check=True, capture_output=True)  # fmt: skip
-    started = subprocess.run(
-        _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
-                   "-t", "60", "start"]), capture_output=True, text=True)  # fmt: skip
-    if started.returncode:
-        log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
-        shutil.rmtree(folder, ignore_errors=True)
-        raise RuntimeError(f"Postgres did not start: {started.stdout}{started.stderr}{log}")
+    server = [str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(folder),
+              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]  # fmt: skip
+    with open(folder / "log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "-c", TETHERED, *_exec_as_owner(server)], stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT, env={**os.environ, PARENT_ENV: str(os.getpid())})  # fmt: skip
     try:
+        _wait_ready(process, port, folder)
         yield Cluster(port, folder)
     finally:
-        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                       capture_output=True)  # fmt: skip
+        process.send_signal(signal.SIGINT)  # passed on: Postgres's fast shutdown
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], port: int, folder: Path) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with psycopg.connect(f"postgresql://{USER}@127.0.0.1:{port}/postgres", connect_timeout=2):
+                return  # accepting connections, not only listening (it listens while it starts up)
+        except psycopg.OperationalError:
+            time.sleep(0.05)
+    process.kill()
+    log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
+    shutil.rmtree(folder, ignore_errors=True)
+    raise RuntimeError(f"Postgres did not start: {log}")
