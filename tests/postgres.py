@@ -75,12 +75,8 @@ class Cluster:
 
 
 def _as_owner(command: list[str]) -> list[str]:
-    return ["runuser", "-u", OWNER, "--", *command] if os.geteuid() == 0 else command
-
-
-def _exec_as_owner(command: list[str]) -> list[str]:
-    """``command`` as the owner, in the same process (setpriv execs; runuser would fork, and the launcher's kill
-    would reach runuser, not the server)."""
+    """``command`` as the cluster's owner, in the same process (setpriv execs it; runuser would fork, and the
+    launcher's kill would then reach runuser, not the server)."""
     if os.geteuid() != 0:
         return command
     return ["setpriv", f"--reuid={OWNER}", f"--regid={OWNER}", "--init-groups", *command]
@@ -99,7 +95,7 @@ def running_cluster(bin_dir: Path) -> Iterator[Cluster]:
     server = [str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(folder),
               "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]  # fmt: skip
     with open(folder / "log", "wb") as log:
-        process = subprocess.Popen([sys.executable, "-c", TETHERED, *_exec_as_owner(server)], stdin=subprocess.DEVNULL,
+        process = subprocess.Popen([sys.executable, "-c", TETHERED, *_as_owner(server)], stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT, env={**os.environ, PARENT_ENV: str(os.getpid())})  # fmt: skip
     try:
         _wait_ready(process, port, folder)
