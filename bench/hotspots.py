@@ -140,10 +140,10 @@ def replayer(side: str, runner: str = "shipped") -> Any:
     from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-    from swengine.interpreter.workflow import Interpreter
+    from swengine.interpreter.workflow import DefinitionInterpreter, Interpreter
     from swengine.runtime import worker as engine_worker
 
-    workflows = [Interpreter] if side == "ours" else handwritten.WORKFLOWS
+    workflows = [DefinitionInterpreter, Interpreter] if side == "ours" else handwritten.WORKFLOWS
     if runner == "none":
         chosen: Any = UnsandboxedWorkflowRunner()
     elif side == "hand":

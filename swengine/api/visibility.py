@@ -7,12 +7,16 @@ import binascii
 import hashlib
 
 from temporalio.client import WorkflowExecution
-from temporalio.common import SearchAttributeKey
 
 from swengine.api.models import InstanceSummary
 from swengine.core.errors import InputError
-from swengine.core.ir import SEARCH_DEFINITION, WORKFLOW_NAME
-from swengine.runtime.service import STATUS_NAMES
+from swengine.core.ir import (
+    DEFINITION_TYPE_PREFIX,
+    SEARCH_DEFINITION,
+    WORKFLOW_NAME,
+    workflow_type,
+)
+from swengine.runtime.service import STATUS_NAMES, definition_of
 
 VISIBILITY_STATUS = {
     "running": "Running",
@@ -22,17 +26,20 @@ VISIBILITY_STATUS = {
     "terminated": "Terminated",
     "timed_out": "TimedOut",
 }
-DEFINITION_KEY = SearchAttributeKey.for_keyword(SEARCH_DEFINITION)
 
 
 def visibility_query(definition: str | None, status_name: str | None) -> str:
-    """Our interpreter's executions, by definition (the ``SwDefinition`` attribute) and status.
+    """Our interpreter's executions, by definition and status: by their workflow type, or, for instances
+    started under the old single type, by their ``SwDefinition`` attribute.
 
     ``definition`` never holds a quote or backslash (the route's pattern refuses them).
     """
-    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'"]
-    if definition is not None:
-        clauses.append(f"{SEARCH_DEFINITION} = '{definition}'")
+    if definition is None:
+        ours = f"WorkflowType STARTS_WITH '{DEFINITION_TYPE_PREFIX}' OR WorkflowType = '{WORKFLOW_NAME}'"
+    else:
+        legacy = f"WorkflowType = '{WORKFLOW_NAME}' AND {SEARCH_DEFINITION} = '{definition}'"
+        ours = f"WorkflowType = '{workflow_type(definition)}' OR ({legacy})"
+    clauses = [f"({ours})"]
     if status_name is not None:
         clauses.append(f"ExecutionStatus = '{VISIBILITY_STATUS[status_name]}'")
     return " AND ".join(clauses)
@@ -42,7 +49,7 @@ def instance_summary(execution: WorkflowExecution) -> InstanceSummary:
     return InstanceSummary(
         instance_id=execution.id,
         run_id=execution.run_id,
-        definition=execution.typed_search_attributes.get(DEFINITION_KEY),
+        definition=definition_of(execution),
         status=STATUS_NAMES.get(execution.status, "unknown") if execution.status else "unknown",
         started_at=execution.start_time,
         closed_at=execution.close_time,

@@ -12,13 +12,12 @@ from temporalio.workflow import ParentClosePolicy
 from swengine.core.durations import parse_duration
 from swengine.core.ir import (
     REST_ACTIVITY,
-    WORKFLOW_NAME,
     Action,
     EventCall,
     FunctionCall,
     SubflowCall,
 )
-from swengine.interpreter.children import child_request
+from swengine.interpreter.children import by_definition_type, child_request, child_type
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import produce_events, search_index, wait_for_event
 from swengine.interpreter.failures import StateFailure
@@ -118,14 +117,20 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
         ParentClosePolicy.ABANDON if call.on_parent_complete == "continue" else ParentClosePolicy.TERMINATE
     )
     # Indexed like a top-level instance, so the event router finds a child waiting for an event.
-    index = search_index(child_ir, dict(ctx.inbox.correlation)) if ctx.request.index_correlation else None
+    correlation = dict(ctx.inbox.correlation)
+    index = (
+        search_index(child_ir, correlation, legacy=not by_definition_type())
+        if ctx.request.index_correlation
+        else None
+    )
+    kind = child_type(child_ir)
     if call.invoke == "async":
         await workflow.start_child_workflow(
-            WORKFLOW_NAME, request, id=child_id, parent_close_policy=close, search_attributes=index
+            kind, request, id=child_id, parent_close_policy=close, search_attributes=index or None
         )
         return None
     return await workflow.execute_child_workflow(
-        WORKFLOW_NAME, request, id=child_id, parent_close_policy=close, search_attributes=index
+        kind, request, id=child_id, parent_close_policy=close, search_attributes=index or None
     )
 
 

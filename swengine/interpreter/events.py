@@ -26,14 +26,24 @@ from swengine.interpreter.progress import expected_event
 EMIT_TIMEOUT = timedelta(seconds=30)
 
 
-def search_index(ir: WorkflowIR, correlation: dict[str, str] | None = None) -> TypedSearchAttributes:
-    """What the event router looks instances up by: the definition id, the event types it consumes, and the
-    correlation values it was started with."""
+def search_index(
+    ir: WorkflowIR,
+    correlation: dict[str, str] | None = None,
+    *,
+    legacy: bool = False,
+    replacing: bool = False,
+) -> TypedSearchAttributes:
+    """What the event router looks an instance up by: the event types its definition consumes and the
+    correlation values it started with, and only those it has (the server pays for every attribute set, on
+    every start). ``legacy``: an instance under the old single workflow type also carries its definition id,
+    the only way it is listed; ``replacing``: a run continuing as another definition states its event types
+    even when there are none, so the previous definition's do not carry over."""
     consumed = sorted({e.type for e in ir.events if e.kind == "consumed"})
-    pairs: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(SearchAttributeKey.for_keyword(SEARCH_DEFINITION), ir.id),
-        SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed),
-    ]
+    pairs: list[SearchAttributePair[Any]] = []
+    if legacy:
+        pairs.append(SearchAttributePair(SearchAttributeKey.for_keyword(SEARCH_DEFINITION), ir.id))
+    if consumed or legacy or replacing:
+        pairs.append(SearchAttributePair(SearchAttributeKey.for_keyword_list(SEARCH_EVENT_TYPES), consumed))
     if correlation:
         pairs.append(SearchAttributePair(CORRELATION_KEY, correlation_keywords(correlation)))
     return TypedSearchAttributes(pairs)

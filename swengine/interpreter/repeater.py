@@ -15,7 +15,7 @@ from temporalio.exceptions import ChildWorkflowError
 from temporalio.workflow import ParentClosePolicy
 
 from swengine.core.durations import parse_duration
-from swengine.core.ir import REPEATER_NAME, WORKFLOW_NAME
+from swengine.core.ir import REPEATER_NAME, WORKFLOW_NAME, workflow_type
 from swengine.core.ir_codec import decode_run_request
 from swengine.interpreter.events import search_index
 
@@ -30,11 +30,13 @@ class Repeater:
     @workflow.run
     async def run(self, plan: dict[str, Any]) -> None:
         ir = decode_run_request(plan["run"]).ir
-        index = search_index(ir) if plan.get("index") else TypedSearchAttributes.empty
+        # a plan made since each definition has its own workflow type says so; an older one keeps the old type
+        typed = bool(plan.get("typed"))
+        index = search_index(ir, legacy=not typed) if plan.get("index") else TypedSearchAttributes.empty
         for _ in range(RUNS_PER_HISTORY):
             try:
                 await workflow.execute_child_workflow(
-                    WORKFLOW_NAME,
+                    workflow_type(ir.id) if typed else WORKFLOW_NAME,
                     plan["run"],
                     id=f"{ir.id}-scheduled-{workflow.uuid4()}",
                     parent_close_policy=ParentClosePolicy.ABANDON,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,10 +31,13 @@ from swengine.core.ir import (
     State,
     TasksState,
     Transition,
+    definition_of_type,
+    workflow_type,
 )
 from swengine.core.ir_codec import decode_run_request, encode
 from swengine.core.limits import MAX_PENDING_BYTES, START_REQUEST_LIMIT, check_payload, payload_size
 from swengine.interpreter import telemetry
+from swengine.interpreter.children import by_definition_type
 from swengine.interpreter.compensation import compensate
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.events import (
@@ -62,9 +66,9 @@ BOUNDED_INBOX_PATCH = "bounded-inbox"
 events later states can take, so old histories replay without it)."""
 
 
-@workflow.defn(name=WORKFLOW_NAME)
-class Interpreter:
-    """Runs any compiled Serverless Workflow definition carried in its ``RunRequest``."""
+class Interpreting:
+    """Runs any compiled Serverless Workflow definition carried in its ``RunRequest``: the signals, queries
+    and walk shared by the two workflow classes below, which differ only in the types they answer."""
 
     def __init__(self) -> None:
         self._inbox = Inbox()
@@ -113,8 +117,7 @@ class Interpreter:
         consumed = [e for e in self._ctx.ir.events if e.kind == "consumed"] if self._ctx is not None else []
         return event_fate(self._inbox, event, consumed)
 
-    @workflow.run
-    async def run(self, raw: RawValue) -> Any:
+    async def interpret(self, raw: RawValue) -> Any:
         request = decode_run_request(workflow.payload_converter().from_payload(raw.payload))
         # Events carried over a continue-as-new come first; signals that arrived with the start follow,
         # deduplicated against everything the previous run had already received.
@@ -304,7 +307,14 @@ class Interpreter:
         timeout = parse_duration(target.workflow_exec_timeout) if target.workflow_exec_timeout else None
         # Events already received stay with the instance (its workflow id does not change); another
         # definition is indexed as itself.
-        index = search_index(ir) if ctx.request.index_correlation and ir is not ctx.ir else None
+        another = ir is not ctx.ir
+        legacy = not by_definition_type()
+        index = (
+            search_index(ir, legacy=legacy, replacing=True)
+            if ctx.request.index_correlation and another
+            else None
+        )
+        kind: Any = workflow_type(ir.id) if another and not legacy else None  # None: this run's own type
         workflow.continue_as_new(
             self._carrying_events(
                 RunRequest(
@@ -317,6 +327,7 @@ class Interpreter:
                     lifecycle_events=ctx.request.lifecycle_events,
                 )
             ),
+            workflow=kind,
             run_timeout=timeout,
             search_attributes=index,
         )
@@ -355,4 +366,29 @@ class Interpreter:
         return encode(carried)
 
 
-__all__ = ["Interpreter", "ApplicationError"]
+@workflow.defn(dynamic=True)
+class DefinitionInterpreter(Interpreting):
+    """Instances under their definition's own workflow type (``sw:<id>``, ``core.ir.workflow_type``)."""
+
+    @workflow.run
+    async def run(self, args: Sequence[RawValue]) -> Any:
+        kind = workflow.info().workflow_type
+        if definition_of_type(kind) is None or len(args) != 1:
+            raise ApplicationError(
+                f"no workflow type '{kind}' here: swengine runs 'sw:<definition id>' with one run request",
+                type="unknown_workflow_type",
+                non_retryable=True,
+            )
+        return await self.interpret(args[0])
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class Interpreter(Interpreting):
+    """Instances started under the single type every definition once shared (they run and replay as ever)."""
+
+    @workflow.run
+    async def run(self, raw: RawValue) -> Any:
+        return await self.interpret(raw)
+
+
+__all__ = ["DefinitionInterpreter", "Interpreter", "ApplicationError"]

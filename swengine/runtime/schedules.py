@@ -26,7 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.core.durations import parse_duration
 from swengine.core.errors import InputError
-from swengine.core.ir import REPEATER_NAME, WORKFLOW_NAME, WorkflowIR
+from swengine.core.ir import REPEATER_NAME, WorkflowIR, workflow_type
 from swengine.core.ir_codec import encode
 from swengine.interpreter.events import search_index
 from swengine.runtime.service import Service
@@ -71,7 +71,7 @@ def schedule_for(service: Service, ir: WorkflowIR) -> Schedule | None:
         if ir.schedule.cron_valid_until:
             end_at = datetime.fromisoformat(ir.schedule.cron_valid_until.replace("Z", "+00:00"))
     action = ScheduleActionStartWorkflow(
-        WORKFLOW_NAME,
+        workflow_type(ir.id),
         encode(service.request_for(ir, {})),
         id=f"{ir.id}-scheduled",
         task_queue=service.task_queue,
@@ -116,7 +116,13 @@ def repeat_plan(service: Service, ir: WorkflowIR) -> dict[str, Any] | None:
     if ir.schedule is None or not ir.schedule.after:
         return None
     run = encode(service.request_for(ir, {}))
-    return {"run": run, "after": ir.schedule.after, "index": service.search_attributes, "runs": 0}
+    return {
+        "run": run,
+        "after": ir.schedule.after,
+        "index": service.search_attributes,
+        "typed": True,
+        "runs": 0,
+    }
 
 
 async def sync_repeater(service: Service, definition_id: str, ir: WorkflowIR | None) -> str | None:

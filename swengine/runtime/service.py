@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowExecution,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+)
 from temporalio.common import (
+    SearchAttributeKey,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -33,11 +40,13 @@ from swengine.core.ir import (
     DEFAULT_TASK_QUEUE,
     EVENT_SIGNAL,
     RESUME_SIGNAL,
+    SEARCH_DEFINITION,
     STATUS_QUERY,
     SUSPEND_SIGNAL,
-    WORKFLOW_NAME,
     RunRequest,
     WorkflowIR,
+    definition_of_type,
+    workflow_type,
 )
 from swengine.core.ir_codec import encode
 from swengine.core.json_size import at_most
@@ -55,6 +64,15 @@ STATUS_NAMES = {
     WorkflowExecutionStatus.CONTINUED_AS_NEW: "running",
     WorkflowExecutionStatus.TIMED_OUT: "timed_out",
 }
+DEFINITION_KEY = SearchAttributeKey.for_keyword(SEARCH_DEFINITION)
+
+
+def definition_of(execution: WorkflowExecution) -> str | None:
+    """The definition a listed execution runs: its workflow type names it, or, for one started under the old
+    single type, its ``SwDefinition`` attribute."""
+    return definition_of_type(execution.workflow_type or "") or execution.typed_search_attributes.get(
+        DEFINITION_KEY
+    )
 
 
 ENDINGS: dict[type, str] = {
@@ -226,18 +244,19 @@ class Service:
         }
         if reuse_existing:
             options["id_conflict_policy"] = WorkflowIDConflictPolicy.USE_EXISTING
-        if self.search_attributes:
-            options["search_attributes"] = search_index(ir, request.correlation)
+        index = search_index(ir, request.correlation) if self.search_attributes else None
+        if index:
+            options["search_attributes"] = index
         if memo:
             options["memo"] = memo
-        # what Temporal's Web UI lists the instance as, instead of only swengine.Interpreter
+        # beside the type (which names the definition), the title and version Temporal's Web UI shows
         options["static_summary"] = f"{ir.name or ir.id} ({ir.id} {ir.version or ''})".replace(" )", ")")
         if first_event is not None:
             options["start_signal"] = EVENT_SIGNAL
             options["start_signal_args"] = [first_event]
         elif self.eager_start:
             options["request_eager_start"] = True
-        handle = await self.client.start_workflow(WORKFLOW_NAME, encode(request), **options)
+        handle = await self.client.start_workflow(workflow_type(ir.id), encode(request), **options)
         for listener in self.started:
             listener(handle.id, ir, request.correlation)
         return Started(instance_id=handle.id, run_id=handle.result_run_id)

@@ -22,13 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from temporalio.common import SearchAttributeKey
-
-from swengine.core.ir import SEARCH_DEFINITION, SEARCH_EVENT_TYPES, WORKFLOW_NAME, WorkflowIR
+from swengine.core.ir import SEARCH_EVENT_TYPES, WorkflowIR
 from swengine.core.matching import CORRELATION_KEY, parse_correlation_keywords
-from swengine.runtime.service import Service
+from swengine.runtime.service import Service, definition_of
 
-DEFINITION_KEY = SearchAttributeKey.for_keyword(SEARCH_DEFINITION)
 DEFAULT_MAX_AGE = 1.0
 """Seconds a view of one event type serves events before it is asked again."""
 RECENT_SECONDS = 60.0
@@ -121,12 +118,12 @@ class WaitingIndex:
         self.queries += 1
         query = (
             f"{SEARCH_EVENT_TYPES} = {_quoted(event_type)} AND ExecutionStatus = 'Running'"
-            f" AND WorkflowType = {_quoted(WORKFLOW_NAME)} AND TaskQueue = {_quoted(self.service.task_queue)}"
+            f" AND TaskQueue = {_quoted(self.service.task_queue)}"
         )
         view = View(began)
         async for execution in self.service.client.list_workflows(query):
             view.waiters[execution.id] = Waiter(
-                definition=execution.typed_search_attributes.get(DEFINITION_KEY) or "",
+                definition=definition_of(execution) or "",
                 learned=parse_correlation_keywords(
                     execution.typed_search_attributes.get(CORRELATION_KEY) or []
                 ),

@@ -29,7 +29,7 @@ from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
 from swengine.core.settings import Settings
 from swengine.interpreter.repeater import Repeater
-from swengine.interpreter.workflow import Interpreter
+from swengine.interpreter.workflow import DefinitionInterpreter, Interpreter
 
 PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml")
 """Deterministic modules handed to the sandbox as-is: re-importing them per run tripled the start cost."""
@@ -124,7 +124,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[Interpreter, Repeater],
+        workflows=[DefinitionInterpreter, Interpreter, Repeater],
         activities=list(activities.values()),
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,

@@ -5,6 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+
+from swengine.core.ir import WORKFLOW_NAME, workflow_type
+from swengine.core.ir_codec import encode
+from swengine.interpreter.events import search_index
 from tests.api.conftest import Api, assert_problem, deploy, deploy_file, spec, start, unique
 
 DECIDED = {"specversion": "1.0", "source": "/approvals", "type": "com.example.approval.decided"}
@@ -257,3 +264,41 @@ async def test_list_filters_by_definition_and_status_and_pages(api: Api) -> None
 
 async def test_unknown_instance_is_404(api: Api) -> None:
     assert_problem(await api.http.get("/instances/does-not-exist"), 404, "instance_not_found")
+
+
+async def test_instances_run_under_their_definitions_type_and_old_ones_stay_listed(api: Api) -> None:
+    """New instances: type ``sw:<id>`` and no search attribute (nothing to route); one started under the
+    old single type with its ``SwDefinition`` attribute is listed beside them, and answered the same."""
+    name = unique("typed")
+    await deploy(api, spec(name))
+    typed = await start(api, name)
+    description = await api.service.handle(typed).describe()
+    assert description.workflow_type == workflow_type(name)
+    assert len(description.typed_search_attributes) == 0
+
+    ir = api.store.lookup(name, None)
+    assert ir is not None
+    old = await api.service.client.start_workflow(
+        WORKFLOW_NAME,
+        encode(api.service.request_for(ir, {})),
+        id=unique("old-type"),
+        task_queue=api.service.task_queue,
+        search_attributes=search_index(ir, legacy=True),
+    )
+    assert await old.result() == {"greeting": "hello"}
+    both = await listed(api, 2, definition=name)
+    assert sorted(item["instance_id"] for item in both) == sorted([typed, old.id])
+    assert {item["definition"] for item in both} == {name}
+    everything = await listed(api, 2)
+    assert {typed, old.id} <= {item["instance_id"] for item in everything}
+
+
+async def test_a_workflow_type_naming_no_definition_fails_plainly(api: Api) -> None:
+    handle = await api.service.client.start_workflow(
+        "not-a-definition", {}, id=unique("stray"), task_queue=api.service.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    cause = failure.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "unknown_workflow_type"
+    assert cause.non_retryable

@@ -246,7 +246,7 @@ async def test_a_sync_subflow_is_a_child_workflow_whose_output_is_merged(client)
         description = await service.handle(child_id).describe()
     assert result == {"n": 21, "keep": True, "child": {"n": 42}}
     assert description.parent_id == started.instance_id
-    assert description.workflow_type == "swengine.Interpreter"
+    assert description.workflow_type == "sw:child"
 
 
 async def test_a_subflow_failure_reaches_the_parents_on_errors(client):

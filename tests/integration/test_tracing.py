@@ -43,6 +43,6 @@ async def test_an_instance_is_traced_end_to_end(temporal_env) -> None:
         output = await service.run(compile_text(CALLS), {})
     assert set(output) == {"uuid"}
     names = {span.name for span in exporter.get_finished_spans()}
-    assert "StartWorkflow:swengine.Interpreter" in names
-    assert "RunWorkflow:swengine.Interpreter" in names
+    assert "StartWorkflow:sw:traced" in names
+    assert "RunWorkflow:sw:traced" in names
     assert any(name.endswith(":builtin.uuid") for name in names), names

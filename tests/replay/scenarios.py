@@ -282,6 +282,14 @@ SCENARIOS: list[Scenario] = [
         ],
     ),
     Scenario("v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
+    # recorded since each definition runs under its own workflow type (the ones above, under the old one)
+    Scenario(
+        "typed-callback-subflow-switch",
+        CALLBACK_AND_SUBFLOW,
+        events=[_event("replay.answer", "a-1", {"answer": 42})],
+        extra_definitions=(CHILD,),
+    ),
+    Scenario("typed-v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
     Scenario(
         "v10-secrets-and-calls",
         SECRETS_AND_CALLS,

@@ -8,9 +8,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
-from swengine.core.ir import WORKFLOW_NAME
 from swengine.core.ir_tasks import RunWorkflowTask
-from swengine.interpreter.children import child_request
+from swengine.interpreter.children import child_request, child_type
 from swengine.interpreter.failures import StateFailure
 from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
 
@@ -26,6 +25,8 @@ async def execute_run(task: RunWorkflowTask, data: Any, run: TaskRun, variables:
     child_id = ctx.next_child_id(workflow.info().workflow_id, task.workflow_id)
     if not task.wait:
         close = ParentClosePolicy.ABANDON
-        await workflow.start_child_workflow(WORKFLOW_NAME, request, id=child_id, parent_close_policy=close)
+        await workflow.start_child_workflow(
+            child_type(child), request, id=child_id, parent_close_policy=close
+        )
         return data, None
-    return await workflow.execute_child_workflow(WORKFLOW_NAME, request, id=child_id), None
+    return await workflow.execute_child_workflow(child_type(child), request, id=child_id), None
