@@ -670,7 +670,7 @@ class Bench:
         service = service or self.ours
         began = time.perf_counter()
         started = await service.start(ir, data)
-        await _within_limit(service.result(started.instance_id), started.instance_id)
+        await _within_limit(service.result(started.instance_id, run_id=started.run_id), started.instance_id)
         return time.perf_counter() - began
 
     async def run_hand(

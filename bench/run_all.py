@@ -11,7 +11,19 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ORDER = ["compile", "overhead", "throughput", "transforms", "loops", "memory", "events", "routing", "coldstart", "eager", "hotspots"]
+ORDER = [
+    "compile",
+    "overhead",
+    "throughput",
+    "transforms",
+    "loops",
+    "memory",
+    "events",
+    "routing",
+    "coldstart",
+    "eager",
+    "hotspots",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -118,7 +118,9 @@ async def run_instance(args: argparse.Namespace) -> Any:
             print(f"started {started.instance_id}", file=sys.stderr)
             for event in events:
                 await service.send_event(started.instance_id, event)
-            return await await_result(service, started.instance_id, _say, timeout=args.timeout)
+            return await await_result(
+                service, started.instance_id, _say, timeout=args.timeout, run_id=started.run_id
+            )
 
 
 def _say(line: str) -> None:

@@ -28,7 +28,13 @@ class RunTimedOut(SwengineError):
 
 
 async def await_result(
-    service: Service, instance_id: str, say: Say, *, timeout: timedelta | None, every: float = POLL_SECONDS
+    service: Service,
+    instance_id: str,
+    say: Say,
+    *,
+    timeout: timedelta | None,
+    run_id: str | None = None,
+    every: float = POLL_SECONDS,
 ) -> Any:
     """The instance's output; progress on ``say``; ``RunTimedOut`` (naming the state) after ``timeout``."""
     loop = asyncio.get_running_loop()
@@ -38,7 +44,7 @@ async def await_result(
         while True:
             wait = every if deadline is None else max(0.0, min(every, deadline - loop.time()))
             try:
-                return await service.result(instance_id, timeout=wait)
+                return await service.result(instance_id, run_id=run_id, timeout=wait)
             except TimeoutError:
                 status = await service.describe(instance_id)
             if deadline is not None and loop.time() >= deadline:

@@ -99,14 +99,22 @@ def _dataclass_decoder(cls: type) -> Decoder:
     return decode
 
 
+_NO_DEFAULT = object()
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return _NO_DEFAULT
+
+
 def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
     if field.name == "kind":
         return False  # unions are told apart by it
-    if field.default is not dataclasses.MISSING:
-        return bool(value == field.default)
-    if field.default_factory is not dataclasses.MISSING:
-        return bool(value == field.default_factory())
-    return False
+    default = _default(field)
+    return default is not _NO_DEFAULT and bool(value == default)
 
 
 def encode(value: Any) -> Any:
@@ -114,7 +122,12 @@ def encode(value: Any) -> Any:
     definitions carry their digest (the same encoded object for every request of one definition object:
     callers never mutate it)."""
     if isinstance(value, ir.RunRequest):
-        encoded = _encode_fields(value, skip=("ir", "subflows"))
+        # its other fields hold JSON already (the input, events ...): taken as they are, not walked and copied
+        encoded = {
+            name: item
+            for name, default in _REQUEST_DEFAULTS
+            if (item := getattr(value, name)) is not default and item != default
+        }
         encoded["ir"] = _encode_with_digest(value.ir)
         if value.subflows:
             encoded["subflows"] = {key: _encode_with_digest(sub) for key, sub in value.subflows.items()}
@@ -128,12 +141,18 @@ def encode(value: Any) -> Any:
     return value
 
 
-def _encode_fields(value: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def _encode_fields(value: Any) -> dict[str, Any]:
     return {
         f.name: encode(getattr(value, f.name))
         for f in dataclasses.fields(value)
-        if f.name not in skip and not _is_default(f, getattr(value, f.name))
+        if not _is_default(f, getattr(value, f.name))
     }
+
+
+_REQUEST_DEFAULTS = [
+    (f.name, _default(f)) for f in dataclasses.fields(ir.RunRequest) if f.name not in ("ir", "subflows")
+]
+"""A ``RunRequest``'s JSON-valued fields with their defaults (left out of its encoding when equal)."""
 
 
 def _digest(encoded: dict[str, Any]) -> bytes:

@@ -299,7 +299,7 @@ class Service:
 
     async def run(self, ir: WorkflowIR, data: Any = None, *, instance_id: str | None = None) -> Any:
         started = await self.start(ir, data, instance_id=instance_id)
-        return await self.result(started.instance_id)
+        return await self.result(started.instance_id, run_id=started.run_id)
 
     def handle(self, instance_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(instance_id)
@@ -343,9 +343,14 @@ class Service:
             return None
         return None
 
-    async def result(self, instance_id: str, *, timeout: float | None = None) -> Any:
-        """Wait for the instance's output; a failed instance raises ``InstanceFailed`` with its error code."""
-        handle = self.handle(instance_id)
+    async def result(
+        self, instance_id: str, *, run_id: str | None = None, timeout: float | None = None
+    ) -> Any:
+        """Wait for the instance's output; a failed instance raises ``InstanceFailed`` with its error code.
+
+        ``run_id`` (the run a start answered, when the caller has it) spares Temporal looking the current run
+        up; its continued runs are followed all the same."""
+        handle = self.client.get_workflow_handle(instance_id, run_id=run_id)
         try:
             if timeout is None:
                 return await handle.result()
