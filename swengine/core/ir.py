@@ -45,6 +45,8 @@ def definition_of_type(type_name: str) -> str | None:
 SUSPEND_SIGNAL = "suspend"
 """Signal: start no further state or task until ``resume``."""
 RESUME_SIGNAL = "resume"
+PAUSE_ACTIVITY = "swengine.pause"
+"""Local activity that does nothing: awaiting it ends a workflow activation without a trip to the server."""
 LIFECYCLE_ACTIVITY = "swengine.lifecycle"
 """Local activity sending lifecycle CloudEvents (``io.serverlessworkflow.*.v1``) to the operator's sink."""
 REPEATER_NAME = "swengine.Repeater"

@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from swengine.core.remembered import RememberedFor
 from swengine.expressions.syntax import Token
 
 Program = Callable[[Any, Mapping[str, Any]], Any]
@@ -120,23 +121,79 @@ _SCALARS = frozenset((type(None), bool, int, float, str))
 def _check_unchanged(container: Any) -> None:
     """Containers come back as they are only when no number in them would change on the way through jq (and
     deep or huge ones, which may not serialise at all or cost more to walk than is fair, are jq's to judge)."""
-    stack = [(container, 1)]
-    budget = MAX_WALKED
-    while stack:
-        node, depth = stack.pop()
-        if depth > _DEEPEST or len(node) > budget:
+    _checked(container, 1, [MAX_WALKED])
+
+
+_CHECKED: RememberedFor[Any, tuple[int, int]] = RememberedFor(4096)
+"""Containers near the top of an answer that came back unchanged, with their (height, members). State data is
+never mutated in place (merges and answers share what they leave alone), so a container that passed once passes
+again: ``$input + {step: .}`` checks what is new, not the whole state data, on every task."""
+_REMEMBERED_DEPTH = 3
+"""Containers this close to the top are remembered; deeper ones are walked as part of their ancestor."""
+_REMEMBERED_WIDTH = 256
+"""Containers with more members are walked whole (remembering each member would cost more than it saves)."""
+
+
+def _checked(container: Any, depth: int, budget: list[int]) -> tuple[int, int]:
+    """(height, members) of ``container`` at ``depth``, every number in it unchanged; else ``Decline``.
+    ``budget``: the members the whole answer may still hold."""
+    known = _CHECKED.get(container)
+    if known is None:
+        if depth < _REMEMBERED_DEPTH and len(container) <= _REMEMBERED_WIDTH:
+            known = _inspect(container, depth, budget)
+        else:
+            known = _walk(container, depth, budget)
+        _CHECKED.put(container, known)
+    else:
+        budget[0] -= known[1]
+    if budget[0] < 0 or depth + known[0] - 1 > _DEEPEST:
+        raise Decline
+    return known
+
+
+def _inspect(container: Any, depth: int, budget: list[int]) -> tuple[int, int]:
+    """Checks the scalars of ``container`` and each of its containers through ``_checked``."""
+    budget[0] -= len(container)
+    if budget[0] < 0:
+        raise Decline
+    height, members = 1, len(container)
+    for item in container.values() if type(container) is dict else container:
+        kind = type(item)
+        if kind is dict or kind is list:
+            below, held = _checked(item, depth + 1, budget)
+            height, members = max(height, below + 1), members + held
+        elif not _unchanged(kind, item):
             raise Decline
-        budget -= len(node)
+    return height, members
+
+
+def _walk(container: Any, depth: int, budget: list[int]) -> tuple[int, int]:
+    """Checks everything in ``container`` without recursion (any depth, past which it declines)."""
+    stack = [(container, depth)]
+    deepest, members = depth, 0
+    while stack:
+        node, at = stack.pop()
+        if at > _DEEPEST or len(node) > budget[0]:
+            raise Decline
+        budget[0] -= len(node)
+        members += len(node)
+        deepest = max(deepest, at)
         for item in node.values() if type(node) is dict else node:
             kind = type(item)
             if kind is dict or kind is list:
-                stack.append((item, depth + 1))
-            elif (
-                kind not in _SCALARS
-                or (kind is float and (item.is_integer() or not math.isfinite(item)))
-                or (kind is int and abs(item) > EXACT)
-            ):
+                stack.append((item, at + 1))
+            elif not _unchanged(kind, item):
                 raise Decline
+    return deepest - depth + 1, members
+
+
+def _unchanged(kind: type, item: Any) -> bool:
+    """Whether a scalar comes back from jq as it went in."""
+    if kind is float:
+        return not item.is_integer() and math.isfinite(item)
+    if kind is int:
+        return abs(item) <= EXACT
+    return kind in _SCALARS
 
 
 def _number(value: Any) -> float:

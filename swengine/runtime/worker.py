@@ -24,6 +24,7 @@ from swengine.activities.guard import ActivityGuard
 from swengine.activities.http import invoke_http
 from swengine.activities.lifecycle import LifecyclePublisher
 from swengine.activities.mcp import call_mcp
+from swengine.activities.pause import pause
 from swengine.activities.process import run_process
 from swengine.activities.rest import invoke_rest
 from swengine.core.ir import DEFAULT_TASK_QUEUE
@@ -111,6 +112,7 @@ def build_worker(
             *builtin_activities.ACTIVITIES,
             emitter.emit,
             lifecycle.send,
+            pause,
             invoke_rest,
             invoke_http,
             run_process,

@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 
 from swengine.compiler.pipeline import compile_text
 from swengine.core.errors import DocumentError, InputError
@@ -607,3 +608,32 @@ async def test_a_workflow_output_that_fails_faults_at_the_root(client):
     ir = document("do:\n  - keep:\n      set: {a: text}\n", head="output: {as: .a.b}\n")
     error = await fault(client, ir)
     assert (error["type"], error["status"], error["instance"]) == (ERRORS + "expression", 400, "/")
+
+
+async def test_a_long_loop_over_a_large_state_pauses_in_the_worker_not_on_timers(client):
+    """1,200 set/switch tasks over ~1 MB of records: the pauses that keep each activation short are local
+    activities (a timer took about a second each), and no workflow task fails (each task used to check the
+    whole state, four seconds an activation, past the deadlock detector)."""
+    ir = document("""
+        do:
+          - bump:
+              set: '${ . + {count: (.count + 1)} }'
+          - check:
+              switch:
+                - done: {when: '.count >= .target', then: end}
+                - again: {then: bump}
+        """)
+    records = [
+        {"id": index, "name": f"item-{index:08d}", "tags": ["a", "b"], "text": "x" * 40}
+        for index in range(9000)
+    ]
+    async with running(client, []) as (service, _):
+        started = await service.start(ir, {"count": 0, "target": 600, "records": records})
+        output = await service.result(started.instance_id, run_id=started.run_id)
+        events = [
+            event.event_type for event in (await service.handle(started.instance_id).fetch_history()).events
+        ]
+    assert output["count"] == 600 and len(output["records"]) == 9000
+    assert EventType.EVENT_TYPE_TIMER_STARTED not in events
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in events
+    assert events.count(EventType.EVENT_TYPE_MARKER_RECORDED) >= 2  # the pauses (and the patch marker)

@@ -220,6 +220,19 @@ do:
 suspend and a resume (``workflow.patched("lifecycle-events")``)."""
 
 
+LONG_LOOP = """\
+document: {dsl: '1.0.3', namespace: replay, name: long-loop, version: '1.0.0'}
+do:
+  - bump:
+      set: '${ . + {count: (.count + 1)} }'
+  - check:
+      switch:
+        - done: {when: '.count >= .target', then: end}
+        - again: {then: bump}
+"""
+"""1,200 tasks that never wait: the interpreter pauses every 500 (a timer before ``pause-locally``, a local
+activity since)."""
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -290,6 +303,8 @@ SCENARIOS: list[Scenario] = [
         extra_definitions=(CHILD,),
     ),
     Scenario("typed-v10-tasks", TASKS, extra_definitions=(TASKS_CHILD,)),
+    Scenario("v10-long-loop-timer", LONG_LOOP, {"count": 0, "target": 600}),  # recorded before pause-locally
+    Scenario("v10-long-loop", LONG_LOOP, {"count": 0, "target": 600}),
     Scenario(
         "v10-secrets-and-calls",
         SECRETS_AND_CALLS,

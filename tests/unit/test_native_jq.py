@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from swengine import expressions
-from swengine.expressions import stats
+from swengine.expressions import native, stats
 from swengine.expressions.native import Decline, compile_native
 from swengine.expressions.syntax import tokenize
 
@@ -143,3 +143,42 @@ def test_what_grows_is_left_to_the_bounds_of_jq() -> None:
     assert len(copies(list(range(1000)), {})) == 50  # 50,000 members: walked
     with pytest.raises(Decline):
         copies(list(range(5000)), {})  # 250,000 members: jq's to judge
+
+
+def test_a_container_that_came_back_unchanged_is_not_walked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``$input + {x: .}`` on every task: the state data's containers are checked once, not on every task (a
+    1 MB state was walked whole by each task, past the deadlock detector in a loop)."""
+    merge = compile_native(tokenize(". + {count: (.count + 1)}"))
+    assert merge is not None
+    data = {"count": 0, "blob": [{"id": i, "tags": ["a", "b"]} for i in range(1000)]}
+    data = merge(data, {})
+    walks: list[Any] = []
+    real = native._walk
+    monkeypatch.setattr(native, "_walk", lambda *args: walks.append(args) or real(*args))
+    for _ in range(3):
+        data = merge(data, {})
+    assert data["count"] == 4 and walks == []
+
+
+def test_remembered_containers_still_count_toward_depth_and_size() -> None:
+    wrap = compile_native(tokenize("{a: .}"))
+    assert wrap is not None
+    value: Any = {}
+    for _ in range(native._DEEPEST - 1):
+        value = wrap(value, {})  # one level deeper each time, the rest remembered
+    with pytest.raises(Decline):
+        wrap(value, {})  # 101 levels: jq's to judge, as when nothing was remembered
+    copies = compile_native(tokenize("[., ., .]"))
+    assert copies is not None
+    big = list(range(40_000))
+    with pytest.raises(Decline):
+        copies(big, {})  # 120,000 members, 80,000 of them in a remembered list
+
+
+def test_a_number_jq_would_change_is_never_remembered_as_unchanged() -> None:
+    merge = compile_native(tokenize(". + {x: 1}"))
+    assert merge is not None
+    data = {"kept": {"big": 2**53 + 1}}
+    for _ in range(2):
+        with pytest.raises(Decline):
+            merge(data, {})

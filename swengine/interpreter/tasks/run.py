@@ -13,7 +13,7 @@ from temporalio import workflow
 
 from swengine import expressions
 from swengine.core.durations import parse_duration
-from swengine.core.ir import TasksState
+from swengine.core.ir import PAUSE_ACTIVITY, TasksState
 from swengine.core.ir_tasks import Task
 from swengine.core.secret_markers import skeleton
 from swengine.core.task_errors import standard_error
@@ -25,9 +25,13 @@ from swengine.interpreter.tasks.schemas import check_schema
 RUNTIME = {"name": "swengine", "version": "1.0", "metadata": {}}
 """``$runtime``: who runs the workflow."""
 TASKS_PER_PAUSE = 500
-"""Tasks run between two short timers. A loop of set and switch tasks never waits on Temporal, so it would
-hold the workflow thread past the SDK's deadlock detector (2 s); a timer ends the activation now and then."""
+"""Tasks run between two pauses. A loop of set and switch tasks never waits on Temporal, so it would hold the
+workflow thread past the SDK's deadlock detector (2 s); a pause ends the activation now and then."""
 PAUSE = timedelta(milliseconds=1)
+"""How runs before the ``PAUSE_PATCH`` paused: a timer, which waits for the server's timer processing (about a
+second a pause on the dev server: a loop of 1,000 tasks took two seconds)."""
+PAUSE_PATCH = "pause-locally"
+PAUSE_TIMEOUT = timedelta(seconds=10)
 VISITED_KEPT = 1000
 """Task pointers the status keeps (the most recent): a long loop must not grow the query's answer forever."""
 
@@ -99,7 +103,7 @@ class TaskRun:
             del self.ctx.visited[:-VISITED_KEPT]
         self.tasks_run += 1
         if self.tasks_run % TASKS_PER_PAUSE == 0:
-            await workflow.sleep(PAUSE)
+            await self._pause()
         described = {"name": task.name, "reference": task.pointer, "input": data}
         described["startedAt"] = moment(workflow.now())
         local = {**variables, "task": described, "input": data}
@@ -114,7 +118,9 @@ class TaskRun:
             task_input = self.evaluate(task.input_from, data, local)
             local["input"] = task_input
             output, directive = await self._execute(task, task_input, local)
-            local["output"] = described["output"] = output
+            # a new $task, not the old one changed: values expressions have seen are never mutated
+            local["task"] = described = {**described, "output": output}
+            local["output"] = output
             output = self.evaluate(task.output_as, output, local)
             check_schema(task.output_schema, output, "the output", task.pointer)
             if task.export_as is not None:
@@ -136,6 +142,14 @@ class TaskRun:
             )
         await lifecycle.task(("completed",), task.pointer, output=output)
         return output, directive or task.then
+
+    @staticmethod
+    async def _pause() -> None:
+        """End this activation; the next follows at once (``activities/pause.py``)."""
+        if workflow.patched(PAUSE_PATCH):
+            await workflow.execute_local_activity(PAUSE_ACTIVITY, start_to_close_timeout=PAUSE_TIMEOUT)
+        else:
+            await workflow.sleep(PAUSE)
 
     async def _execute(self, task: Task, data: Any, variables: Variables) -> Outcome:
         work = self.executors[task.kind](task, data, self, variables)
