@@ -13,6 +13,7 @@ from swengine.core.errors import DocumentError, InputError
 from swengine.core.ir import WorkflowIR
 from swengine.runtime.service import InstanceFailed
 from tests.integration.conftest import running
+from tests.replay.scenarios import LONG_LOOP
 
 ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
 
@@ -614,15 +615,7 @@ async def test_a_long_loop_over_a_large_state_pauses_in_the_worker_not_on_timers
     """1,200 set/switch tasks over ~1 MB of records: the pauses that keep each activation short are local
     activities (a timer took about a second each), and no workflow task fails (each task used to check the
     whole state, four seconds an activation, past the deadlock detector)."""
-    ir = document("""
-        do:
-          - bump:
-              set: '${ . + {count: (.count + 1)} }'
-          - check:
-              switch:
-                - done: {when: '.count >= .target', then: end}
-                - again: {then: bump}
-        """)
+    ir = compile_text(LONG_LOOP)  # the replay scenario's loop
     records = [
         {"id": index, "name": f"item-{index:08d}", "tags": ["a", "b"], "text": "x" * 40}
         for index in range(9000)

@@ -233,6 +233,7 @@ do:
 """1,200 tasks that never wait: the interpreter pauses every 500 (a timer before ``pause-locally``, a local
 activity since)."""
 
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
