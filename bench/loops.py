@@ -8,7 +8,8 @@ of their state counts, so what Temporal itself serialises at start and result (t
 Target: the 1 MB time per state within 1.5 times the 1 KB one. The pure loop (1,000 states, tiny data)
 reports states per second, start to result (target: at least 5,000), beside the unsandboxed hand-written
 twin doing the same turns in plain Python. Writes ``bench/loops.json`` (``--few``: loops of 5 and 25 turns, for
-an engine whose states cost so much at 1 MB that 500 of them overrun the SDK's 2 s deadlock detector).
+an engine whose states cost so much at 1 MB that 500 of them overrun the SDK's 2 s deadlock detector);
+``--dsl10`` runs the DSL 1.0 twin of the document (two tasks a turn) into ``bench/loops-dsl10.json``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from typing import Any
 
 from common import Side, arguments, bench_environment, compile_document, measured, ratio, table, write_results
+from twins import LOOP_10
 
 SIZES = {"1 KB": 1_000, "100 KB": 100_000, "1 MB": 1_000_000}
 TURNS = (25, 250)
@@ -56,11 +58,14 @@ def blob(size: int) -> list[dict[str, Any]]:
 
 
 async def main() -> None:
-    options = arguments(__doc__ or "", extra=[("--few", "loops of 5 and 25 turns instead of 25 and 250")])
+    options = arguments(
+        __doc__ or "",
+        extra=[("--few", "loops of 5 and 25 turns instead of 25 and 250"), ("--dsl10", "the DSL 1.0 twin")],
+    )
     short_turns, long_turns = FEW_TURNS if options.few else TURNS
     runs = 3 if options.quick else 9
     started = time.time()
-    loop = compile_document(LOOP)
+    loop = compile_document(LOOP_10 if options.dsl10 else LOOP)
     figures: dict[str, Any] = {}
     async with bench_environment() as bench:
 
@@ -154,7 +159,8 @@ async def main() -> None:
     print(f"pure loop of {LONG_STATES} states (continuing as new every 1,000): {long_figure['ours_states_per_s']:.0f}"
           f" states/s (median {long_figure['ours']['median_ms']:.0f} ms)")  # fmt: skip
     results = {"runs": runs, "turns": [short_turns, long_turns], "size_growth": growth, "figures": figures}
-    print(f"wrote {write_results('loops', results, started=started, options=vars(options))}")
+    name = "loops-dsl10" if options.dsl10 else "loops"
+    print(f"wrote {write_results(name, results, started=started, options=vars(options))}")
 
 
 if __name__ == "__main__":

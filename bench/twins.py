@@ -29,6 +29,19 @@ def sequence_document_10(k: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+LOOP_10 = f"""\
+{HEAD.format(name="bench-loop")}
+do:
+  - bump:
+      set: '${{ . + {{count: (.count + 1)}} }}'
+  - check:
+      switch:
+        - done: {{when: '.count >= .target', then: end}}
+        - again: {{then: bump}}
+"""
+"""The ``loops`` document's twin: bump ``.count`` and check it against ``.target``, two tasks a turn."""
+
+
 def transforms_document_10(states: int = 20) -> str:
     """set and switch tasks in the pattern of transforms_document (inject, expression function, switch)."""
     lines = [HEAD.format(name="bench-transforms"), "do:"]
