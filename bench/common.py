@@ -536,7 +536,11 @@ class WorkerProcess:
                        "--output", str(self.pyspy), "--", *command]  # fmt: skip
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
         assert self.process.stdout is not None
-        line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), 120)
+        line = b""
+        for _ in range(5):  # py-spy, when recording, says so on stdout first
+            line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), 120)
+            if line.startswith(b"ready ") or not line.startswith(b"py-spy>"):
+                break
         if not line.startswith(b"ready "):
             raise RuntimeError(f"the worker process did not start: {line!r}")
         self.pid = int(line.split()[1])
