@@ -174,7 +174,8 @@ class Service:
         self.task_queue = task_queue
         self.lookup: Lookup = lookup or (lambda _id, _version: None)
         self.search_attributes = search_attributes
-        """Index instances by definition and consumed event types (needs our search attributes registered)."""
+        """Index instances that wait for events by the types they consume and their correlation (needs our search
+        attributes registered); listing by definition needs nothing (the workflow type names it)."""
         self.lifecycle_events = lifecycle_events
         """Instances it starts publish lifecycle CloudEvents."""
         self.started: list[Callable[[str, WorkflowIR, dict[str, str]], None]] = []
