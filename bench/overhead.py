@@ -4,7 +4,8 @@ Run: ``.venv/bin/python bench/overhead.py [--quick]``. For K = 1, 5 and 20, runs
 one after the other (ours, the hand-written workflow in the SDK's sandbox, and the same workflow unsandboxed
 as ours runs; the order rotated every round), each measured from the start request to the result. Prints
 median and p95 latency, the ratios ours / sandboxed twin and ours / unsandboxed twin (target: the median
-ratio against the unsandboxed twin at most 1.00), and the CPU one run cost the worker process and the server.
+ratio against the unsandboxed twin at most 1.00), the median of the back-to-back ratios against the unsandboxed
+twin with its 95 % interval (``common.paired_ratio``), and the CPU one run cost the worker and the server.
 Writes ``bench/overhead.json``; ``--dsl10`` measures the DSL 1.0 twin (``twins.py``) into
 ``bench/overhead-dsl10.json``.
 """
@@ -25,6 +26,7 @@ from common import (
     bench_environment,
     compile_document,
     measured,
+    paired_ratio,
     ratio,
     sequence_document,
     table,
@@ -71,6 +73,7 @@ async def measure_k(bench: Bench, k: int, runs: int, document: Callable[[int], s
             "p95_ratio": ratio(ours["p95_ms"], hand["p95_ms"]),
             "median_ratio_bare": ratio(ours["median_ms"], bare["median_ms"]),
             "p95_ratio_bare": ratio(ours["p95_ms"], bare["p95_ms"]),
+            "paired_ratio_bare": paired_ratio(sides["ours"].latency, sides["bare"].latency),
         }
 
     return await measured(f"K={k}", rounds, bench.meter())
@@ -98,6 +101,7 @@ async def main() -> None:
             f["bare"]["median_ms"],
             f["median_ratio"],
             f["median_ratio_bare"],
+            "{median:.3f} [{low:.3f}, {high:.3f}]".format(**f["paired_ratio_bare"]),
             f["ours"]["p95_ms"],
             f["bare"]["p95_ms"],
             f["p95_ratio_bare"],
@@ -111,7 +115,7 @@ async def main() -> None:
         ]
         for f in figures
     ]
-    headers = ["K", "ours med ms", "sbx med ms", "bare med ms", "/sbx", "/bare", "ours p95", "bare p95",
+    headers = ["K", "ours med ms", "sbx med ms", "bare med ms", "/sbx", "/bare", "paired /bare [95%]", "ours p95", "bare p95",
                "p95 /bare", "ours wrk cpu", "sbx wrk cpu", "bare wrk cpu", "ours srv cpu", "bare srv cpu",
                f"/bare <= {TARGET}", "other cpu"]  # fmt: skip
     print(f"\noverhead: {runs} runs per side and K, sequential, start to result")
