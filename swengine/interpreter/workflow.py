@@ -127,7 +127,8 @@ class Interpreting:
         for event in early.pending():
             self._inbox.deliver(event)
         self._inbox.correlation.update(request.correlation)
-        if request.index_correlation:
+        if request.index_correlation and workflow.info().continued_run_id:
+            # only a continued run can have learned more than its request carries (a start indexes just that)
             self._inbox.correlation.update(indexed_correlation())
         ctx = self._ctx = RunContext.create(request, self._inbox)
         data = request.input if request.input is not None else {}

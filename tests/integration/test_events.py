@@ -25,7 +25,7 @@ from swengine.runtime.mocks import MockBook, MockSpec, mock_activities
 from swengine.runtime.router import EventRouter, RouteResult, router_sink
 from swengine.runtime.service import Service
 from swengine.runtime.worker import build_worker
-from tests.integration.conftest import running
+from tests.integration.conftest import run_chain, running
 
 RESULT_TIMEOUT = 30.0
 
@@ -354,6 +354,39 @@ async def test_correlation_learned_from_the_first_event_filters_the_later_ones(c
         indexed = (await service.handle(instance).describe()).typed_search_attributes
     assert result == {"created": {"n": 1}, "shipped": {"n": 2}}
     assert indexed.get(SearchAttributeKey.for_keyword_list(SEARCH_CORRELATION)) == ["orderId=O-1"]
+
+
+async def test_correlation_learned_before_a_continue_as_new_still_filters_after_it(client):
+    """1,200 states between the two events: the instance continues as new (every 1,000 states) and the next
+    run knows the learned ``orderId`` only from the search attribute the first run indexed."""
+    counting = ORDER_STEPS.replace("transition: Shipped", "transition: Count").replace(
+        "states:",
+        """functions:
+  - {name: bump, type: expression, operation: '.count + 1'}
+states:
+  - name: Count
+    type: operation
+    actions: [{functionRef: bump, actionDataFilter: {toStateData: "${ .count }"}}]
+    transition: Enough
+  - name: Enough
+    type: switch
+    dataConditions: [{condition: "${ .count >= 600 }", transition: Shipped}]
+    defaultCondition: {transition: Count}""",
+    )
+    ir = workflow(counting)
+    async with running(client, [ir]) as (service, _):
+        started = await service.start(ir, {"count": 0})
+        instance = started.instance_id
+        await service.send_event(instance, cloud_event("order.created", "/orders", {"n": 1}, orderid="O-1"))
+        await waiting_in(service, instance, "Shipped")
+        await service.send_event(
+            instance, cloud_event("order.shipped", "/orders", {"n": "other"}, orderid="O-2")
+        )
+        await service.send_event(instance, cloud_event("order.shipped", "/orders", {"n": 2}, orderid="O-1"))
+        result = await service.result(instance, timeout=RESULT_TIMEOUT)
+        runs = await run_chain(client, instance)
+    assert result == {"count": 600, "created": {"n": 1}, "shipped": {"n": 2}}
+    assert len(runs) >= 2
 
 
 # --- switch and callback -------------------------------------------------------------------------------
