@@ -28,7 +28,7 @@ from swengine.core.settings import expression_limits_from_env
 from swengine.expressions import cost as jq_cost
 from swengine.expressions import stats
 from swengine.expressions import syntax as jq_syntax
-from swengine.expressions.native import Decline, Program, compile_native
+from swengine.expressions.native import Checked, Decline, Program, checked_containers, compile_native
 from swengine.expressions.pool import EvaluatorPool
 
 # Builtins an expression may not use, checked at validation. libjq 1.8's own list (`builtins`) was the
@@ -237,9 +237,12 @@ def _compile_error(analysis: _Analysis, known: frozenset[str] | None) -> str | N
 # Evaluation
 
 
-def evaluate(expr: str, data: Any, variables: Mapping[str, Any] | None = None) -> Any:
-    """The first output of ``expr`` on ``data`` (None when it has none); ``variables`` are bound as ``$name``."""
-    return _evaluate(expr, data, variables, "first")
+def evaluate(
+    expr: str, data: Any, variables: Mapping[str, Any] | None = None, *, checked: Checked | None = None
+) -> Any:
+    """The first output of ``expr`` on ``data`` (None when it has none); ``variables`` are bound as ``$name``;
+    ``checked``: the running instance's memory of containers its answers showed unchanged (``native``)."""
+    return _evaluate(expr, data, variables, "first", checked)
 
 
 def evaluate_all(expr: str, data: Any, variables: Mapping[str, Any] | None = None) -> list[Any]:
@@ -305,13 +308,15 @@ def _objects_along(data: Any, keys: tuple[str, ...]) -> bool:
 _NO_VARIABLES: Mapping[str, Any] = {}
 
 
-def _evaluate(expr: str, data: Any, variables: Mapping[str, Any] | None, mode: str) -> Any:
+def _evaluate(
+    expr: str, data: Any, variables: Mapping[str, Any] | None, mode: str, checked: Checked | None = None
+) -> Any:
     analysis = _analyse(expr)
     if analysis.lex_error is not None:
         raise ExpressionError(f"invalid expression: {analysis.lex_error}", detail={"expression": expr})
     if analysis.native is not None and mode != "path":
         try:
-            value = analysis.native(data, variables or _NO_VARIABLES)
+            value = analysis.native(data, variables or _NO_VARIABLES, checked)
         except Decline:
             pass
         else:
@@ -484,8 +489,10 @@ os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 __all__ = [
     "FORBIDDEN_BUILTINS",
+    "Checked",
     "ExpressionError",
     "ExpressionLimitExceeded",
+    "checked_containers",
     "configure",
     "evaluate",
     "evaluate_all",

@@ -36,8 +36,15 @@ from typing import Any
 from swengine.core.remembered import RememberedFor
 from swengine.expressions.syntax import Token
 
-Program = Callable[[Any, Mapping[str, Any]], Any]
-"""(data, variables) -> the program's one output."""
+Checked = RememberedFor[Any, tuple[int, int]]
+"""Containers that came back unchanged, with their (height, members): one per running instance, whose state data
+is never mutated in place (merges and answers share what they leave alone), so a container that passed once
+passes again and ``$input + {step: .}`` checks what is new rather than the whole state on every task. It lives
+and dies with the instance."""
+Program = Callable[[Any, Mapping[str, Any], "Checked | None"], Any]
+"""(data, variables, what this instance's answers already showed unchanged) -> the program's one output."""
+CHECKED_KEPT = 1024
+"""Containers one instance remembers as unchanged (``checked``)."""
 
 MAX_TOKENS = 256
 """Longer programs are jq's: the work of a native program grows with its length times what ``+`` builds."""
@@ -77,11 +84,11 @@ def compile_native(tokens: list[Token]) -> Program | None:
         return None
     names = tuple(sorted(parser.variables))
 
-    def program(data: Any, variables: Mapping[str, Any]) -> Any:
+    def program(data: Any, variables: Mapping[str, Any], checked: Checked | None = None) -> Any:
         for name in names:
             if name not in variables:
                 raise Decline  # jq refuses the whole program: "$name is not defined"
-        return _out(node(data, variables))
+        return _out(node(data, variables), checked)
 
     return program
 
@@ -101,7 +108,12 @@ def _as_jq_number(value: float) -> float | int:
     return value
 
 
-def _out(value: Any) -> Any:
+def checked_containers() -> Checked:
+    """An instance's memory of containers its answers showed unchanged."""
+    return RememberedFor(CHECKED_KEPT)
+
+
+def _out(value: Any, checked: Checked | None) -> Any:
     """``value`` as the binding would return it: integral numbers as ints; anything it would change declined."""
     kind = type(value)
     if kind is float:
@@ -109,7 +121,7 @@ def _out(value: Any) -> Any:
     if kind is int and abs(value) > EXACT:
         raise Decline
     if kind is dict or kind is list:
-        _check_unchanged(value)
+        _checked(value, 1, [MAX_WALKED], checked or checked_containers())
     elif kind not in _SCALARS:
         raise Decline  # not JSON: jq's error
     return value
@@ -118,32 +130,25 @@ def _out(value: Any) -> Any:
 _SCALARS = frozenset((type(None), bool, int, float, str))
 
 
-def _check_unchanged(container: Any) -> None:
-    """Containers come back as they are only when no number in them would change on the way through jq (and
-    deep or huge ones, which may not serialise at all or cost more to walk than is fair, are jq's to judge)."""
-    _checked(container, 1, [MAX_WALKED])
-
-
-_CHECKED: RememberedFor[Any, tuple[int, int]] = RememberedFor(4096)
-"""Containers near the top of an answer that came back unchanged, with their (height, members). State data is
-never mutated in place (merges and answers share what they leave alone), so a container that passed once passes
-again: ``$input + {step: .}`` checks what is new, not the whole state data, on every task."""
 _REMEMBERED_DEPTH = 3
 """Containers this close to the top are remembered; deeper ones are walked as part of their ancestor."""
 _REMEMBERED_WIDTH = 256
 """Containers with more members are walked whole (remembering each member would cost more than it saves)."""
 
 
-def _checked(container: Any, depth: int, budget: list[int]) -> tuple[int, int]:
+def _checked(container: Any, depth: int, budget: list[int], checked: Checked) -> tuple[int, int]:
     """(height, members) of ``container`` at ``depth``, every number in it unchanged; else ``Decline``.
-    ``budget``: the members the whole answer may still hold."""
-    known = _CHECKED.get(container)
+
+    Containers come back as they are only when no number in them would change on the way through jq (deep or
+    huge ones, which may not serialise at all or cost more to walk than is fair, are jq's to judge).
+    ``budget``: the members the whole answer may still hold; ``checked``: what earlier answers showed."""
+    known = checked.get(container)
     if known is None:
         if depth < _REMEMBERED_DEPTH and len(container) <= _REMEMBERED_WIDTH:
-            known = _inspect(container, depth, budget)
+            known = _inspect(container, depth, budget, checked)
         else:
             known = _walk(container, depth, budget)
-        _CHECKED.put(container, known)
+        checked.put(container, known)
     else:
         budget[0] -= known[1]
     if budget[0] < 0 or depth + known[0] - 1 > _DEEPEST:
@@ -151,7 +156,7 @@ def _checked(container: Any, depth: int, budget: list[int]) -> tuple[int, int]:
     return known
 
 
-def _inspect(container: Any, depth: int, budget: list[int]) -> tuple[int, int]:
+def _inspect(container: Any, depth: int, budget: list[int], checked: Checked) -> tuple[int, int]:
     """Checks the scalars of ``container`` and each of its containers through ``_checked``."""
     budget[0] -= len(container)
     if budget[0] < 0:
@@ -160,7 +165,7 @@ def _inspect(container: Any, depth: int, budget: list[int]) -> tuple[int, int]:
     for item in container.values() if type(container) is dict else container:
         kind = type(item)
         if kind is dict or kind is list:
-            below, held = _checked(item, depth + 1, budget)
+            below, held = _checked(item, depth + 1, budget, checked)
             height, members = max(height, below + 1), members + held
         elif not _unchanged(kind, item):
             raise Decline

@@ -35,6 +35,8 @@ class RunContext:
     progress: Progress = field(default_factory=Progress)
     data_size: JsonSizer = field(default_factory=JsonSizer)
     """Measures each state's output for the payload limit, re-serialising only what the state changed."""
+    checked: expressions.Checked = field(default_factory=expressions.checked_containers)
+    """Containers this instance's jq answers showed unchanged (not walked again by the next answer)."""
     state_durations: StateDurations = field(default_factory=lambda: StateDurations(""))
     lifecycle: Lifecycle = field(default_factory=lambda: Lifecycle(False))
     suspended: bool = False
@@ -68,7 +70,7 @@ class RunContext:
         """Evaluate a jq expression against ``data``; a missing expression passes data through."""
         if expr is None:
             return data
-        return expressions.evaluate(expr, data, self.variables(extra))
+        return expressions.evaluate(expr, data, self.variables(extra), checked=self.checked)
 
     def evaluate_bool(self, expr: str, data: Any, extra: dict[str, Any] | None = None) -> bool:
         return expressions.evaluate_bool(expr, data, self.variables(extra))

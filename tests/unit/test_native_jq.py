@@ -146,39 +146,43 @@ def test_what_grows_is_left_to_the_bounds_of_jq() -> None:
 
 
 def test_a_container_that_came_back_unchanged_is_not_walked_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``$input + {x: .}`` on every task: the state data's containers are checked once, not on every task (a
-    1 MB state was walked whole by each task, past the deadlock detector in a loop)."""
+    """``$input + {x: .}`` on every task: an instance's state data is checked once, not on every task (a 1 MB
+    state was walked whole by each task, past the deadlock detector in a loop)."""
     merge = compile_native(tokenize(". + {count: (.count + 1)}"))
     assert merge is not None
+    checked = native.checked_containers()  # one instance's memory
     data = {"count": 0, "blob": [{"id": i, "tags": ["a", "b"]} for i in range(1000)]}
-    data = merge(data, {})
+    data = merge(data, {}, checked)
     walks: list[Any] = []
     real = native._walk
     monkeypatch.setattr(native, "_walk", lambda *args: walks.append(args) or real(*args))
     for _ in range(3):
-        data = merge(data, {})
+        data = merge(data, {}, checked)
     assert data["count"] == 4 and walks == []
+    merge(data, {})  # another instance (or none) remembers nothing of it
+    assert len(walks) == 1
 
 
 def test_remembered_containers_still_count_toward_depth_and_size() -> None:
+    checked = native.checked_containers()
     wrap = compile_native(tokenize("{a: .}"))
     assert wrap is not None
     value: Any = {}
     for _ in range(native._DEEPEST - 1):
-        value = wrap(value, {})  # one level deeper each time, the rest remembered
+        value = wrap(value, {}, checked)  # one level deeper each time, the rest remembered
     with pytest.raises(Decline):
-        wrap(value, {})  # 101 levels: jq's to judge, as when nothing was remembered
+        wrap(value, {}, checked)  # 101 levels: jq's to judge, as when nothing was remembered
     copies = compile_native(tokenize("[., ., .]"))
     assert copies is not None
-    big = list(range(40_000))
     with pytest.raises(Decline):
-        copies(big, {})  # 120,000 members, 80,000 of them in a remembered list
+        copies(list(range(40_000)), {}, checked)  # 120,000 members, 80,000 of them in a remembered list
 
 
 def test_a_number_jq_would_change_is_never_remembered_as_unchanged() -> None:
+    checked = native.checked_containers()
     merge = compile_native(tokenize(". + {x: 1}"))
     assert merge is not None
     data = {"kept": {"big": 2**53 + 1}}
     for _ in range(2):
         with pytest.raises(Decline):
-            merge(data, {})
+            merge(data, {}, checked)

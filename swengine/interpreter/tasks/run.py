@@ -76,7 +76,7 @@ class TaskRun:
     def evaluate(self, expr: str | None, data: Any, variables: Variables) -> Any:
         if expr is None:
             return data
-        return expressions.evaluate(expr, data, self.arguments(variables))
+        return expressions.evaluate(expr, data, self.arguments(variables), checked=self.ctx.checked)
 
     def truthy(self, expr: str, data: Any, variables: Variables) -> bool:
         return expressions.evaluate_bool(expr, data, self.arguments(variables))
