@@ -117,9 +117,8 @@ async def _invoke_subflow(action: Action, action_input: Any, ctx: RunContext, ex
         ParentClosePolicy.ABANDON if call.on_parent_complete == "continue" else ParentClosePolicy.TERMINATE
     )
     # Indexed like a top-level instance, so the event router finds a child waiting for an event.
-    correlation = dict(ctx.inbox.correlation)
     index = (
-        search_index(child_ir, correlation, legacy=not by_definition_type())
+        search_index(child_ir, dict(ctx.inbox.correlation), legacy=not by_definition_type())
         if ctx.request.index_correlation
         else None
     )
