@@ -45,11 +45,11 @@ def _merge_at(node: Any, path: list[str | int], depth: int, value: Any) -> Any:
     if depth == len(path):
         return _copy(value) if node is None else merge(node, value)
     key = path[depth]
-    where = "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in path[:depth]) or "."
     if isinstance(key, str):
         if node is None:
             node = {}
         if not isinstance(node, dict):
+            where = _where(path, depth)
             raise ExpressionError(
                 f"cannot merge into {where}.{key}: {where} is {_json_type(node)}, not an object"
             )
@@ -63,15 +63,21 @@ def _merge_at(node: Any, path: list[str | int], depth: int, value: Any) -> Any:
     if node is None:
         node = []
     if not isinstance(node, list):
+        where = _where(path, depth)
         raise ExpressionError(
             f"cannot merge into {where}[{key}]: {where} is {_json_type(node)}, not an array"
         )
     index = key + len(node) if key < 0 else key
     if index < 0:
-        raise ExpressionError(f"cannot merge into {where}[{key}]: index out of range")
+        raise ExpressionError(f"cannot merge into {_where(path, depth)}[{key}]: index out of range")
     items = [*node, *[None] * (index + 1 - len(node))]
     items[index] = _merge_at(node[index] if index < len(node) else None, path, depth + 1, value)
     return items
+
+
+def _where(path: list[str | int], depth: int) -> str:
+    """The part of ``path`` before ``depth``, as jq writes it (for errors only)."""
+    return "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in path[:depth]) or "."
 
 
 def _copy(value: Any) -> Any:
