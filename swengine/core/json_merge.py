@@ -19,8 +19,9 @@ def merge(target: Any, source: Any) -> Any:
     made every merge cost as much as the whole state data (``source`` is copied: it may belong to the IR).
     """
     if isinstance(target, dict) and isinstance(source, dict):
-        result = {key: (merge(item, source[key]) if key in source else item) for key, item in target.items()}
-        result.update((key, _copy(item)) for key, item in source.items() if key not in target)
+        result = dict(target)  # the work is the size of what is merged in, not of the state data
+        for key, item in source.items():
+            result[key] = merge(target[key], item) if key in target else _copy(item)
         return result
     if isinstance(target, list) and isinstance(source, list):
         seen = {_identity(item) for item in target}
@@ -53,12 +54,8 @@ def _merge_at(node: Any, path: list[str | int], depth: int, value: Any) -> Any:
             raise ExpressionError(
                 f"cannot merge into {where}.{key}: {where} is {_json_type(node)}, not an object"
             )
-        result = {
-            name: (_merge_at(item, path, depth + 1, value) if name == key else item)
-            for name, item in node.items()
-        }
-        if key not in node:
-            result[key] = _merge_at(None, path, depth + 1, value)
+        result = dict(node)
+        result[key] = _merge_at(node.get(key), path, depth + 1, value)
         return result
     if node is None:
         node = []

@@ -14,6 +14,7 @@ from temporalio.common import RetryPolicy
 
 from swengine.core.durations import parse_duration
 from swengine.core.ir import RETRY_NO_ERRORS, RETRY_ONLY_PREFIX, Action
+from swengine.core.remembered import RememberedFor
 
 INFRASTRUCTURE_ATTEMPTS = 3
 """Attempts for an action with no retry strategy: enough to survive a worker crash, not a hung service."""
@@ -26,7 +27,20 @@ def _duration(text: str | None) -> timedelta | None:
     return parse_duration(text) if text else None
 
 
+_POLICIES: RememberedFor[Action, RetryPolicy] = RememberedFor(4096)
+"""Each action's policy, built once per action of a (never changed) compiled definition, not on every call."""
+
+
 def retry_policy(action: Action) -> RetryPolicy:
+    """The Temporal policy for one action (the same object every time: nothing changes a policy once built)."""
+    policy = _POLICIES.get(action)
+    if policy is None:
+        policy = _policy_for(action)
+        _POLICIES.put(action, policy)
+    return policy
+
+
+def _policy_for(action: Action) -> RetryPolicy:
     """The Temporal policy for one action.
 
     Without ``autoRetries`` an action is retried only when it names a strategy, and then (when it lists
