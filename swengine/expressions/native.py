@@ -134,6 +134,10 @@ _REMEMBERED_DEPTH = 3
 """Containers this close to the top are remembered; deeper ones are walked as part of their ancestor."""
 _REMEMBERED_WIDTH = 256
 """Containers with more members are walked whole (remembering each member would cost more than it saves)."""
+_REMEMBERED_MEMBERS = 64
+"""Containers holding fewer members in all cost less to check again than to remember (a call's arguments)."""
+_LOOKED_UP = 4
+"""Containers with fewer members of their own are not looked up (their members still may be)."""
 
 
 def _checked(container: Any, depth: int, budget: list[int], checked: Checked) -> tuple[int, int]:
@@ -142,13 +146,14 @@ def _checked(container: Any, depth: int, budget: list[int], checked: Checked) ->
     Containers come back as they are only when no number in them would change on the way through jq (deep or
     huge ones, which may not serialise at all or cost more to walk than is fair, are jq's to judge).
     ``budget``: the members the whole answer may still hold; ``checked``: what earlier answers showed."""
-    known = checked.get(container)
+    known = checked.get(container) if len(container) >= _LOOKED_UP else None
     if known is None:
         if depth < _REMEMBERED_DEPTH and len(container) <= _REMEMBERED_WIDTH:
             known = _inspect(container, depth, budget, checked)
         else:
             known = _walk(container, depth, budget)
-        checked.put(container, known)
+        if known[1] >= _REMEMBERED_MEMBERS:
+            checked.put(container, known)
     else:
         budget[0] -= known[1]
     if budget[0] < 0 or depth + known[0] - 1 > _DEEPEST:

@@ -165,7 +165,7 @@ def test_a_container_that_came_back_unchanged_is_not_walked_again(monkeypatch: p
 
 def test_remembered_containers_still_count_toward_depth_and_size() -> None:
     checked = native.checked_containers()
-    wrap = compile_native(tokenize("{a: .}"))
+    wrap = compile_native(tokenize("{a: ., b: 1, c: 2, d: 3}"))  # wide enough to be remembered
     assert wrap is not None
     value: Any = {}
     for _ in range(native._DEEPEST - 1):
