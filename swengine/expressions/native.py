@@ -22,7 +22,7 @@ at every stage), and no answer holding more than :data:`MAX_WALKED` members (``[
 them, jq's cost model and its bounded evaluator decide.
 
 Data never holds NaN, infinities or lone surrogates (they are refused where data enters), so those are not
-handled. ``tests/fuzz/test_native_jq.py`` holds the module to libjq's answers on generated programs and data.
+handled. ``tests/unit/test_native_jq.py`` holds the module to libjq's answers on generated programs and data.
 """
 
 from __future__ import annotations

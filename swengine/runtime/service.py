@@ -302,8 +302,8 @@ class Service:
         started = await self.start(ir, data, instance_id=instance_id)
         return await self.result(started.instance_id, run_id=started.run_id)
 
-    def handle(self, instance_id: str) -> WorkflowHandle[Any, Any]:
-        return self.client.get_workflow_handle(instance_id)
+    def handle(self, instance_id: str, run_id: str | None = None) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(instance_id, run_id=run_id)
 
     async def describe(self, instance_id: str) -> dict[str, Any]:
         """Temporal's view (status, times) plus the interpreter's (state, data, visited, produced events)."""
@@ -351,7 +351,7 @@ class Service:
 
         ``run_id`` (the run a start answered, when the caller has it) spares Temporal looking the current run
         up; its continued runs are followed all the same."""
-        handle = self.client.get_workflow_handle(instance_id, run_id=run_id)
+        handle = self.handle(instance_id, run_id)
         try:
             if timeout is None:
                 return await handle.result()
