@@ -463,7 +463,7 @@ async def measured(
     attempts = []
     best: dict[str, Any] | None = None
     for attempt in range(2 if rerun_when_noisy else 1):
-        if attempt:
+        if attempt and best is not None:
             print(f"  {label}: other processes used {best['cpu']['other_share']:.0%} of the CPU; re-running")
             await wait_for_quiet()
         load_start = os.getloadavg()[0]

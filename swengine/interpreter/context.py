@@ -25,6 +25,8 @@ class RunContext:
     request: RunRequest
     inbox: Inbox
     states: dict[str, State] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+    """Each state's index in the document (a lifecycle event names a 0.8 state by its JSON pointer)."""
     visited: list[str] = field(default_factory=list)
     current_state: str | None = None
     data: Any = None
@@ -46,6 +48,7 @@ class RunContext:
     def create(cls, request: RunRequest, inbox: Inbox) -> RunContext:
         ctx = cls(request=request, inbox=inbox, visited=list(request.visited))
         ctx.states = {state.name: state for state in request.ir.states}
+        ctx.positions = {state.name: index for index, state in enumerate(request.ir.states)}
         ctx.dialect_variables = dialect_variables(request)
         ctx.state_durations = StateDurations(request.ir.id)
         return ctx

@@ -10,6 +10,7 @@ recorded it sends the same ids again, so a consumer that dedupes by id sees each
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -58,9 +59,10 @@ def error_of(failure: StateFailure) -> dict[str, Any]:
     return {"type": failure.code, "status": 500, "title": failure.message}
 
 
-def state_pointer(ir: WorkflowIR, state: str) -> str:
-    """A 0.8 state as the task a lifecycle event names: its JSON pointer in the document."""
-    index = next((i for i, s in enumerate(ir.states) if s.name == state), None)
+def state_pointer(positions: Mapping[str, int], state: str) -> str:
+    """A 0.8 state as the task a lifecycle event names: its JSON pointer in the document (``positions``: each
+    state's index, looked up rather than searched for, since a definition may have thousands of states)."""
+    index = positions.get(state)
     return f"/states/{index}" if index is not None else f"/states/{state}"
 
 

@@ -231,7 +231,7 @@ class Interpreting:
         await ctx.unless_suspended()
         if isinstance(state, TasksState):  # a 1.0 document: its tasks publish themselves
             return await self._run_state_within(ctx, state, data)
-        pointer = state_pointer(ctx.ir, state.name)
+        pointer = state_pointer(ctx.positions, state.name)
         correlating = state.kind in CORRELATING_KINDS
         await ctx.lifecycle.task(("created", "started"), pointer)
         if correlating:
