@@ -504,7 +504,7 @@ def write_results(name: str, results: Any, *, started: float, options: dict[str,
 def arguments(
     description: str, argv: Sequence[str] | None = None, *, extra: Sequence[tuple[str, str]] = ()
 ) -> argparse.Namespace:
-    """``--quick``, ``--no-rerun`` and the script's own flags (``extra``: name and help of boolean flags)."""
+    """``--quick``, ``--no-rerun``, ``--runs`` and the script's own flags (``extra``: name and help of boolean flags)."""
     parser = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -512,6 +512,11 @@ def arguments(
         "--quick", action="store_true", help="fewer runs: a rough figure in a fraction of the time"
     )
     parser.add_argument("--no-rerun", action="store_true", help="do not re-run a figure that was noisy")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        help="runs per side, where a script counts runs (a tighter interval, a longer run)",
+    )
     for flag, text in extra:
         parser.add_argument(flag, action="store_true", help=text)
     return parser.parse_args(argv)

@@ -1,13 +1,13 @@
 """Overhead: K custom-function actions in sequence, ours against BOTH hand-written twins, start to result.
 
-Run: ``.venv/bin/python bench/overhead.py [--quick]``. For K = 1, 5 and 20, runs N instances of each side
-one after the other (ours, the hand-written workflow in the SDK's sandbox, and the same workflow unsandboxed
-as ours runs; the order rotated every round), each measured from the start request to the result. Prints
-median and p95 latency, the ratios ours / sandboxed twin and ours / unsandboxed twin (target: the median
-ratio against the unsandboxed twin at most 1.00), the median of the back-to-back ratios against the unsandboxed
-twin with its 95 % interval (``common.paired_ratio``), and the CPU one run cost the worker and the server.
-Writes ``bench/overhead.json``; ``--dsl10`` measures the DSL 1.0 twin (``twins.py``) into
-``bench/overhead-dsl10.json``.
+Run: ``.venv/bin/python bench/overhead.py [--quick] [--runs N]``. For K = 1, 5 and 20, runs N instances of each
+side (50 unless told) one after the other (ours, the hand-written workflow in the SDK's sandbox, and the same
+workflow unsandboxed as ours runs; the order rotated every round), each measured from the start request to the
+result. Prints median and p95 latency, the ratios ours / sandboxed twin and ours / unsandboxed twin (target: the
+median ratio against the unsandboxed twin at most 1.00), the median of the back-to-back ratios against the
+unsandboxed twin with its 95 % interval (``common.paired_ratio``; more runs, a tighter interval), and the CPU one
+run cost the worker and the server. Writes ``bench/overhead.json``; ``--dsl10`` measures the DSL 1.0 twin
+(``twins.py``) into ``bench/overhead-dsl10.json``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ async def measure_k(bench: Bench, k: int, runs: int, document: Callable[[int], s
 async def main() -> None:
     options = arguments(__doc__ or "", extra=[("--dsl10", "measure the DSL 1.0 twin of the document")])
     document = sequence_document_10 if options.dsl10 else sequence_document
-    runs = 10 if options.quick else 50
+    runs = options.runs or (10 if options.quick else 50)
     started = time.time()
     figures = []
     async with bench_environment() as bench:
