@@ -4,7 +4,10 @@ trip through libjq (about 25 µs with its serialisation, on every state that eva
 The subset: ``.``, field paths (``.a.b``, ``$var.a``, ``(...).a``), number, string, ``true``/``false``/``null``
 literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//`` and ``|`` with jq's precedence, the builtins
 ``not``, ``length``, ``type``, ``keys``, ``ascii_downcase`` and ``ascii_upcase``, and the objects and arrays built of
-them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments. A compiled program
+them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments; and, inside a
+collector, many outputs: ``.[]`` over arrays, ``,``, ``select(f)``, pipes through them, collected by ``[...]`` or
+``map(f)``, with ``add`` to sum an array (``[.items[] | .price * .qty] | add``). A program's own answer is one
+value (a program of many outputs is jq's). A compiled program
 either answers exactly what libjq (through the ``jq`` binding) answers, or raises :class:`Decline` and the
 caller runs jq, which then also words any error. What it must match, measured on the binding:
 
@@ -19,7 +22,8 @@ caller runs jq, which then also words any error. What it must match, measured on
 Bounded like any evaluation of untrusted code: a program of at most :data:`MAX_TOKENS` tokens, no string,
 array or object it builds by ``+`` past :data:`MAX_BUILT` characters or members (``. + . | . + . | ...`` doubles
 at every stage), and no answer holding more than :data:`MAX_WALKED` members (``[., ., ., ...]``): past any of
-them, jq's cost model and its bounded evaluator decide.
+them, jq's cost model and its bounded evaluator decide. The outputs an evaluation's streams pass along are
+counted too, against :data:`MAX_STREAMED`: ``[., .] | .[]`` doubles them at every stage.
 
 Data never holds NaN, infinities or lone surrogates (they are refused where data enters), so those are not
 handled. ``tests/unit/test_native_jq.py`` holds the module to libjq's answers on generated programs and data.
@@ -30,6 +34,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -52,6 +57,10 @@ MAX_BUILT = 65_536
 """Most characters or members a ``+`` may build here."""
 MAX_WALKED = 100_000
 """Most members of the containers an answer may hold (each is checked on its way out)."""
+MAX_STREAMED = 1_000_000
+"""Most outputs the streams of one evaluation may pass along, all stages counted (``.[]`` over a long array,
+or fanned out by ``[., .] | .[]``), each charged the program's length in tokens (the most work one output can
+take): at most a few hundred milliseconds of Python, inside a workflow task's time."""
 EXACT = 2.0**53
 """Integers up to this size are the same number in jq's doubles."""
 _INTEGRAL = 2.0**63
@@ -80,14 +89,18 @@ def compile_native(tokens: list[Token]) -> Program | None:
         node = parser.pipe()
     except (_Unsupported, RecursionError):
         return None
-    if parser.i != len(tokens):
-        return None
+    if parser.i != len(tokens) or isinstance(node, _Stream):
+        return None  # a program of many outputs: what "first" and "all" make of them is jq's
     names = tuple(sorted(parser.variables))
+    streams = parser.streams
+    outputs = MAX_STREAMED // len(tokens)
 
     def program(data: Any, variables: Mapping[str, Any], checked: Checked | None = None) -> Any:
         for name in names:
             if name not in variables:
                 raise Decline  # jq refuses the whole program: "$name is not defined"
+        if streams:
+            _streamed.left = outputs
         return _out(node(data, variables), checked)
 
     return program
@@ -319,7 +332,26 @@ def _ascii(table: dict[int, int]) -> Callable[[Any], str]:
     return convert
 
 
+def _sum(value: Any) -> Any:
+    """``add``: jq's ``reduce .[] as $x (null; . + $x)`` over an array (an object's values, and null, are
+    jq's); what the additions build counts toward :data:`MAX_BUILT` as a whole, since each one copies."""
+    if type(value) is not list:
+        raise Decline
+    total, built = None, 0
+    for item in value:
+        total = _add(total, item)
+        if type(total) in _BUILT:
+            built += len(total)
+            if built > MAX_BUILT:
+                raise Decline
+    return total
+
+
+_BUILT = frozenset((str, list, dict))
+
+
 BUILTINS: dict[str, Callable[[Any], Any]] = {
+    "add": _sum,
     "not": lambda value: not _truthy(value),
     "length": _length,
     "type": _type,
@@ -345,11 +377,53 @@ _ORDERINGS: dict[str, Callable[[int], bool]] = {
 Node = Callable[[Any, Mapping[str, Any]], Any]
 
 
+class _Stream:
+    """A node of any number of outputs (``.[]``, ``,``, ``select``, a pipe through one of them). A collector or
+    a pipe takes one; an operator, an object's value or a program's answer does not (how jq combines the outputs
+    of both operands, or builds one object per output, is jq's)."""
+
+    __slots__ = ("run",)
+
+    def __init__(self, run: Callable[[Any, Mapping[str, Any]], list[Any]]) -> None:
+        self.run = run
+        """Every output, in jq's order, as a fresh list."""
+
+
+Part = Node | _Stream
+
+
+def _single(node: Part) -> Node:
+    if isinstance(node, _Stream):
+        raise _Unsupported
+    return node
+
+
+def _outputs(node: Part, data: Any, variables: Mapping[str, Any]) -> list[Any]:
+    return node.run(data, variables) if isinstance(node, _Stream) else [node(data, variables)]
+
+
+_streamed = threading.local()
+"""What the evaluation running on this thread may still pass along (workflow activations run on several)."""
+
+
+def _passed(values: list[Any]) -> list[Any]:
+    _streamed.left -= len(values)
+    if _streamed.left < 0:
+        raise Decline  # fanned out past MAX_STREAMED: jq's cost model decides
+    return values
+
+
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
         self.variables: set[str] = set()
+        self.streams = False
+        """Whether the program has a stream in it (its evaluations then count what streams pass along)."""
+
+    def stream(self, run: Callable[[Any, Mapping[str, Any]], list[Any]]) -> _Stream:
+        self.streams = True
+        return _Stream(run)
 
     def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -365,20 +439,45 @@ class _Parser:
         self.i += 1
         return token
 
-    def pipe(self) -> Node:
-        left = self.alternative()
+    def pipe(self) -> Part:
+        left = self.comma()
         if not self.at("op", "|"):
             return left
         self.take()
         right = self.pipe()
+        if isinstance(left, _Stream) or isinstance(right, _Stream):
+            return self.stream(
+                lambda data, variables: _passed(
+                    [
+                        out
+                        for value in _outputs(left, data, variables)
+                        for out in _outputs(right, value, variables)
+                    ]
+                )
+            )
         return lambda data, variables: right(left(data, variables), variables)
 
-    def alternative(self) -> Node:
+    def comma(self) -> Part:
+        parts = [self.alternative()]
+        while self.at("op", ","):
+            self.take()
+            parts.append(self.alternative())
+        if len(parts) == 1:
+            return parts[0]
+        if any(isinstance(part, _Stream) for part in parts):
+            return self.stream(
+                lambda data, variables: [out for part in parts for out in _outputs(part, data, variables)]
+            )
+        singles = [_single(part) for part in parts]  # as many outputs as the program has parts: not counted
+        return self.stream(lambda data, variables: [part(data, variables) for part in singles])
+
+    def alternative(self) -> Part:
         left = self.logical("or")
         if not self.at("op", "//"):
             return left
         self.take()
-        right = self.alternative()  # right-associative
+        left = _single(left)
+        right = _single(self.alternative())  # right-associative
 
         def alternative(data: Any, variables: Mapping[str, Any]) -> Any:
             value = left(data, variables)
@@ -386,20 +485,21 @@ class _Parser:
 
         return alternative
 
-    def logical(self, word: str) -> Node:
+    def logical(self, word: str) -> Part:
         operand = (lambda: self.logical("and")) if word == "or" else self.comparison
         left = operand()
         while self.at("keyword", word):
             self.take()
-            left = _logical(word, left, operand())
+            left = _logical(word, _single(left), _single(operand()))
         return left
 
-    def comparison(self) -> Node:
+    def comparison(self) -> Part:
         left = self.additive()
         if not self.at("op", *_COMPARISONS):
             return left
+        left = _single(left)
         test = _ORDERINGS[self.take().text]
-        right = self.additive()
+        right = _single(self.additive())
         if self.at("op", *_COMPARISONS):
             raise _Unsupported  # jq: comparisons do not chain
 
@@ -408,19 +508,22 @@ class _Parser:
 
         return comparison
 
-    def additive(self) -> Node:
+    def additive(self) -> Part:
         left = self.multiplicative()
         while self.at("op", "+", "-"):
-            left = _binary(_ARITHMETIC[self.take().text], left, self.multiplicative())
+            operation = _ARITHMETIC[self.take().text]
+            left = _binary(operation, _single(left), _single(self.multiplicative()))
         return left
 
-    def multiplicative(self) -> Node:
+    def multiplicative(self) -> Part:
         left = self.term()
         while self.at("op", "*", "/"):
-            left = _binary(_ARITHMETIC[self.take().text], left, self.term())
+            operation = _ARITHMETIC[self.take().text]
+            left = _binary(operation, _single(left), _single(self.term()))
         return left
 
-    def term(self) -> Node:
+    def term(self) -> Part:
+        node: Part
         token = self.take()
         if token.kind == "op" and token.text == "-" and self.at("number"):
             node = _constant(-_literal_number(self.take().text))
@@ -442,15 +545,52 @@ class _Parser:
             self.expect(")")
         elif token.kind == "ident" and token.text in BUILTINS and not self.at("op", "("):
             node = _builtin(BUILTINS[token.text])
+        elif token.kind == "ident" and token.text in ("map", "select") and self.at("op", "("):
+            node = self.map() if token.text == "map" else self.select()
         elif token.kind == "op" and token.text == "{":
             node = self.object()
         elif token.kind == "op" and token.text == "[":
             node = self.array()
         else:
             raise _Unsupported
-        while self.at("field"):
-            node = _field(node, self.take().text)
-        return node
+        while True:
+            if self.at("field"):
+                node = _field(node, self.take().text)
+            elif self.at("op", "[") and self.i + 1 < len(self.tokens) and self.tokens[self.i + 1].text == "]":
+                self.i += 2
+                node = self.iterate(node)
+            else:
+                return node  # an index or a slice (``.[0]``, ``.[1:]``) leaves the subset where it stands
+
+    def iterate(self, node: Part) -> _Stream:
+        """``E[]``: the members of each array ``E`` outputs (an object's values, in jq's order, are jq's)."""
+
+        def run(data: Any, variables: Mapping[str, Any]) -> list[Any]:
+            members: list[Any] = []
+            for value in _outputs(node, data, variables):
+                if type(value) is not list:
+                    raise Decline  # an object, or jq's "Cannot iterate over ..."
+                members.extend(value)
+            return _passed(members)
+
+        return self.stream(run)
+
+    def map(self) -> Node:
+        """``map(f)`` after its name: jq's ``[.[] | f]``."""
+        self.expect("(")
+        body = self.pipe()
+        self.expect(")")
+        each = self.iterate(_identity)
+        return lambda data, variables: _passed(
+            [out for value in each.run(data, variables) for out in _outputs(body, value, variables)]
+        )
+
+    def select(self) -> _Stream:
+        """``select(f)`` after its name: its input when ``f`` is truthy, else nothing."""
+        self.expect("(")
+        test = _single(self.pipe())
+        self.expect(")")
+        return self.stream(lambda data, variables: [data] if _truthy(test(data, variables)) else [])
 
     def expect(self, text: str) -> None:
         if not self.at("op", text):
@@ -461,6 +601,7 @@ class _Parser:
         """``{key: value, ...}`` after its ``{``: keys are names, keywords, plain strings or ``$name`` (which
         also gives the value); a key alone takes its value from the input (``{a}`` is ``{a: .a}``)."""
         entries: list[tuple[str, Node]] = []
+        value: Part
         while not self.at("op", "}"):
             token = self.take()
             if token.kind in ("ident", "keyword"):
@@ -477,10 +618,10 @@ class _Parser:
                 if token.kind == "var":
                     raise _Unsupported
                 self.take()
-                value = self.alternative()
+                value = self.alternative()  # many values would make many objects: jq's (``_single``)
                 if self.at("op", "|"):
                     raise _Unsupported
-            entries.append((key, value))
+            entries.append((key, _single(value)))
             if not self.at("op", ","):
                 break
             self.take()
@@ -488,15 +629,15 @@ class _Parser:
         return _object(entries)
 
     def array(self) -> Node:
-        """``[a, b, ...]`` after its ``[``: each item is one value of the subset."""
-        items: list[Node] = []
-        if not self.at("op", "]"):
-            items.append(self.alternative())
-            while self.at("op", ","):
-                self.take()
-                items.append(self.alternative())
+        """``[...]`` after its ``[``: every output of what it holds (``[.a, .b]``, ``[.[] | .x]``), or none."""
+        if self.at("op", "]"):
+            self.take()
+            return lambda data, variables: []
+        body = self.pipe()
         self.expect("]")
-        return lambda data, variables: [item(data, variables) for item in items]
+        if isinstance(body, _Stream):
+            return body.run  # a fresh list on every run
+        return lambda data, variables: [body(data, variables)]
 
     def string(self) -> str:
         text = self.take().text if self.at("str_text") else ""
@@ -527,14 +668,21 @@ def _variable(name: str) -> Node:
     return lambda data, variables: variables[name]  # the program checked that every name is bound
 
 
-def _field(node: Node, key: str) -> Node:
+def _index(value: Any, key: str) -> Any:
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise Decline  # jq's "Cannot index ..."
+    return value.get(key)
+
+
+def _field(node: Part, key: str) -> Part:
+    if isinstance(node, _Stream):
+        run = node.run
+        return _Stream(lambda data, variables: [_index(value, key) for value in run(data, variables)])
+
     def field(data: Any, variables: Mapping[str, Any]) -> Any:
-        value = node(data, variables)
-        if value is None:
-            return None
-        if type(value) is not dict:
-            raise Decline  # jq's "Cannot index ..."
-        return value.get(key)
+        return _index(node(data, variables), key)
 
     return field
 

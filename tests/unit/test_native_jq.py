@@ -24,7 +24,7 @@ from swengine.expressions.syntax import tokenize
 
 LEAVES = [".", ".a", ".b", ".a.b", ".n", ".m", ".s", ".t", ".l", ".o", "$v", "$v.a", "$missing", "1", "0", "2.5",
           "-3", "1e2", "9007199254740993", '"x"', '"é"', '""', "true", "false", "null", "(.a).b"]  # fmt: skip
-BUILTIN_NAMES = ["not", "length", "type", "keys", "ascii_downcase", "ascii_upcase"]
+BUILTIN_NAMES = ["not", "length", "type", "keys", "ascii_downcase", "ascii_upcase", "add"]
 OPERATORS = ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "and", "or", "//"]
 NUMBERS = st.one_of(
     st.integers(-5, 5),
@@ -40,7 +40,14 @@ VALUES = st.recursive(
     max_leaves=6,
 )
 DATA = (
-    st.fixed_dictionaries({}, optional={key: VALUES for key in ("a", "b", "n", "m", "s", "t", "l", "o")})
+    st.fixed_dictionaries(
+        {},
+        optional={
+            **{key: VALUES for key in ("a", "b", "n", "m", "s", "t", "l", "o")},
+            "x": st.lists(NUMBERS, max_size=6),  # what `add` and `map` usually meet
+            "r": st.lists(st.fixed_dictionaries({}, optional={"a": NUMBERS, "b": VALUES}), max_size=4),
+        },
+    )
     | VALUES
 )
 
@@ -56,6 +63,15 @@ def _programs() -> st.SearchStrategy[str]:
             st.builds(lambda a: f"{{if: {a}}}.if", inner),
             st.builds(lambda a, name: f"({a} | {name})", inner, st.sampled_from(BUILTIN_NAMES)),
             st.builds(lambda a, b: f"{a} | {b}", inner, inner),
+            # many outputs, collected: iteration, select, map, add, commas in a collector
+            st.builds(lambda a: f"[({a})[]]", inner),
+            st.builds(lambda a, b: f"[({a})[] | {b}]", inner, inner),
+            st.builds(lambda b: f"[.x[] | {b}] | add", inner),
+            st.builds(lambda b: f"[.r[] | select({b}) | .a]", inner),
+            st.builds(lambda b: f".r | map({b})", inner),
+            st.builds(lambda a, b: f"[{a}, .x[] | {b}]", inner, inner),
+            st.builds(lambda a: f"[.x[], .r[].a | select({a})] | add", inner),
+            st.builds(lambda a: f"[.l[][]] | {a}", inner),
         )
 
     return st.recursive(st.sampled_from(LEAVES), extend, max_leaves=5)
@@ -92,6 +108,10 @@ def _typed(value: Any) -> Any:
 @example(program="-1 + 2", data={}, variable=None)
 @example(program=".a.b // 3", data={"a": 7}, variable=None)
 @example(program="$v + {a: 3, c: .n}", data={"n": 4}, variable={"b": 2, "a": 1.0})
+@example(program="[.r[] | .a * .b] | add", data={"r": [{"a": 3, "b": 2}, {"a": 1.5, "b": 2}]}, variable=None)
+@example(program=".x | add", data={"x": [1e16, 1, -1e16]}, variable=None)
+@example(program="[.x[] | select(. > 1)]", data={"x": [1.0, 2.0, 3]}, variable=None)
+@example(program="[.o[]]", data={"o": {"b": 1, "a": 2}}, variable=None)
 def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, variable: Any) -> None:
     variables = {"v": variable}
     native = compile_native(tokenize(program))
@@ -106,8 +126,73 @@ def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, varia
     assert _typed(answer) == _typed(expected), f"{program!r} on {data!r}"
 
 
+ELEMENT = st.recursive(
+    st.sampled_from([".", ".a", ".b", "1", "2.5", "-3", "0", "null", '"x"', "true"]),
+    lambda inner: st.builds(lambda a, op, b: f"({a} {op} {b})", inner, st.sampled_from(OPERATORS), inner),
+    max_leaves=3,
+)
+"""What a collector applies to each member: arithmetic and comparisons on a number or a record's fields."""
+COLLECTORS = ["[.x[] | {e}]", "[.x[] | {e}] | add", ".x | map({e})", "[.x[] | select({e})]",
+              "[.r[] | select({e}) | {f}]", ".r | map({e}) | add", "[.r[].a, .x[] | {e}] | add",
+              "[.r[] | {{a: {e}, b}}]", "[.x[] | [., {e}]] | map(add)", ".x | add", "[.r[] | .a * .b] | add",
+              "[.x[], .x[] | select({e})] | length"]  # fmt: skip
+RECORDS = st.lists(
+    st.fixed_dictionaries({}, optional={"a": NUMBERS, "b": st.one_of(NUMBERS, VALUES)}), max_size=5
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    shape=st.sampled_from(COLLECTORS),
+    each=ELEMENT,
+    then=ELEMENT,
+    data=st.fixed_dictionaries({"x": st.lists(NUMBERS, max_size=6) | VALUES, "r": RECORDS | VALUES}),
+)
+@example(
+    shape="[.r[] | .a * .b] | add",
+    each=".",
+    then=".",
+    data={"x": [], "r": [{"a": 3, "b": 2}, {"a": 0.1, "b": 3}]},
+)
+@example(shape=".x | add", each=".", then=".", data={"x": [0.1, 0.2, 0.3, 1e16, 1, -1e16], "r": []})
+def test_collectors_answer_as_libjq_does_or_decline(shape: str, each: str, then: str, data: Any) -> None:
+    """Many outputs, collected (``[.items[] | .price * .qty] | add``), the usual shape of a sum over records."""
+    program = shape.format(e=each, f=then)
+    native = compile_native(tokenize(program))
+    assert native is not None, program  # every shape here is inside the subset
+    outcome, expected = _jq(program, data, {})
+    try:
+        answer = native(data, {})
+    except Decline:
+        return
+    assert outcome == "value", f"native answered {answer!r} where jq {outcome}: {program!r} on {data!r}"
+    assert _typed(answer) == _typed(expected), f"{program!r} on {data!r}"
+
+
+def test_streams_that_fan_out_are_left_to_jq() -> None:
+    """``[., .] | .[]`` doubles what passes at every stage: past MAX_STREAMED outputs (each charged the program's
+    length) the program declines, and jq's cost model sends it to the bounded evaluator."""
+    fanned = compile_native(tokenize("[1 | " + " | ".join(["[., .] | .[]"] * 24) + "] | length"))
+    assert fanned is not None
+    with pytest.raises(Decline):
+        fanned(None, {})  # 2**24 outputs
+    few = compile_native(tokenize("[1 | " + " | ".join(["[., .] | .[]"] * 8) + "] | length"))
+    assert few is not None and few(None, {}) == 2**8
+    summed = compile_native(tokenize("[.x[] | . * 2] | add"))
+    assert summed is not None
+    assert summed({"x": list(range(10_000))}, {}) == 10_000 * 9_999
+    with pytest.raises(Decline):
+        summed({"x": [1] * native.MAX_STREAMED}, {})
+    joined = compile_native(tokenize(".x | add"))
+    assert joined is not None
+    assert joined({"x": ["a", "b", None, "c"]}, {}) == "abc"
+    with pytest.raises(Decline):  # each addition copies what came before: the copies count as built
+        joined({"x": ["a" * 1000] * 200}, {})
+
+
 OUTSIDE = ['"a\\n"', '"\\(.a)"', ".[0]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
-           "{a: .x | .y}", "{$v: 1}", '{"\\(.k)": 1}', "not(1)", "[.a | .b]", "length(1)"]  # fmt: skip
+           "{a: .x | .y}", "{$v: 1}", '{"\\(.k)": 1}', "not(1)", "length(1)", ".x[]", ".a, .b", "select(.a)",
+           "{a: .x[]}", "(.x[]) + 1", ".x[] == 1", "[.x[1:]]", "add(.x[])", "map(.a; .b)", "[.x[]?]"]  # fmt: skip
 
 
 @pytest.mark.parametrize("program", OUTSIDE)
