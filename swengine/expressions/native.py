@@ -3,13 +3,13 @@ trip through libjq (about 25 µs with its serialisation, on every state that eva
 
 The subset: ``.``, field paths (``.a.b``, ``$var.a``, ``(...).a``), number, string, ``true``/``false``/``null``
 literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//`` and ``|`` with jq's precedence, the builtins
-``not``, ``length``, ``type``, ``keys``, ``ascii_downcase`` and ``ascii_upcase``, and the objects and arrays built of
-them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments; and, inside a
-collector, many outputs: ``.[]`` over arrays, ``,``, ``select(f)``, pipes through them, collected by ``[...]`` or
-``map(f)``, with ``add`` to sum an array (``[.items[] | .price * .qty] | add``). A program's own answer is one
-value (a program of many outputs is jq's). A compiled program
-either answers exactly what libjq (through the ``jq`` binding) answers, or raises :class:`Decline` and the
-caller runs jq, which then also words any error. What it must match, measured on the binding:
+``not``, ``length``, ``type``, ``keys``, ``ascii_downcase``, ``ascii_upcase`` and ``tostring``, and the objects
+and arrays built of them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments;
+and, inside a collector, many outputs: ``.[]`` over arrays, ``,``, ``select(f)``, pipes through them, collected
+by ``[...]`` or ``map(f)``, with ``add`` to sum an array (``[.items[] | .price * .qty] | add``). A program's own
+answer is one value (a program of many outputs is jq's). A compiled program either answers exactly what libjq
+(through the ``jq`` binding) answers, or raises :class:`Decline` and the caller runs jq, which then also words
+any error. What it must match, measured on the binding:
 
 - jq computes with doubles, and the binding returns every integral double as an ``int`` (``4 / 2`` is ``2``,
   a ``1.0`` in the data comes back as ``1``); an integer beyond 2**53 has lost precision in jq, so it is
@@ -91,6 +91,8 @@ def compile_native(tokens: list[Token]) -> Program | None:
         return None
     if parser.i != len(tokens) or isinstance(node, _Stream):
         return None  # a program of many outputs: what "first" and "all" make of them is jq's
+    if parser.spelled and parser.prints:
+        return None  # ``1.0 | tostring`` is "1.0" in jq
     names = tuple(sorted(parser.variables))
     streams = parser.streams
     outputs = MAX_STREAMED // len(tokens)
@@ -350,6 +352,25 @@ def _sum(value: Any) -> Any:
 _BUILT = frozenset((str, list, dict))
 
 
+def _tostring(value: Any) -> str:
+    """``tostring`` of a string or a scalar. jq prints a number from the data as it was written (its JSON text,
+    here Python's own), a computed one as its shortest double; the two agree but for exponents (``1e-05``
+    prints ``0.00001`` from the data), a computed ``-0`` (which the binding's ints cannot tell from ``0``),
+    and containers (jq's JSON text), all declined."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is int and 0 < abs(value) <= EXACT:
+        return str(value)
+    if kind is float:
+        text = repr(value)
+        if "e" not in text and "n" not in text:
+            return text
+    if value is None or kind is bool:
+        return "null" if value is None else ("true" if value else "false")
+    raise Decline
+
+
 BUILTINS: dict[str, Callable[[Any], Any]] = {
     "add": _sum,
     "not": lambda value: not _truthy(value),
@@ -358,6 +379,7 @@ BUILTINS: dict[str, Callable[[Any], Any]] = {
     "keys": _keys,
     "ascii_downcase": _ascii(_ASCII_LOWER),
     "ascii_upcase": _ascii(_ASCII_UPPER),
+    "tostring": _tostring,
 }
 """The argument-free builtins answered here, each a function of its input."""
 
@@ -420,6 +442,16 @@ class _Parser:
         self.variables: set[str] = set()
         self.streams = False
         """Whether the program has a stream in it (its evaluations then count what streams pass along)."""
+        self.spelled = False
+        """Whether a number literal is written otherwise than its value prints (``1.0``, ``1e2``): jq keeps the
+        spelling, and ``tostring`` shows it."""
+        self.prints = False
+        """Whether the program uses ``tostring``."""
+
+    def number(self, text: str, negative: bool = False) -> Node:
+        value = _literal_number(text)
+        self.spelled |= text != (repr(value) if type(value) is float else str(value))
+        return _constant(-value if negative else value)
 
     def stream(self, run: Callable[[Any, Mapping[str, Any]], list[Any]]) -> _Stream:
         self.streams = True
@@ -526,13 +558,13 @@ class _Parser:
         node: Part
         token = self.take()
         if token.kind == "op" and token.text == "-" and self.at("number"):
-            node = _constant(-_literal_number(self.take().text))
+            node = self.number(self.take().text, negative=True)
         elif token.kind == "op" and token.text == ".":
             node = _identity
         elif token.kind == "field":
             node = _field(_identity, token.text)
         elif token.kind == "number":
-            node = _constant(_literal_number(token.text))
+            node = self.number(token.text)
         elif token.kind == "ident" and token.text in _LITERALS:
             node = _constant(_LITERALS[token.text])
         elif token.kind == "str_start":
@@ -544,6 +576,7 @@ class _Parser:
             node = self.pipe()
             self.expect(")")
         elif token.kind == "ident" and token.text in BUILTINS and not self.at("op", "("):
+            self.prints |= token.text == "tostring"
             node = _builtin(BUILTINS[token.text])
         elif token.kind == "ident" and token.text in ("map", "select") and self.at("op", "("):
             node = self.map() if token.text == "map" else self.select()

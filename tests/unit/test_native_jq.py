@@ -24,7 +24,7 @@ from swengine.expressions.syntax import tokenize
 
 LEAVES = [".", ".a", ".b", ".a.b", ".n", ".m", ".s", ".t", ".l", ".o", "$v", "$v.a", "$missing", "1", "0", "2.5",
           "-3", "1e2", "9007199254740993", '"x"', '"é"', '""', "true", "false", "null", "(.a).b"]  # fmt: skip
-BUILTIN_NAMES = ["not", "length", "type", "keys", "ascii_downcase", "ascii_upcase", "add"]
+BUILTIN_NAMES = ["not", "length", "type", "keys", "ascii_downcase", "ascii_upcase", "add", "tostring"]
 OPERATORS = ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "and", "or", "//"]
 NUMBERS = st.one_of(
     st.integers(-5, 5),
@@ -112,6 +112,9 @@ def _typed(value: Any) -> Any:
 @example(program=".x | add", data={"x": [1e16, 1, -1e16]}, variable=None)
 @example(program="[.x[] | select(. > 1)]", data={"x": [1.0, 2.0, 3]}, variable=None)
 @example(program="[.o[]]", data={"o": {"b": 1, "a": 2}}, variable=None)
+@example(program="(.a | tostring) + (.b | tostring)", data={"a": 3.0, "b": 0.1}, variable=None)
+@example(program="(.a * -1 | tostring)", data={"a": 0}, variable=None)
+@example(program="(.a | tostring)", data={"a": 1e-05}, variable=None)
 def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, variable: Any) -> None:
     variables = {"v": variable}
     native = compile_native(tokenize(program))
@@ -135,7 +138,7 @@ ELEMENT = st.recursive(
 COLLECTORS = ["[.x[] | {e}]", "[.x[] | {e}] | add", ".x | map({e})", "[.x[] | select({e})]",
               "[.r[] | select({e}) | {f}]", ".r | map({e}) | add", "[.r[].a, .x[] | {e}] | add",
               "[.r[] | {{a: {e}, b}}]", "[.x[] | [., {e}]] | map(add)", ".x | add", "[.r[] | .a * .b] | add",
-              "[.x[], .x[] | select({e})] | length"]  # fmt: skip
+              "[.x[], .x[] | select({e})] | length", "[.x[] | {e} | tostring]", "[.r[] | .b | tostring]"]  # fmt: skip
 RECORDS = st.lists(
     st.fixed_dictionaries({}, optional={"a": NUMBERS, "b": st.one_of(NUMBERS, VALUES)}), max_size=5
 )
@@ -192,7 +195,8 @@ def test_streams_that_fan_out_are_left_to_jq() -> None:
 
 OUTSIDE = ['"a\\n"', '"\\(.a)"', ".[0]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
            "{a: .x | .y}", "{$v: 1}", '{"\\(.k)": 1}', "not(1)", "length(1)", ".x[]", ".a, .b", "select(.a)",
-           "{a: .x[]}", "(.x[]) + 1", ".x[] == 1", "[.x[1:]]", "add(.x[])", "map(.a; .b)", "[.x[]?]"]  # fmt: skip
+           "{a: .x[]}", "(.x[]) + 1", ".x[] == 1", "[.x[1:]]", "add(.x[])", "map(.a; .b)", "[.x[]?]",
+           "1.0 | tostring", "(1e2 + .a) | tostring"]  # fmt: skip
 
 
 @pytest.mark.parametrize("program", OUTSIDE)
