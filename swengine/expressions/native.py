@@ -464,6 +464,10 @@ class _Parser:
         token = self.peek()
         return token is not None and token.kind == kind and (not texts or token.text in texts)
 
+    def at_next(self, kind: str, text: str) -> bool:
+        following = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
+        return following is not None and following.kind == kind and following.text == text
+
     def take(self) -> Token:
         token = self.peek()
         if token is None:
@@ -589,7 +593,7 @@ class _Parser:
         while True:
             if self.at("field"):
                 node = _field(node, self.take().text)
-            elif self.at("op", "[") and self.i + 1 < len(self.tokens) and self.tokens[self.i + 1].text == "]":
+            elif self.at("op", "[") and self.at_next("op", "]"):
                 self.i += 2
                 node = self.iterate(node)
             else:
