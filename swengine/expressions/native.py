@@ -2,14 +2,15 @@
 trip through libjq (about 25 µs with its serialisation, on every state that evaluates one).
 
 The subset: ``.``, field paths (``.a.b``, ``$var.a``, ``(...).a``), number, string, ``true``/``false``/``null``
-literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//`` and ``|`` with jq's precedence, the builtins
-``not``, ``length``, ``type``, ``keys``, ``ascii_downcase``, ``ascii_upcase`` and ``tostring``, and the objects
-and arrays built of them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments;
-and, inside a collector, many outputs: ``.[]`` over arrays, ``,``, ``select(f)``, pipes through them, collected
-by ``[...]`` or ``map(f)``, with ``add`` to sum an array (``[.items[] | .price * .qty] | add``). A program's own
-answer is one value (a program of many outputs is jq's). A compiled program either answers exactly what libjq
-(through the ``jq`` binding) answers, or raises :class:`Decline` and the caller runs jq, which then also words
-any error. What it must match, measured on the binding:
+literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//``, ``|`` and ``if``/``elif``/``else`` with jq's
+precedence, the builtins ``not``, ``length``, ``type``, ``keys``, ``ascii_downcase``, ``ascii_upcase`` and
+``tostring``, and the objects and arrays built of them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual
+shape of a function's arguments; and, inside a collector, many outputs: ``.[]`` over arrays, ``,``,
+``select(f)``, pipes through them, collected by ``[...]`` or ``map(f)``, with ``add`` to sum an array
+(``[.items[] | .price * .qty] | add``). A program's own answer is one value (a program of many outputs is
+jq's). A compiled program either answers exactly what libjq (through the ``jq`` binding) answers, or raises
+:class:`Decline` and the caller runs jq, which then also words any error. What it must match, measured on the
+binding:
 
 - jq computes with doubles, and the binding returns every integral double as an ``int`` (``4 / 2`` is ``2``,
   a ``1.0`` in the data comes back as ``1``); an integer beyond 2**53 has lost precision in jq, so it is
@@ -584,6 +585,8 @@ class _Parser:
             node = _builtin(BUILTINS[token.text])
         elif token.kind == "ident" and token.text in ("map", "select") and self.at("op", "("):
             node = self.map() if token.text == "map" else self.select()
+        elif token.kind == "keyword" and token.text == "if":
+            node = self.conditional()
         elif token.kind == "op" and token.text == "{":
             node = self.object()
         elif token.kind == "op" and token.text == "[":
@@ -621,6 +624,48 @@ class _Parser:
         return lambda data, variables: _passed(
             [out for value in each.run(data, variables) for out in _outputs(body, value, variables)]
         )
+
+    def conditional(self) -> Part:
+        """``if c then a (elif c then b)* (else z)? end`` after its ``if``: a missing ``else`` is ``.``; a condition
+        of many outputs (one branch per output) is jq's."""
+        branches: list[tuple[Node, Part]] = []
+        while True:
+            test = _single(self.pipe())
+            self.expect_keyword("then")
+            branches.append((test, self.pipe()))
+            if not self.at("keyword", "elif"):
+                break
+            self.take()
+        otherwise: Part = _identity
+        if self.at("keyword", "else"):
+            self.take()
+            otherwise = self.pipe()
+        self.expect_keyword("end")
+
+        if any(isinstance(branch, _Stream) for _, branch in branches) or isinstance(otherwise, _Stream):
+
+            def chosen(data: Any, variables: Mapping[str, Any]) -> Part:
+                for test, branch in branches:
+                    if _truthy(test(data, variables)):
+                        return branch
+                return otherwise
+
+            return self.stream(lambda data, variables: _outputs(chosen(data, variables), data, variables))
+        singles = [(test, _single(branch)) for test, branch in branches]
+        fallback = _single(otherwise)
+
+        def conditional(data: Any, variables: Mapping[str, Any]) -> Any:
+            for test, branch in singles:
+                if _truthy(test(data, variables)):
+                    return branch(data, variables)
+            return fallback(data, variables)
+
+        return conditional
+
+    def expect_keyword(self, word: str) -> None:
+        if not self.at("keyword", word):
+            raise _Unsupported
+        self.take()
 
     def select(self) -> _Stream:
         """``select(f)`` after its name: its input when ``f`` is truthy, else nothing."""

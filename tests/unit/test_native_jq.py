@@ -72,6 +72,8 @@ def _programs() -> st.SearchStrategy[str]:
             st.builds(lambda a, b: f"[{a}, .x[] | {b}]", inner, inner),
             st.builds(lambda a: f"[.x[], .r[].a | select({a})] | add", inner),
             st.builds(lambda a: f"[.l[][]] | {a}", inner),
+            st.builds(lambda a, b, c: f"if {a} then {b} else {c} end", inner, inner, inner),
+            st.builds(lambda a, b, c: f"(if {a} then {b} elif {c} then {a} end)", inner, inner, inner),
         )
 
     return st.recursive(st.sampled_from(LEAVES), extend, max_leaves=5)
@@ -138,7 +140,8 @@ ELEMENT = st.recursive(
 COLLECTORS = ["[.x[] | {e}]", "[.x[] | {e}] | add", ".x | map({e})", "[.x[] | select({e})]",
               "[.r[] | select({e}) | {f}]", ".r | map({e}) | add", "[.r[].a, .x[] | {e}] | add",
               "[.r[] | {{a: {e}, b}}]", "[.x[] | [., {e}]] | map(add)", ".x | add", "[.r[] | .a * .b] | add",
-              "[.x[], .x[] | select({e})] | length", "[.x[] | {e} | tostring]", "[.r[] | .b | tostring]"]  # fmt: skip
+              "[.x[], .x[] | select({e})] | length", "[.x[] | {e} | tostring]", "[.r[] | .b | tostring]",
+              "[.x[] | if {e} then {f} else . end]", "[.r[] | if {e} then .x[] elif .b then {f} end]"]  # fmt: skip
 RECORDS = st.lists(
     st.fixed_dictionaries({}, optional={"a": NUMBERS, "b": st.one_of(NUMBERS, VALUES)}), max_size=5
 )
@@ -196,7 +199,8 @@ def test_streams_that_fan_out_are_left_to_jq() -> None:
 OUTSIDE = ['"a\\n"', '"\\(.a)"', ".[0]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
            "{a: .x | .y}", "{$v: 1}", '{"\\(.k)": 1}', "not(1)", "length(1)", ".x[]", ".a, .b", "select(.a)",
            "{a: .x[]}", "(.x[]) + 1", ".x[] == 1", "[.x[1:]]", "add(.x[])", "map(.a; .b)", "[.x[]?]",
-           "1.0 | tostring", "(1e2 + .a) | tostring"]  # fmt: skip
+           "1.0 | tostring", "(1e2 + .a) | tostring", "if .x[] then 1 else 2 end", "if .a then 1",
+           "if .a then .x[] else 2 end"]  # fmt: skip
 
 
 @pytest.mark.parametrize("program", OUTSIDE)
