@@ -504,7 +504,8 @@ def write_results(name: str, results: Any, *, started: float, options: dict[str,
 def arguments(
     description: str, argv: Sequence[str] | None = None, *, extra: Sequence[tuple[str, str]] = ()
 ) -> argparse.Namespace:
-    """``--quick``, ``--no-rerun``, ``--runs`` and the script's own flags (``extra``: name and help of boolean flags)."""
+    """``--quick``, ``--no-rerun``, ``--runs`` and the script's own flags (``extra``: name and help of boolean
+    flags)."""
     parser = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -425,6 +425,17 @@ def _outputs(node: Part, data: Any, variables: Mapping[str, Any]) -> list[Any]:
     return node.run(data, variables) if isinstance(node, _Stream) else [node(data, variables)]
 
 
+def _through(left: Part, right: Part) -> Callable[[Any, Mapping[str, Any]], list[Any]]:
+    """``left | right`` where either has many outputs: ``right`` on each output of ``left``, in order."""
+
+    def run(data: Any, variables: Mapping[str, Any]) -> list[Any]:
+        return _passed(
+            [out for value in _outputs(left, data, variables) for out in _outputs(right, value, variables)]
+        )
+
+    return run
+
+
 _streamed = threading.local()
 """What the evaluation running on this thread may still pass along (workflow activations run on several)."""
 
@@ -483,15 +494,7 @@ class _Parser:
         self.take()
         right = self.pipe()
         if isinstance(left, _Stream) or isinstance(right, _Stream):
-            return self.stream(
-                lambda data, variables: _passed(
-                    [
-                        out
-                        for value in _outputs(left, data, variables)
-                        for out in _outputs(right, value, variables)
-                    ]
-                )
-            )
+            return self.stream(_through(left, right))
         return lambda data, variables: right(left(data, variables), variables)
 
     def comma(self) -> Part:
@@ -620,10 +623,7 @@ class _Parser:
         self.expect("(")
         body = self.pipe()
         self.expect(")")
-        each = self.iterate(_identity)
-        return lambda data, variables: _passed(
-            [out for value in each.run(data, variables) for out in _outputs(body, value, variables)]
-        )
+        return _through(self.iterate(_identity), body)  # its list is the answer
 
     def conditional(self) -> Part:
         """``if c then a (elif c then b)* (else z)? end`` after its ``if``: a missing ``else`` is ``.``; a condition
