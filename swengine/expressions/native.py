@@ -1,15 +1,15 @@
 """Python answers for the simplest jq programs, so ``.count + 1`` costs a microsecond instead of a JSON round
 trip through libjq (about 25 µs with its serialisation, on every state that evaluates one).
 
-The subset: ``.``, field paths (``.a.b``, ``$var.a``, ``(...).a``), number, string, ``true``/``false``/``null``
-literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//``, ``|`` and ``if``/``elif``/``else`` with jq's
-precedence, the builtins ``not``, ``length``, ``type``, ``keys``, ``ascii_downcase``, ``ascii_upcase`` and
-``tostring``, and the objects and arrays built of them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual
-shape of a function's arguments; and, inside a collector, many outputs: ``.[]`` over arrays, ``,``,
-``select(f)``, pipes through them, collected by ``[...]`` or ``map(f)``, with ``add`` to sum an array
-(``[.items[] | .price * .qty] | add``). A program's own answer is one value (a program of many outputs is
-jq's). A compiled program either answers exactly what libjq (through the ``jq`` binding) answers, or raises
-:class:`Decline` and the caller runs jq, which then also words any error. What it must match, measured on the
+The subset: ``.``, field paths and indexes (``.a.b``, ``$var.a``, ``(...).a``, ``.a[0]``, ``.a[.i]``), number,
+string, ``true``/``false``/``null`` literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//``, ``|`` and
+``if``/``elif``/``else`` with jq's precedence, the builtins ``not``, ``length``, ``type``, ``keys``,
+``ascii_downcase``, ``ascii_upcase`` and ``tostring``, and the objects and arrays built of them (``{a: .x, "b":
+1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments; and, inside a collector, many outputs:
+``.[]`` over arrays, ``,``, ``select(f)``, pipes through them, collected by ``[...]`` or ``map(f)``, with ``add``
+to sum an array (``[.items[] | .price * .qty] | add``). A program's own answer is one value (a program of many
+outputs is jq's). A compiled program either answers exactly what libjq (through the ``jq`` binding) answers, or
+raises :class:`Decline` and the caller runs jq, which then also words any error. What it must match, measured on the
 binding:
 
 - jq computes with doubles, and the binding returns every integral double as an ``int`` (``4 / 2`` is ``2``,
@@ -602,8 +602,13 @@ class _Parser:
             elif self.at("op", "[") and self.at_next("op", "]"):
                 self.i += 2
                 node = self.iterate(node)
+            elif self.at("op", "["):
+                self.take()
+                index = _single(self.pipe())  # of the term's own input: ``.a[.i]`` reads ``.i``
+                self.expect("]")  # a slice (``.[1:]``) is jq's
+                node = _indexed(node, index)
             else:
-                return node  # an index or a slice (``.[0]``, ``.[1:]``) leaves the subset where it stands
+                return node
 
     def iterate(self, node: Part) -> _Stream:
         """``E[]``: the members of each array ``E`` outputs (an object's values, in jq's order, are jq's)."""
@@ -756,6 +761,32 @@ def _index(value: Any, key: str) -> Any:
     if type(value) is not dict:
         raise Decline  # jq's "Cannot index ..."
     return value.get(key)
+
+
+def _at(value: Any, key: Any) -> Any:
+    """``value[key]``: an object's member by name, an array's by position (negative from the end), null past
+    either end or of null; a fractional position (jq truncates) and every other pairing (jq's errors) declined."""
+    kind = type(key)
+    if kind is str:
+        return _index(value, key)
+    if kind is not int and kind is not float:
+        raise Decline
+    if value is None:
+        return None
+    position = _number(key)
+    if type(value) is not list or not position.is_integer() or abs(position) >= EXACT:
+        raise Decline
+    index = int(position) + (len(value) if position < 0 else 0)
+    return value[index] if 0 <= index < len(value) else None
+
+
+def _indexed(node: Part, index: Node) -> Part:
+    if isinstance(node, _Stream):
+        run = node.run
+        return _Stream(
+            lambda data, variables: [_at(value, index(data, variables)) for value in run(data, variables)]
+        )
+    return lambda data, variables: _at(node(data, variables), index(data, variables))
 
 
 def _field(node: Part, key: str) -> Part:

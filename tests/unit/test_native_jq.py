@@ -73,6 +73,12 @@ def _programs() -> st.SearchStrategy[str]:
             st.builds(lambda a: f"[.x[], .r[].a | select({a})] | add", inner),
             st.builds(lambda a: f"[.l[][]] | {a}", inner),
             st.builds(lambda a, b, c: f"if {a} then {b} else {c} end", inner, inner, inner),
+            st.builds(lambda a, b: f"({a})[{b}]", inner, inner),
+            st.builds(
+                lambda a, i: f"({a})[{i}]",
+                inner,
+                st.sampled_from(["0", "1", "-1", "-3", "2.5", '"a"', "null"]),
+            ),
             st.builds(lambda a, b, c: f"(if {a} then {b} elif {c} then {a} end)", inner, inner, inner),
         )
 
@@ -141,7 +147,8 @@ COLLECTORS = ["[.x[] | {e}]", "[.x[] | {e}] | add", ".x | map({e})", "[.x[] | se
               "[.r[] | select({e}) | {f}]", ".r | map({e}) | add", "[.r[].a, .x[] | {e}] | add",
               "[.r[] | {{a: {e}, b}}]", "[.x[] | [., {e}]] | map(add)", ".x | add", "[.r[] | .a * .b] | add",
               "[.x[], .x[] | select({e})] | length", "[.x[] | {e} | tostring]", "[.r[] | .b | tostring]",
-              "[.x[] | if {e} then {f} else . end]", "[.r[] | if {e} then .x[] elif .b then {f} end]"]  # fmt: skip
+              "[.x[] | if {e} then {f} else . end]", "[.r[] | if {e} then .x[] elif .b then {f} end]",
+              ".x[{e}]", ".r[0].a", ".r[-1] | {e}", "[.r[].b[0]]"]  # fmt: skip
 RECORDS = st.lists(
     st.fixed_dictionaries({}, optional={"a": NUMBERS, "b": st.one_of(NUMBERS, VALUES)}), max_size=5
 )
@@ -196,11 +203,11 @@ def test_streams_that_fan_out_are_left_to_jq() -> None:
         joined({"x": ["a" * 1000] * 200}, {})
 
 
-OUTSIDE = ['"a\\n"', '"\\(.a)"', ".[0]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
+OUTSIDE = ['"a\\n"', '"\\(.a)"', ".[1:]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
            "{a: .x | .y}", "{$v: 1}", '{"\\(.k)": 1}', "not(1)", "length(1)", ".x[]", ".a, .b", "select(.a)",
            "{a: .x[]}", "(.x[]) + 1", ".x[] == 1", "[.x[1:]]", "add(.x[])", "map(.a; .b)", "[.x[]?]",
            "1.0 | tostring", "(1e2 + .a) | tostring", "if .x[] then 1 else 2 end", "if .a then 1",
-           "if .a then .x[] else 2 end"]  # fmt: skip
+           "if .a then .x[] else 2 end", ".x[.r[]]", ".x[:2]"]  # fmt: skip
 
 
 @pytest.mark.parametrize("program", OUTSIDE)
