@@ -2,15 +2,15 @@
 trip through libjq (about 25 µs with its serialisation, on every state that evaluates one).
 
 The subset: ``.``, field paths and indexes (``.a.b``, ``$var.a``, ``(...).a``, ``.a[0]``, ``.a[.i]``), number,
-string, ``true``/``false``/``null`` literals, ``+ - * /``, comparisons, ``and``, ``or``, ``//``, ``|`` and
-``if``/``elif``/``else`` with jq's precedence, the builtins ``not``, ``length``, ``type``, ``keys``,
-``ascii_downcase``, ``ascii_upcase`` and ``tostring``, and the objects and arrays built of them (``{a: .x, "b":
-1, c, $v}``, ``[.a, .b]``), the usual shape of a function's arguments; and, inside a collector, many outputs:
-``.[]`` over arrays, ``,``, ``select(f)``, pipes through them, collected by ``[...]`` or ``map(f)``, with ``add``
-to sum an array (``[.items[] | .price * .qty] | add``). A program's own answer is one value (a program of many
-outputs is jq's). A compiled program either answers exactly what libjq (through the ``jq`` binding) answers, or
-raises :class:`Decline` and the caller runs jq, which then also words any error. What it must match, measured on the
-binding:
+string, ``true``/``false``/``null`` literals (strings with their escapes and ``\\(f)`` interpolation),
+``+ - * /``, comparisons, ``and``, ``or``, ``//``, ``|`` and ``if``/``elif``/``else`` with jq's precedence, the
+builtins ``not``, ``length``, ``type``, ``keys``, ``ascii_downcase``, ``ascii_upcase`` and ``tostring``, and
+the objects and arrays built of them (``{a: .x, "b": 1, c, $v}``, ``[.a, .b]``), the usual shape of a
+function's arguments; and, inside a collector, many outputs: ``.[]`` over arrays, ``,``, ``select(f)``, pipes
+through them, collected by ``[...]`` or ``map(f)``, with ``add`` to sum an array (``[.items[] | .price * .qty]
+| add``). A program's own answer is one value (a program of many outputs is jq's). A compiled program either
+answers exactly what libjq (through the ``jq`` binding) answers, or raises :class:`Decline` and the caller runs
+jq, which then also words any error. What it must match, measured on the binding:
 
 - jq computes with doubles, and the binding returns every integral double as an ``int`` (``4 / 2`` is ``2``,
   a ``1.0`` in the data comes back as ``1``); an integer beyond 2**53 has lost precision in jq, so it is
@@ -32,6 +32,7 @@ handled. ``tests/unit/test_native_jq.py`` holds the module to libjq's answers on
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import re
@@ -114,8 +115,9 @@ def compile_native(tokens: list[Token]) -> Program | None:
 
 
 def _as_jq_number(value: float) -> float | int:
-    """A computed double as the binding hands it back: integral ones as ints."""
-    if not math.isfinite(value):
+    """A computed double as the binding hands it back: integral ones as ints. A computed ``-0`` is jq's (an int
+    cannot carry its sign, and ``tostring`` prints it ``-0``), so every native ``0`` is a plain zero."""
+    if not math.isfinite(value) or (value == 0 and math.copysign(1.0, value) < 0):
         raise Decline
     if value.is_integer():
         if abs(value) >= _INTEGRAL:
@@ -356,12 +358,12 @@ _BUILT = frozenset((str, list, dict))
 def _tostring(value: Any) -> str:
     """``tostring`` of a string or a scalar. jq prints a number from the data as it was written (its JSON text,
     here Python's own), a computed one as its shortest double; the two agree but for exponents (``1e-05``
-    prints ``0.00001`` from the data), a computed ``-0`` (which the binding's ints cannot tell from ``0``),
-    and containers (jq's JSON text), all declined."""
+    prints ``0.00001`` from the data) and containers (jq's JSON text), both declined (a computed ``-0`` never
+    gets here: :func:`_as_jq_number`)."""
     kind = type(value)
     if kind is str:
         return value  # type: ignore[no-any-return]
-    if kind is int and 0 < abs(value) <= EXACT:
+    if kind is int and abs(value) <= EXACT:
         return str(value)
     if kind is float:
         text = repr(value)
@@ -462,6 +464,8 @@ class _Parser:
 
     def number(self, text: str, negative: bool = False) -> Node:
         value = _literal_number(text)
+        if negative and value == 0:
+            raise _Unsupported  # jq's ``-0`` is a computed negative zero
         self.spelled |= text != (repr(value) if type(value) is float else str(value))
         return _constant(-value if negative else value)
 
@@ -576,7 +580,7 @@ class _Parser:
         elif token.kind == "ident" and token.text in _LITERALS:
             node = _constant(_LITERALS[token.text])
         elif token.kind == "str_start":
-            node = _constant(self.string())
+            node = self.interpolated()
         elif token.kind == "var":
             self.variables.add(token.text)
             node = _variable(token.text)
@@ -727,11 +731,51 @@ class _Parser:
         return lambda data, variables: [body(data, variables)]
 
     def string(self) -> str:
-        text = self.take().text if self.at("str_text") else ""
-        if "\\" in text or not self.at("str_end"):
-            raise _Unsupported  # escapes and interpolation are jq's
+        """A string without interpolation (an object's key) after its opening quote."""
+        text = _unescaped(self.take().text) if self.at("str_text") else ""
+        if not self.at("str_end"):
+            raise _Unsupported  # a computed key is jq's
         self.take()
         return text
+
+    def interpolated(self) -> Node:
+        """A string after its opening quote; each ``\\(f)`` in it prints as ``tostring`` prints."""
+        parts: list[str | Node] = []
+        while not self.at("str_end"):
+            token = self.take()
+            if token.kind == "str_text":
+                parts.append(_unescaped(token.text))
+            elif token.kind == "interp_start":
+                parts.append(_single(self.pipe()))  # many outputs make many strings: jq's
+                if not self.at("interp_end"):
+                    raise _Unsupported
+                self.take()
+                self.prints = True
+            else:
+                raise _Unsupported
+        self.take()
+        if all(isinstance(part, str) for part in parts):
+            return _constant("".join(part for part in parts if isinstance(part, str)))
+
+        def build(data: Any, variables: Mapping[str, Any]) -> str:
+            return "".join(
+                part if isinstance(part, str) else _tostring(part(data, variables)) for part in parts
+            )
+
+        return build
+
+
+def _unescaped(text: str) -> str:
+    """A string literal's text with its escapes decoded (jq's are JSON's); one JSON has not, a raw control
+    character or a lone surrogate is jq's to judge."""
+    if "\\" not in text and text.isprintable():
+        return text
+    try:
+        value: str = json.loads(f'"{text}"')
+        value.encode()
+    except (ValueError, UnicodeEncodeError):
+        raise _Unsupported from None
+    return value
 
 
 def _literal_number(text: str) -> float | int:

@@ -23,7 +23,8 @@ from swengine.expressions.native import Decline, compile_native
 from swengine.expressions.syntax import tokenize
 
 LEAVES = [".", ".a", ".b", ".a.b", ".n", ".m", ".s", ".t", ".l", ".o", "$v", "$v.a", "$missing", "1", "0", "2.5",
-          "-3", "1e2", "9007199254740993", '"x"', '"é"', '""', "true", "false", "null", "(.a).b"]  # fmt: skip
+          "-3", "1e2", "9007199254740993", '"x"', '"é"', '""', "true", "false", "null", "(.a).b",
+          '"a\\nb\\t\\"q\\\\ \\u00e9\\ud83d\\ude00"', '"\\ud800"']  # fmt: skip
 BUILTIN_NAMES = ["not", "length", "type", "keys", "ascii_downcase", "ascii_upcase", "add", "tostring"]
 OPERATORS = ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "and", "or", "//"]
 NUMBERS = st.one_of(
@@ -74,6 +75,7 @@ def _programs() -> st.SearchStrategy[str]:
             st.builds(lambda a: f"[.l[][]] | {a}", inner),
             st.builds(lambda a, b, c: f"if {a} then {b} else {c} end", inner, inner, inner),
             st.builds(lambda a, b: f"({a})[{b}]", inner, inner),
+            st.builds(lambda a, b: f'"v=\\({a}), w=\\({b})!"', inner, inner),
             st.builds(
                 lambda a, i: f"({a})[{i}]",
                 inner,
@@ -122,6 +124,7 @@ def _typed(value: Any) -> Any:
 @example(program="[.o[]]", data={"o": {"b": 1, "a": 2}}, variable=None)
 @example(program="(.a | tostring) + (.b | tostring)", data={"a": 3.0, "b": 0.1}, variable=None)
 @example(program="(.a * -1 | tostring)", data={"a": 0}, variable=None)
+@example(program="(.a | tostring) + (-0 | tostring) + (0 / -2 | tostring)", data={"a": 0}, variable=None)
 @example(program="(.a | tostring)", data={"a": 1e-05}, variable=None)
 def test_native_answers_as_libjq_does_or_declines(program: str, data: Any, variable: Any) -> None:
     variables = {"v": variable}
@@ -203,7 +206,7 @@ def test_streams_that_fan_out_are_left_to_jq() -> None:
         joined({"x": ["a" * 1000] * 200}, {})
 
 
-OUTSIDE = ['"a\\n"', '"\\(.a)"', ".[1:]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
+OUTSIDE = ['"\\(.x[])"', '"\\q"', ".[1:]", "1 < 2 < 3", ". as $x | $x", "@base64", ".a?", "1 +", "[1,]", "{(.k): 1}",
            "{a: .x | .y}", "{$v: 1}", '{"\\(.k)": 1}', "not(1)", "length(1)", ".x[]", ".a, .b", "select(.a)",
            "{a: .x[]}", "(.x[]) + 1", ".x[] == 1", "[.x[1:]]", "add(.x[])", "map(.a; .b)", "[.x[]?]",
            "1.0 | tostring", "(1e2 + .a) | tostring", "if .x[] then 1 else 2 end", "if .a then 1",
