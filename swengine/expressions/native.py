@@ -473,16 +473,13 @@ class _Parser:
         self.streams = True
         return _Stream(run)
 
-    def peek(self) -> Token | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
+    def peek(self, offset: int = 0) -> Token | None:
+        at = self.i + offset
+        return self.tokens[at] if at < len(self.tokens) else None
 
-    def at(self, kind: str, *texts: str) -> bool:
-        token = self.peek()
+    def at(self, kind: str, *texts: str, offset: int = 0) -> bool:
+        token = self.peek(offset)
         return token is not None and token.kind == kind and (not texts or token.text in texts)
-
-    def at_next(self, kind: str, text: str) -> bool:
-        following = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
-        return following is not None and following.kind == kind and following.text == text
 
     def take(self) -> Token:
         token = self.peek()
@@ -603,7 +600,7 @@ class _Parser:
         while True:
             if self.at("field"):
                 node = _field(node, self.take().text)
-            elif self.at("op", "[") and self.at_next("op", "]"):
+            elif self.at("op", "[") and self.at("op", "]", offset=1):
                 self.i += 2
                 node = self.iterate(node)
             elif self.at("op", "["):
@@ -640,7 +637,7 @@ class _Parser:
         branches: list[tuple[Node, Part]] = []
         while True:
             test = _single(self.pipe())
-            self.expect_keyword("then")
+            self.expect("then", "keyword")
             branches.append((test, self.pipe()))
             if not self.at("keyword", "elif"):
                 break
@@ -649,7 +646,7 @@ class _Parser:
         if self.at("keyword", "else"):
             self.take()
             otherwise = self.pipe()
-        self.expect_keyword("end")
+        self.expect("end", "keyword")
 
         if any(isinstance(branch, _Stream) for _, branch in branches) or isinstance(otherwise, _Stream):
 
@@ -671,11 +668,6 @@ class _Parser:
 
         return conditional
 
-    def expect_keyword(self, word: str) -> None:
-        if not self.at("keyword", word):
-            raise _Unsupported
-        self.take()
-
     def select(self) -> _Stream:
         """``select(f)`` after its name: its input when ``f`` is truthy, else nothing."""
         self.expect("(")
@@ -683,8 +675,8 @@ class _Parser:
         self.expect(")")
         return self.stream(lambda data, variables: [data] if _truthy(test(data, variables)) else [])
 
-    def expect(self, text: str) -> None:
-        if not self.at("op", text):
+    def expect(self, text: str, kind: str = "op") -> None:
+        if not self.at(kind, text):
             raise _Unsupported
         self.take()
 
