@@ -85,8 +85,9 @@ def _keep(entry: Entry, seen: dict[int, Entry]) -> None:
 
 
 def at_most(value: Any, limit: int) -> bool:
-    """Whether ``value``'s JSON has at most about ``limit`` bytes (strings by length, other scalars by a generous
-    width), decided without walking past the limit: a cheap test of "small", never an exact size."""
+    """Whether ``value``'s JSON has at most about ``limit`` bytes (strings by length, integers by their bits, other
+    scalars by a generous width), decided without walking past the limit: a cheap test of "small", never an exact
+    size."""
     budget = limit
     stack = [value]
     while stack:
@@ -106,8 +107,12 @@ def at_most(value: Any, limit: int) -> bool:
                 if budget < 0:
                     return False
                 stack.append(item)
+        elif kind is str:
+            budget -= len(node) + 2
+        elif kind is int:  # digits unbounded: a third of the bits, a sign and one more cover them
+            budget -= max(24, node.bit_length() // 3 + 2)
         else:
-            budget -= len(node) + 2 if kind is str else 24
+            budget -= 24
         if budget < 0:
             return False
     return True

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from swengine import expressions
@@ -134,6 +134,8 @@ ascii_values = st.recursive(
 
 @settings(max_examples=300)
 @given(value=ascii_values, limit=st.integers(0, 400))
+@example(value={"": -(10**25), "aa": [""], "a": []}, limit=48)  # an integer wider than a float's widest text
+@example(value=[2**4000], limit=400)
 def test_small_means_small(value: Any, limit: int) -> None:
     """``at_most`` may call small data large, never large data small (strings without escapes)."""
     if json_size.at_most(value, limit):
