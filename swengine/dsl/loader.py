@@ -18,6 +18,7 @@ from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
 from swengine.dsl.schema_refs import bundle_schema
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
 from swengine.dsl.v10.protos import embed_protos
+from swengine.dsl.v10.schemas import schema_sites
 from swengine.dsl.versions import task_dsl_version
 
 __all__ = [
@@ -111,6 +112,7 @@ def load_text(
     ]
     problems += _resolve_input_schema(document, boundary, limits)
     problems += _embed_protos(document, boundary, limits)
+    problems += _bundle_task_schemas(document, boundary, limits)
     if problems:
         raise DocumentError(problems, source)
     return document
@@ -190,6 +192,35 @@ def _resolve_input_schema(document: Document, root: Path | None, limits: Limits)
     return []
 
 
+def _bundle_task_schemas(document: Document, root: Path | None, limits: Limits) -> list[Problem]:
+    """1.0 inline schemas (``input``/``output``/``export``) made self-contained as ``dataInputSchema`` is: the
+    files they reference embedded from the folder, a URL refused here rather than fetched by a worker."""
+    if not isinstance(document.data.get("document"), dict) or task_dsl_version(document.data) is None:
+        return []
+    problems = []
+    for owner, schema in schema_sites(document.data):
+        inline = schema.get("document")
+        if not isinstance(inline, dict):
+            continue
+        path = owner + ("document",)
+        line, column = document.locate(path)
+        try:
+            bundled = bundle_schema(inline, document.base_dir, root, limits)
+        except Refusal as refusal:
+            problems.append(problem_at(refusal.code, f"schema: {refusal.message}", line, column, path=path))
+            continue
+        except DocumentError as error:
+            problems += [
+                _relocate(each, "a referenced schema", "schema", line, column, path)
+                for each in error.problems
+            ]
+            continue
+        if bundled != inline:
+            schema["document"] = bundled
+            document.rewritten = True
+    return problems
+
+
 def _embed_protos(document: Document, root: Path | None, limits: Limits) -> list[Problem]:
     """1.0 ``call: grpc`` protos, compiled now (deploy time) and embedded in the task (``dsl.v10.protos``)."""
     if not isinstance(document.data.get("document"), dict) or task_dsl_version(document.data) is None:
@@ -214,7 +245,9 @@ def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:
     raise Refusal("file_reference_invalid", f"the file holds neither {kind} nor an object with '{key}'")
 
 
-def _relocate(problem: Problem, reference: str, key: str, line: int, column: int) -> Problem:
+def _relocate(
+    problem: Problem, reference: str, key: str, line: int, column: int, path: JsonPath | None = None
+) -> Problem:
     """A problem inside an included file, pointed at the referring property (its own place in the message)."""
     message = f"{key}: in {reference} at {problem.location()}: {problem.message}"
-    return problem_at(problem.code, message, line, column, path=(key,))
+    return problem_at(problem.code, message, line, column, path=path or (key,))

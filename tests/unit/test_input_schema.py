@@ -1,4 +1,6 @@
-"""``dataInputSchema`` given as a file is read relative to the workflow; one we cannot read is refused."""
+"""An author's schemas (0.8 ``dataInputSchema``, 1.0 ``input``/``output``/``export`` schemas) given as or
+referring to files are read relative to the workflow and embedded at load; one we cannot read is refused, and a
+stored schema that still refers outside itself is a problem with the value, never a fetch."""
 
 from __future__ import annotations
 
@@ -6,12 +8,16 @@ import dataclasses
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
 from swengine.compiler.pipeline import compile_path, compile_text
 from swengine.core.errors import DocumentError
+from swengine.core.ir import TasksState, WorkflowIR
 from swengine.interpreter.input import input_problems
+from swengine.interpreter.tasks.errors import TaskFault
+from swengine.interpreter.tasks.schemas import check_schema
 
 WORKFLOW = """
 id: typed
@@ -89,7 +95,9 @@ def test_an_uploaded_schema_may_refer_only_inside_itself():
             assert refused.value.problems[0].code == "file_reference_not_found"
 
 
-def test_a_stored_schema_with_a_remote_ref_is_an_input_problem_never_a_fetch():
+@pytest.fixture
+def counted_url():
+    """A loopback schema server's URL, and the requests it answered."""
     hits: list[str] = []
 
     class Counter(BaseHTTPRequestHandler):
@@ -104,16 +112,77 @@ def test_a_stored_schema_with_a_remote_ref_is_an_input_problem_never_a_fetch():
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Counter)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/s.json"
-        ir = compile_text(json.dumps({"id": "old", "specVersion": "0.8", "start": "S",
-                                      "states": [{"name": "S", "type": "inject", "data": {}, "end": True}]}))  # fmt: skip
-        old = dataclasses.replace(ir, data_input_schema={"properties": {"a": {"$ref": url}}})
-        problems = input_problems(old, {"a": 1})
-    finally:
-        httpd.shutdown()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/s.json", hits
+    httpd.shutdown()
+
+
+def test_a_stored_schema_with_a_remote_ref_is_an_input_problem_never_a_fetch(counted_url):
+    url, hits = counted_url
+    ir = compile_text(json.dumps({"id": "old", "specVersion": "0.8", "start": "S",
+                                  "states": [{"name": "S", "type": "inject", "data": {}, "end": True}]}))  # fmt: skip
+    old = dataclasses.replace(ir, data_input_schema={"properties": {"a": {"$ref": url}}})
+    problems = input_problems(old, {"a": 1})
     assert hits == []
     assert len(problems) == 1 and "not inside the schema" in problems[0]
+
+
+TASK_SCHEMA = """\
+document: {dsl: "1.0.3", namespace: test, name: typed, version: "1.0.0"}
+do:
+  - count:
+      set: {n: "${ .n }"}
+      input:
+        schema:
+          document: {type: object, properties: {n: {$ref: "REFERENCE"}}}
+"""
+
+
+def _task_input_schema(ir: WorkflowIR) -> dict[str, Any]:
+    (state,) = ir.states
+    assert isinstance(state, TasksState)
+    schema = state.tasks[0].input_schema
+    assert schema is not None
+    return schema
+
+
+def test_a_task_schema_embeds_the_files_it_refers_to_at_load(tmp_path):
+    (tmp_path / "common.json").write_text(json.dumps({"$defs": {"n": {"type": "integer", "minimum": 1}}}))
+    (tmp_path / "typed.yaml").write_text(TASK_SCHEMA.replace("REFERENCE", "common.json#/$defs/n"))
+    schema = _task_input_schema(compile_path(tmp_path / "typed.yaml"))
+    (tmp_path / "common.json").unlink()  # resolved at load: a task never reads a file again
+    check_schema(schema, {"n": 3}, "the input", "/do/0/count")
+    with pytest.raises(TaskFault) as fault:
+        check_schema(schema, {"n": 0}, "the input", "/do/0/count")
+    assert fault.value.error["type"].endswith("/validation") and "n: " in fault.value.error["detail"]
+    assert all(ref.startswith("#/") for ref in _references(schema))
+
+
+@pytest.mark.parametrize(
+    ("reference", "code"),
+    [
+        ("http://127.0.0.1:9/s.json", "remote_reference_refused"),
+        ("../outside.json", "file_reference_outside_root"),
+        ("missing.json", "file_reference_not_found"),
+    ],
+)
+def test_a_task_schema_refers_to_files_of_its_folder_only(tmp_path, reference, code):
+    inner = tmp_path / "repo"
+    inner.mkdir()
+    (tmp_path / "outside.json").write_text('{"secret": "do-not-quote"}')
+    (inner / "typed.yaml").write_text(TASK_SCHEMA.replace("REFERENCE", reference))
+    with pytest.raises(DocumentError) as refused:
+        compile_path(inner / "typed.yaml")
+    problem = refused.value.problems[0]
+    assert (problem.code, problem.line, problem.path) == (code, 7, "$.do[0].count.input.schema.document")
+    assert "do-not-quote" not in str(refused.value)
+
+
+def test_a_stored_task_schema_with_a_remote_ref_is_a_validation_fault_never_a_fetch(counted_url):
+    url, hits = counted_url
+    with pytest.raises(TaskFault) as fault:
+        check_schema({"properties": {"a": {"$ref": url}}}, {"a": 1}, "the input", "/do/0/count")
+    assert hits == []
+    assert "not inside the schema" in fault.value.error["detail"]
 
 
 def _references(node):

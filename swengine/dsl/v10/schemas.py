@@ -17,7 +17,7 @@ SECTIONS = ("input", "output", "export")
 
 def check_schemas(data: dict[str, Any]) -> list[Finding]:
     findings = []
-    for path, schema in _schemas(data):
+    for path, schema in schema_sites(data):
         schema_format = str(schema.get("format", "json"))
         if not schema_format.startswith("json") or "resource" in schema:
             message = "only inline JSON Schemas (schema.document) are supported by swengine yet"
@@ -30,7 +30,8 @@ def check_schemas(data: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _schemas(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+def schema_sites(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    """Every ``schema`` of the document and its tasks, with its path (the objects themselves: edits stick)."""
     owners: list[tuple[JsonPath, Any]] = [((), data)]
     owners += [(site.path, site.body) for site in walk_document(data)]
     for path, owner in owners:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
-
 from swengine.core.task_errors import standard_error
+from swengine.interpreter.json_schema import schema_problems
 from swengine.interpreter.tasks.errors import TaskFault
 
 
 def check_schema(schema: dict[str, Any] | None, value: Any, what: str, instance: str) -> None:
     if schema is None:
         return
-    problems = [
-        f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
-        for error in jsonschema.Draft202012Validator(schema).iter_errors(value)
-    ]
+    problems = schema_problems(schema, value)
     if problems:
         title = f"{what} does not match its schema"
         raise TaskFault(standard_error("validation", title, instance=instance, detail="; ".join(problems)))
