@@ -1,4 +1,4 @@
-"""Engine activity for 1.0 ``call: grpc``: one unary call through grpcio, its messages built from the
+"""Engine activities for 1.0 ``call: grpc`` and 0.8 ``rpc`` functions: one unary call through grpcio, its messages built from the
 descriptor set compiled when the definition was loaded (``dsl.v10.protos``), ``arguments`` as the request's
 JSON form and the response's JSON form as the output.
 
@@ -13,14 +13,21 @@ import base64
 from typing import Any
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import MethodDescriptor
+from google.protobuf.message import Message
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from swengine.activities.authentication import authorization_header
 from swengine.activities.outbound import check_origin
+from swengine.activities.rest_allow import address_refusal, url_allowed
 from swengine.activities.secrets import SecretBox, fault, with_secrets
+from swengine.core.ir import RPC_ACTIVITY
 from swengine.core.ir_tasks import GRPC_ACTIVITY, PROTO_DESCRIPTORS
+from swengine.core.settings import Settings
+from swengine.dsl.rpc_functions import rpc_operation
+from swengine.dsl.v10.protos import method_of
 
 TIMEOUT = 60.0
 DEFAULT_PORT = 443
@@ -38,26 +45,82 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     target = f"{service.get('host')}:{service.get('port') or DEFAULT_PORT}"
     await check_origin(f"http://{target}/", function)
     method = _method(function, arguments, str(service.get("name")), str(arguments.get("method")))
-    request_class = message_factory.GetMessageClass(method.input_type)
-    response_class = message_factory.GetMessageClass(method.output_type)
     try:
-        request = json_format.ParseDict(arguments.get("arguments") or {}, request_class())
+        request = _request(method, arguments.get("arguments"))
     except json_format.ParseError as error:
         raise fault("validation", f"call '{function}': the arguments do not fit {method.input_type.full_name}",
                     detail=str(error)) from None  # fmt: skip
     authorization = await authorization_header(service, box)
     metadata = (("authorization", authorization),) if authorization is not None else None
+    try:
+        return await _unary(target, method, request, metadata)
+    except grpc.aio.AioRpcError as error:
+        title = f"call '{function}': {method.full_name} answered {error.code().name}"
+        raise fault("communication", title, detail=error.details() or None) from None
+
+
+@activity.defn(name=RPC_ACTIVITY)
+async def call_rpc(payload: dict[str, Any]) -> Any:
+    """A 0.8 ``rpc`` function: ``payload`` is ``{"function", "operation", "arguments", "proto"}``; the
+    service's ``host:port`` is the operator's (``SWENGINE_GRPC_CLIENTS``) and must be an allowed origin. A
+    status other than OK fails the action with the status's name as its error code (retryable when transient)."""
+    function = str(payload.get("function"))
+    operation = rpc_operation(str(payload.get("operation")))
+    proto = payload.get("proto")
+    method = None if operation is None or not isinstance(proto, str) else method_of(
+        base64.b64decode(proto), operation[1], operation[2])  # fmt: skip
+    if operation is None or method is None:
+        raise _final(
+            f"function '{function}': its proto was not compiled with the definition", "rpc_not_compiled"
+        )
+    settings = Settings.from_env()
+    target = settings.grpc_client(operation[1]) or settings.grpc_client(method.containing_service.full_name)
+    if target is None:
+        message = f"function '{function}': no address for {operation[1]}: set SWENGINE_GRPC_CLIENTS={operation[1]}=host:port"
+        raise _final(message, "rpc_target_unknown")
+    url = f"http://{target}/"
+    refusal = await address_refusal(url) if url_allowed(url, settings.rest_allow) else "not an allowed origin"
+    if refusal is not None:
+        raise _final(f"function '{function}': {target}: {refusal}", "rest_not_allowed")
+    try:
+        request = _request(method, payload.get("arguments"))
+    except json_format.ParseError as error:
+        message = f"function '{function}': the arguments do not fit {method.input_type.full_name}: {error}"
+        raise _final(message, "rpc_bad_request") from None
+    try:
+        return await _unary(target, method, request, None)
+    except grpc.aio.AioRpcError as error:
+        code = error.code()
+        message = f"function '{function}': {method.full_name} answered {code.name}: {error.details() or ''}"
+        raise ApplicationError(message, type=code.name, non_retryable=code not in TRANSIENT) from None
+
+
+TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+                       grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED})  # fmt: skip
+"""Statuses worth retrying (gRPC's own guidance); the action's retry policy decides how often."""
+
+
+def _final(message: str, code: str) -> ApplicationError:
+    return ApplicationError(message, type=code, non_retryable=True)
+
+
+def _request(method: MethodDescriptor, arguments: Any) -> Message:
+    """The request message from its JSON form (raises ``json_format.ParseError`` when it does not fit)."""
+    return json_format.ParseDict(arguments or {}, message_factory.GetMessageClass(method.input_type)())
+
+
+async def _unary(
+    target: str, method: MethodDescriptor, request: Message, metadata: tuple[tuple[str, str], ...] | None
+) -> Any:
+    """One unary call; the response in its JSON form (raises ``grpc.aio.AioRpcError`` on another status)."""
+    response_class = message_factory.GetMessageClass(method.output_type)
     async with grpc.aio.insecure_channel(target) as channel:
         call = channel.unary_unary(
             f"/{method.containing_service.full_name}/{method.name}",
-            request_serializer=request_class.SerializeToString,
+            request_serializer=type(request).SerializeToString,
             response_deserializer=response_class.FromString,
         )
-        try:
-            response = await call(request, timeout=TIMEOUT, metadata=metadata)
-        except grpc.aio.AioRpcError as error:
-            title = f"call '{function}': {method.full_name} answered {error.code().name}"
-            raise fault("communication", title, detail=error.details() or None) from None
+        response = await call(request, timeout=TIMEOUT, metadata=metadata)
     return json_format.MessageToDict(response, preserving_proto_field_name=True)
 
 
@@ -68,13 +131,7 @@ def _method(
     embedded = (arguments.get("proto") or {}).get(PROTO_DESCRIPTORS)
     if not isinstance(embedded, str):
         raise fault("runtime", f"call '{function}': the proto was not compiled with the definition")
-    pool = descriptor_pool.DescriptorPool()
-    for file in descriptor_pb2.FileDescriptorSet.FromString(base64.b64decode(embedded)).file:
-        pool.Add(file)
-    try:
-        method = pool.FindServiceByName(service_name).FindMethodByName(method_name)
-    except KeyError:
-        method = None
+    method = method_of(base64.b64decode(embedded), service_name, method_name)
     if method is None:
         raise fault("runtime", f"call '{function}': the proto has no method {service_name}.{method_name}")
     if method.client_streaming or method.server_streaming:

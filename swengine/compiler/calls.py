@@ -8,10 +8,11 @@ from swengine.compiler.context import CompileContext, compile_error
 from swengine.compiler.data import expression, program
 from swengine.compiler.transitions import compile_produced_event
 from swengine.core import ir
+from swengine.dsl.rpc_functions import PROTO_METADATA
 
 Call = ir.FunctionCall | ir.SubflowCall | ir.EventCall
 
-UNSUPPORTED_FUNCTION_TYPES = ("asyncapi", "rpc", "graphql", "odata")
+UNSUPPORTED_FUNCTION_TYPES = ("asyncapi", "graphql", "odata")
 BUILTIN_PREFIX = "builtin."
 
 
@@ -49,6 +50,8 @@ def compile_function_call(ref: Any, ctx: CompileContext) -> ir.FunctionCall:
         return ir.FunctionCall(**common, activity=operation, local=operation.startswith(BUILTIN_PREFIX))
     if kind == "rest":
         return ir.FunctionCall(**common, activity=ir.REST_ACTIVITY)
+    if kind == "rpc":
+        return ir.FunctionCall(**common, activity=ir.RPC_ACTIVITY, proto=_compiled_proto(name, definition))
     if kind == "expression":
         return ir.FunctionCall(**common, expression=expression(operation, ctx))
     if kind in UNSUPPORTED_FUNCTION_TYPES:
@@ -92,6 +95,17 @@ def compile_event_call(ref: Any, ctx: CompileContext, *, timeout: str | None) ->
         result_timeout=ref.get("resultEventTimeout") or timeout,
         invoke=_invoke(ref.get("invoke")),
     )
+
+
+def _compiled_proto(name: str, definition: dict[str, Any]) -> str:
+    """What the loader compiled from an rpc function's proto file (``dsl.rpc_functions``)."""
+    metadata = definition.get("metadata")
+    proto = metadata.get(PROTO_METADATA) if isinstance(metadata, dict) else None
+    if not isinstance(proto, str):
+        raise compile_error(
+            f"function {name!r}: its proto was not compiled (load the definition from its file)"
+        )
+    return proto
 
 
 def _invoke(value: Any) -> Literal["sync", "async"]:

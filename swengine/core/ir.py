@@ -61,6 +61,10 @@ EMIT_ACTIVITY = "swengine.emit_event"
 """Engine activity that sends produced CloudEvents to the configured sink."""
 REST_ACTIVITY = "swengine.rest"
 """Engine activity that invokes a ``rest`` (OpenAPI) function."""
+RPC_ACTIVITY = "swengine.rpc"
+"""Engine activity that invokes an ``rpc`` (gRPC, unary) function."""
+OPERATION_ACTIVITIES = frozenset({REST_ACTIVITY, RPC_ACTIVITY})
+"""Engine activities every function of a type shares: each payload names its function, operation and arguments."""
 
 RETRY_NO_ERRORS = "swengine:retry-no-application-errors"
 """Retry-policy marker: application errors are final; only infrastructure failures (timeouts) are retried."""
@@ -174,6 +178,8 @@ class FunctionCall:
     invoke: Literal["sync", "async"] = "sync"
     local: bool = False
     """Run as a Temporal local activity (cheap built-in transforms)."""
+    proto: str | None = None
+    """``rpc`` functions: their proto's descriptor set, compiled when the definition was loaded (base64)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

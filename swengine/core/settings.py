@@ -151,6 +151,9 @@ class Settings:
     """``SWENGINE_REST_BASE``: the base URL of relative SonataFlow ``rest:`` operations."""
     rest_allow: tuple[str, ...] = ()
     """``SWENGINE_REST_ALLOW``: origins ``rest`` functions may call (``host``: default port; ``host:port``)."""
+    grpc_clients: tuple[str, ...] = ()
+    """``SWENGINE_GRPC_CLIENTS``: where the services of 0.8 ``rpc`` functions listen, ``Service=host:port``
+    each (SonataFlow's ``quarkus.grpc.clients.<Service>.host`` and ``.port``); each must be allowed too."""
     event_sink: str | None = None
     """``K_SINK``: where produced CloudEvents are POSTed (Knative's name for it)."""
     lifecycle_events: bool = False
@@ -208,6 +211,7 @@ class Settings:
             expression_memory=expression_limits_from_env(env)[1],
             rest_base=env.get("SWENGINE_REST_BASE") or None,
             rest_allow=_csv(env.get("SWENGINE_REST_ALLOW")),
+            grpc_clients=_csv(env.get("SWENGINE_GRPC_CLIENTS")),
             event_sink=env.get("K_SINK") or None,
             lifecycle_events=(env.get("SWENGINE_LIFECYCLE_EVENTS") or "").lower() in TRUE_WORDS,
             sandbox=(env.get("SWENGINE_SANDBOX") or "").lower() in TRUE_WORDS,
@@ -225,6 +229,14 @@ class Settings:
             process_memory=_bytes(env, "SWENGINE_PROCESS_MEMORY") or DEFAULT_PROCESS_MEMORY,
             process_output=_bytes(env, "SWENGINE_PROCESS_OUTPUT") or DEFAULT_PROCESS_OUTPUT,
         )
+
+    def grpc_client(self, service: str) -> str | None:
+        """``host:port`` of a gRPC service (by the name its functions give it) in ``SWENGINE_GRPC_CLIENTS``."""
+        for entry in self.grpc_clients:
+            name, _, target = entry.partition("=")
+            if name.strip() == service and target.strip():
+                return target.strip()
+        return None
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the command-line options that were given (``None`` means not given)."""

@@ -38,6 +38,9 @@ CODES: dict[str, Code] = {
         "error",
         "a dataInputSchema $ref the loader cannot embed: an anchor in another file, or a nested $id (loader)",
     ),
+    "rpc_operation_invalid": Code(
+        "error", "an rpc function's operation is not <proto file>#<service>#<method> of its proto (loader)"
+    ),
     "schema_violation": Code("error", "the document does not have the structure of its DSL (0.8 or 1.0)"),
     "unknown_state_type": Code("error", "a state ``type`` that 0.8 does not define"),
     "unknown_state": Code("error", "start, transition, condition, compensatedBy or runBefore names no state"),
@@ -75,10 +78,11 @@ CODES: dict[str, Code] = {
     "forbidden_builtin": Code("error", "a jq expression uses a host-reading or non-deterministic builtin"),
     "unsupported_feature": Code(
         "error",
-        "valid 0.8 that swengine refuses: rpc, graphql, odata and asyncapi functions, expressionLang other than"
-        " jq, auth, authRef, secrets, and a specVersion other than 0.8; in 1.0: run.container, call"
-        " grpc/asyncapi/a2a/mcp, schedule after/on, external schemas, certificate authentication, extensions,"
-        " catalogs, ``$secrets`` read where its value would stay in the workflow, ``$authorization``",
+        "valid 0.8 that swengine refuses: graphql, odata and asyncapi functions, streaming rpc methods,"
+        " expressionLang other than jq, auth, authRef, secrets, and a specVersion other than 0.8; in 1.0:"
+        " run.container, call asyncapi, schedule.on with all, until or filters beyond type and source, external"
+        " schemas, certificate authentication, extensions, catalogs, ``$secrets`` read where its value would"
+        " stay in the workflow, ``$authorization``",
     ),
     "sonataflow_dialect": Code(
         "warning",

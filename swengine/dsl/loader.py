@@ -15,6 +15,7 @@ from swengine.core.errors import DocumentError, Problem
 from swengine.dsl.constructs import Construct
 from swengine.dsl.local_files import Refusal, locate_reference, read_bounded
 from swengine.dsl.parser import DEFAULT_LIMITS, Limits, parse, syntax_of
+from swengine.dsl.rpc_functions import embed_rpc_protos
 from swengine.dsl.schema_refs import bundle_schema
 from swengine.dsl.source_map import Include, JsonPath, SourceMap, json_path, problem_at
 from swengine.dsl.v10.protos import embed_protos
@@ -112,6 +113,7 @@ def load_text(
     ]
     problems += _resolve_input_schema(document, boundary, limits)
     problems += _embed_protos(document, boundary, limits)
+    problems += _embed_rpc_protos(document, boundary, limits)
     problems += _bundle_task_schemas(document, boundary, limits)
     if problems:
         raise DocumentError(problems, source)
@@ -227,11 +229,24 @@ def _embed_protos(document: Document, root: Path | None, limits: Limits) -> list
         return []
     embedded, refusals = embed_protos(document.data, document.base_dir, root, limits)
     document.rewritten = document.rewritten or embedded
-    problems = []
-    for path, refusal in refusals:
-        line, column = document.locate(path)
-        problems.append(problem_at(refusal.code, f"proto: {refusal.message}", line, column, path=path))
-    return problems
+    return _located(document, refusals, "proto")
+
+
+def _embed_rpc_protos(document: Document, root: Path | None, limits: Limits) -> list[Problem]:
+    """0.8 ``rpc`` functions' protos, compiled now (deploy time) and embedded in their metadata."""
+    if isinstance(document.data.get("document"), dict):
+        return []
+    embedded, refusals = embed_rpc_protos(document.data, document.base_dir, root, limits)
+    document.rewritten = document.rewritten or embedded
+    return _located(document, refusals, "rpc")
+
+
+def _located(document: Document, refusals: list[tuple[JsonPath, Refusal]], what: str) -> list[Problem]:
+    """Each refusal as a problem at its path's line."""
+    return [
+        problem_at(refusal.code, f"{what}: {refusal.message}", *document.locate(path), path=path)
+        for path, refusal in refusals
+    ]
 
 
 def _extract(content: Any, key: str) -> tuple[Any, JsonPath]:

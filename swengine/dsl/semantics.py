@@ -24,8 +24,8 @@ from swengine.dsl.source_map import JsonPath, json_path
 from swengine.dsl.state_rules import check_states
 
 SUPPORTED_SPEC_VERSION = re.compile(r"^0\.8(\.\d+)?$")
-SUPPORTED_FUNCTION_TYPES = ("rest", "expression", "custom")
-UNSUPPORTED_FUNCTION_TYPES = ("rpc", "graphql", "odata", "asyncapi")
+SUPPORTED_FUNCTION_TYPES = ("rest", "rpc", "expression", "custom")
+UNSUPPORTED_FUNCTION_TYPES = ("graphql", "odata", "asyncapi")
 _FUNCTION_CALL = re.compile(r"^\s*fn:\s*(?P<name>.+?)\s*$")
 _NAME_IN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMED = {

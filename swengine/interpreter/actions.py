@@ -11,7 +11,7 @@ from temporalio.workflow import ParentClosePolicy
 
 from swengine.core.durations import parse_duration
 from swengine.core.ir import (
-    REST_ACTIVITY,
+    OPERATION_ACTIVITIES,
     Action,
     EventCall,
     FunctionCall,
@@ -78,8 +78,10 @@ async def _invoke_function(action: Action, action_input: Any, ctx: RunContext, e
         else ctx.evaluate(call.arguments_expr, action_input, extra)
     )
     payload: Any = arguments
-    if call.activity == REST_ACTIVITY:
+    if call.activity in OPERATION_ACTIVITIES:
         payload = {"function": call.function, "operation": call.operation, "arguments": arguments}
+        if call.proto is not None:
+            payload["proto"] = call.proto
     assert call.activity is not None
     policy = retry_policy(action)
     timeout = action_timeout(action)

@@ -9,10 +9,10 @@ from datetime import datetime
 from temporalio import workflow
 from temporalio.common import MetricHistogramTimedelta
 
-from swengine.core.ir import REST_ACTIVITY
+from swengine.core.ir import OPERATION_ACTIVITIES
 from swengine.core.ir_tasks import PROCESS_ACTIVITY, PROTOCOL_ACTIVITIES
 
-GENERIC_ACTIVITIES = frozenset({REST_ACTIVITY, PROCESS_ACTIVITY, *PROTOCOL_ACTIVITIES.values()})
+GENERIC_ACTIVITIES = frozenset({*OPERATION_ACTIVITIES, PROCESS_ACTIVITY, *PROTOCOL_ACTIVITIES.values()})
 """The engine's activities that serve every call of their kind: Temporal's UI tells one such call from another
 only by its summary. Every other activity's type already names what it runs (and a summary on every activity
 cost 2 to 3 % of a sequence's latency)."""

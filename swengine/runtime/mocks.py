@@ -14,7 +14,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from swengine.core.ir import REST_ACTIVITY, FunctionCall, WorkflowIR, nodes
+from swengine.core.ir import OPERATION_ACTIVITIES, FunctionCall, WorkflowIR, nodes
 from swengine.core.ir_tasks import HTTP_ACTIVITY, CallTask
 
 
@@ -123,7 +123,7 @@ def mock_activities(book: MockBook, definitions: list[WorkflowIR]) -> list[Calla
 def _make(activity_name: str, functions: list[str], book: MockBook) -> Callable[..., Any]:
     async def mocked(payload: Any) -> Any:
         if (
-            activity_name in (REST_ACTIVITY, HTTP_ACTIVITY)
+            activity_name in OPERATION_ACTIVITIES | {HTTP_ACTIVITY}
             and isinstance(payload, dict)
             and payload.get("function") in functions
         ):

@@ -19,7 +19,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 import builtin_activities
 from swengine.activities.a2a import call_a2a
 from swengine.activities.emit import EventEmitter, Sink
-from swengine.activities.grpc_call import call_grpc
+from swengine.activities.grpc_call import call_grpc, call_rpc
 from swengine.activities.guard import ActivityGuard
 from swengine.activities.http import invoke_http
 from swengine.activities.lifecycle import LifecyclePublisher
@@ -118,6 +118,7 @@ def build_worker(
             run_process,
             call_mcp,
             call_grpc,
+            call_rpc,
             call_a2a,
             *load_activity_modules(activity_modules),
             *extra_activities,

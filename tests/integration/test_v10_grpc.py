@@ -9,72 +9,23 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 import pytest_asyncio
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from swengine.compiler.pipeline import DocumentError, compile_path
-from swengine.dsl.v10.protos import compile_proto
 from tests.integration.conftest import outcome
+from tests.integration.greeter import PROTO, greeter_server
 
 ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
 TOKEN = "grpc-test-token"
-PROTO = """
-syntax = "proto3";
-package GreeterApi;
-import "google/protobuf/timestamp.proto";
-
-message HelloRequest { string name = 1; int32 times = 2; }
-message HelloReply { string message = 1; repeated string echoes = 2; google.protobuf.Timestamp at = 3; }
-
-service Greeter {
-  rpc SayHello (HelloRequest) returns (HelloReply);
-  rpc SayHellos (HelloRequest) returns (stream HelloReply);
-}
-"""
-
-
-def _classes() -> tuple[Any, Any]:
-    pool = descriptor_pool.DescriptorPool()
-    for file in descriptor_pb2.FileDescriptorSet.FromString(
-        compile_proto("greet.proto", PROTO.encode())
-    ).file:
-        pool.Add(file)
-    method = pool.FindServiceByName("GreeterApi.Greeter").FindMethodByName("SayHello")
-    return message_factory.GetMessageClass(method.input_type), message_factory.GetMessageClass(
-        method.output_type
-    )
 
 
 @pytest_asyncio.fixture
 async def greeter(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
-    """A grpcio server of ``GreeterApi.Greeter`` on a loopback port, refusing calls without the token."""
-    request_class, reply_class = _classes()
-
-    async def say_hello(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        if dict(context.invocation_metadata()).get("authorization") != f"Bearer {TOKEN}":
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "no token")
-        if not request.name:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a name is needed")
-        return reply_class(message=f"Hello, {request.name}", echoes=[request.name] * request.times)
-
-    handler = grpc.unary_unary_rpc_method_handler(
-        say_hello,
-        request_deserializer=request_class.FromString,
-        response_serializer=reply_class.SerializeToString,
-    )
-    server = grpc.aio.server()
-    server.add_generic_rpc_handlers(
-        [grpc.method_handlers_generic_handler("GreeterApi.Greeter", {"SayHello": handler})]
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{port}")
-    try:
+    """A loopback ``GreeterApi.Greeter`` refusing calls without the token, and allowed."""
+    async with greeter_server(TOKEN) as port:
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{port}")
         yield port
-    finally:
-        await server.stop(None)
 
 
 def workflow(

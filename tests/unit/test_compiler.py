@@ -25,6 +25,7 @@ FUNCTIONS = [
     {"name": "wrappedExprFn", "type": "expression", "operation": "${ .a | length }"},
     {"name": "isAdult", "type": "expression", "operation": ".age >= 18"},
     {"name": "rpcFn", "type": "rpc", "operation": "file://svc.proto#Svc#Method"},
+    {"name": "graphqlFn", "type": "graphql", "operation": "https://api.test/graphql#query#orders"},
 ]
 EVENTS = [
     {
@@ -395,7 +396,8 @@ def test_parallel_branch_needs_a_name() -> None:
 
 
 def test_unsupported_and_unknown_functions_are_refused() -> None:
-    assert_compile_error(document(operation({"functionRef": "rpcFn"})), "not supported")
+    assert_compile_error(document(operation({"functionRef": "graphqlFn"})), "not supported")
+    assert_compile_error(document(operation({"functionRef": "rpcFn"})), "proto was not compiled")
     assert_compile_error(document(operation({"functionRef": "missingFn"})), "missingFn")
 
 

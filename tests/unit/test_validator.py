@@ -402,7 +402,7 @@ class TestValues:
 
 
 class TestUnsupported:
-    @pytest.mark.parametrize("kind", ["rpc", "graphql", "odata", "asyncapi"])
+    @pytest.mark.parametrize("kind", ["graphql", "odata", "asyncapi"])
     def test_function_types(self, kind: str) -> None:
         document = workflow(inject("A"), functions=[{"name": "f", "operation": "x", "type": kind}])
         assert codes(document) == ["unsupported_feature"]

@@ -9,7 +9,7 @@ from typing import Any
 from temporalio import activity
 
 from swengine.authoring.testing.cases import Case, CaseFileError
-from swengine.core.ir import REST_ACTIVITY, WorkflowIR
+from swengine.core.ir import OPERATION_ACTIVITIES, WorkflowIR
 from swengine.core.ir_tasks import HTTP_ACTIVITY
 from swengine.runtime.mocks import function_calls
 
@@ -37,7 +37,7 @@ def check_mocks(case: Case, definitions: list[WorkflowIR], registered: set[str])
         sharing = sorted(
             {c.function for c in calls if c.activity == by_name[name].activity} - set(case.mocks)
         )
-        if sharing and by_name[name].activity not in (REST_ACTIVITY, HTTP_ACTIVITY):
+        if sharing and by_name[name].activity not in OPERATION_ACTIVITIES | {HTTP_ACTIVITY}:
             raise CaseFileError(
                 f"mock {name!r}: {', '.join(sharing)} call(s) the same activity {by_name[name].activity!r}, "
                 "which cannot tell the callers apart: mock them too"

@@ -26,7 +26,7 @@ from swengine.authoring.testing.compare import Observed, mismatches
 from swengine.authoring.testing.preflight import activity_names, check_mocks
 from swengine.compiler.pipeline import Lookup, compile_path, directory_lookup
 from swengine.core.errors import DocumentError, NotFound, SwengineError
-from swengine.core.ir import EMIT_ACTIVITY, REST_ACTIVITY, WorkflowIR
+from swengine.core.ir import EMIT_ACTIVITY, OPERATION_ACTIVITIES, WorkflowIR
 from swengine.core.task_errors import is_task_error
 from swengine.dsl.dialects import STANDARD
 from swengine.dsl.discovery import siblings
@@ -87,7 +87,9 @@ class Runner:
         self.dialect = dialect
         self.activities = list(activities)
         self.extra_workflows = list(extra_workflows)
-        self.registered = activity_names([*builtin_activities.ACTIVITIES, *self.activities]) | {REST_ACTIVITY}
+        self.registered = (
+            activity_names([*builtin_activities.ACTIVITIES, *self.activities]) | OPERATION_ACTIVITIES
+        )
 
     async def run_file(
         self, case_file: CaseFile, only: Callable[[Case], bool] = lambda _: True

@@ -15,13 +15,16 @@ import tempfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swengine.core.ir_tasks import PROTO_DESCRIPTORS
 from swengine.dsl.local_files import Refusal, locate_reference, read_bounded
 from swengine.dsl.parser import Limits
 from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.tasks import walk_document
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor import MethodDescriptor
 
 
 def embed_protos(
@@ -77,3 +80,24 @@ def compile_proto(name: str, source: bytes) -> bytes:
         if failed or not out.is_file():
             raise Refusal("file_reference_invalid", f"{name} does not compile as a proto file")
         return out.read_bytes()
+
+
+def method_of(descriptor_set: bytes, service: str, method: str) -> MethodDescriptor | None:
+    """The descriptor of ``service.method`` in a compiled descriptor set; the service by its full name
+    (``pkg.Greeter``) or, when that is unique, by its own name (``Greeter``, as 0.8 operations name it)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool
+
+    pool = descriptor_pool.DescriptorPool()
+    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set).file
+    for file in files:
+        pool.Add(file)
+    named = [
+        f"{file.package}.{each.name}".lstrip(".")
+        for file in files
+        for each in file.service
+        if service in (each.name, f"{file.package}.{each.name}".lstrip("."))
+    ]
+    if len(named) != 1:
+        return None
+    found: MethodDescriptor | None = pool.FindServiceByName(named[0]).methods_by_name.get(method)
+    return found
