@@ -47,6 +47,8 @@ def compile_function_call(ref: Any, ctx: CompileContext) -> ir.FunctionCall:
         "invoke": _invoke(ref.get("invoke")),
     }
     if kind == "custom":
+        if operation.startswith(ir.ENGINE_ACTIVITY_PREFIX):
+            raise compile_error(f"function {name!r}: {operation} is one of swengine's own activities")
         return ir.FunctionCall(**common, activity=operation, local=operation.startswith(BUILTIN_PREFIX))
     if kind == "rest":
         return ir.FunctionCall(**common, activity=ir.REST_ACTIVITY)

@@ -45,6 +45,10 @@ def definition_of_type(type_name: str) -> str | None:
 SUSPEND_SIGNAL = "suspend"
 """Signal: start no further state or task until ``resume``."""
 RESUME_SIGNAL = "resume"
+ENGINE_ACTIVITY_PREFIX = "swengine."
+"""Every engine activity's name starts so. A document reaches them only through the constructs that build
+their payloads (``rest``, ``call: http`` ...): named directly (a custom function, ``call: activity``) an author
+would write the payload, a forged secret grant included."""
 PAUSE_ACTIVITY = "swengine.pause"
 """Local activity that does nothing: awaiting it ends a workflow activation without a trip to the server."""
 LIFECYCLE_ACTIVITY = "swengine.lifecycle"

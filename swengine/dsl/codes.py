@@ -38,6 +38,10 @@ CODES: dict[str, Code] = {
         "error",
         "a dataInputSchema $ref the loader cannot embed: an anchor in another file, or a nested $id (loader)",
     ),
+    "engine_activity_refused": Code(
+        "error",
+        "a custom function or ``call: activity`` names one of the engine's own activities (swengine.*)",
+    ),
     "rpc_operation_invalid": Code(
         "error", "an rpc function's operation is not <proto file>#<service>#<method> of its proto (loader)"
     ),

@@ -14,7 +14,7 @@ from typing import Any
 
 from swengine import expressions
 from swengine.core import durations
-from swengine.core.ir import CONSTANTS_VARIABLE, DEFAULT_ITERATION_PARAM
+from swengine.core.ir import CONSTANTS_VARIABLE, DEFAULT_ITERATION_PARAM, ENGINE_ACTIVITY_PREFIX
 from swengine.dsl.builtin_calls import check_builtin_calls
 from swengine.dsl.expression_batch import find_problems_many
 from swengine.dsl.facts import Facts, Finding, collect, listed
@@ -222,6 +222,12 @@ def check_features(data: dict[str, Any], facts: Facts) -> list[Finding]:
         if "authRef" in function:
             message = f"function '{name}': authRef is not supported yet"
             findings.append(Finding("unsupported_feature", message, path + ("authRef",)))
+        operation = function.get("operation")
+        if kind == "custom" and isinstance(operation, str) and operation.startswith(ENGINE_ACTIVITY_PREFIX):
+            message = (
+                f"function '{name}': {operation} is one of swengine's own activities, not the operator's"
+            )
+            findings.append(Finding("engine_activity_refused", message, path + ("operation",)))
     return findings
 
 

@@ -30,6 +30,7 @@ PROBLEMS = {
     "invalid_cron": "schedule: {cron: 'not a cron'}\ndo:\n  - a: {set: {x: 1}}\n",
     "unsupported_feature": "do:\n  - a: {run: {container: {image: alpine}}}\n",
     "schema_violation": "do:\n  - a: {set: {x: 1}, bogus: true}\n",
+    "engine_activity_refused": "do:\n  - a: {call: activity, with: {name: swengine.http, arguments: {secrets: {}}}}\n",
     "unknown_authentication": (
         "do:\n  - a: {call: http, with: {method: get, endpoint: {uri: 'https://a.example', authentication: {use: x}}}}\n"
     ),

@@ -6,8 +6,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from swengine.compiler.context import compile_error
 from swengine.compiler.tasks.common import Scope, duration, template
 from swengine.core import ir_tasks as t
+from swengine.core.ir import ENGINE_ACTIVITY_PREFIX
 
 ACTIVITY_CALL = "activity"
 """``call: activity`` with ``with: {name: <registered activity>, arguments: ...}`` (zigflow's spelling):
@@ -68,6 +70,8 @@ def _mappings(node: Any) -> list[dict[str, Any]]:
 
 def _activity(arguments: dict[str, Any], base: dict[str, Any]) -> t.CallTask:
     name = str(arguments.get("name"))
+    if name.startswith(ENGINE_ACTIVITY_PREFIX):
+        raise compile_error(f"call: activity {name} is one of swengine's own activities")
     program = template(arguments["arguments"]) if "arguments" in arguments else None
     return t.CallTask(
         **base, function=name, activity=name, arguments=program, local=name.startswith(LOCAL_PREFIX)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from swengine.core.ir import ENGINE_ACTIVITY_PREFIX
 from swengine.dsl.facts import Finding
 from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.tasks import walk_document
@@ -30,7 +31,20 @@ def check_features(data: dict[str, Any]) -> list[Finding]:
     return [
         Finding("unsupported_feature", f"{what} are not supported by swengine yet", path)
         for path, what in _refused(data)
-    ]
+    ] + list(_engine_activities(data))
+
+
+def _engine_activities(data: dict[str, Any]) -> Iterator[Finding]:
+    """``call: activity`` may name the operator's activities only, never the engine's own."""
+    for site in walk_document(data):
+        name = (
+            _get(site.body, "with.name")
+            if site.kind == "call" and site.body.get("call") == "activity"
+            else None
+        )
+        if isinstance(name, str) and name.startswith(ENGINE_ACTIVITY_PREFIX):
+            message = f"{name} is one of swengine's own activities, not the operator's"
+            yield Finding("engine_activity_refused", message, site.path + ("with", "name"))
 
 
 def _refused(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
