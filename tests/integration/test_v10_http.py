@@ -57,6 +57,13 @@ async def test_raw_output_is_the_body_in_base64(client, base):
     assert json.loads(base64.b64decode(raw)) == {"id": 3, "name": "pet-3", "status": "available"}
 
 
+async def test_a_uri_template_value_stays_in_its_path_segment(client, base):
+    ir = call(base, "method: get\nendpoint: '{base}/v2/pet/{{petId}}'\n")
+    assert (await outcome(client, ir, {"petId": 3}))["id"] == 3
+    escaping = await outcome(client, ir, {"petId": "3/../7"})  # unescaped: /v2/pet/7, another pet
+    assert escaping["fault"]["status"] == 404
+
+
 async def test_a_redirect_faults_unless_redirects_are_followed(client, base):
     target = "'{base}/redirect-to?url=/v2/pet/4'"
     refused = await outcome(client, call(base, f"method: get\nendpoint: {target}\n"))

@@ -3,9 +3,11 @@ function of ``use.functions``); its result is the task output."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -40,7 +42,8 @@ async def execute_call(task: CallTask, data: Any, run: TaskRun, variables: Varia
 
 
 def _with_uri_filled(payload: Any, data: Any) -> Any:
-    """URI templates (``/pet/{petId}``) take top-level values of the task input."""
+    """URI templates (``/pet/{petId}``) take top-level values of the task input, percent-encoded as RFC 6570's
+    simple expansion does: a value can never add a path segment, a query or a fragment."""
     arguments = payload.get("arguments") if isinstance(payload, dict) else None
     if not isinstance(arguments, dict) or not isinstance(data, dict):
         return payload
@@ -48,6 +51,11 @@ def _with_uri_filled(payload: Any, data: Any) -> Any:
     uri = endpoint.get("uri") if isinstance(endpoint, dict) else endpoint
     if not isinstance(uri, str):
         return payload
-    filled = _PLACEHOLDER.sub(lambda m: str(data[m[1]]) if m[1] in data else m[0], uri)
+    filled = _PLACEHOLDER.sub(lambda m: _expanded(data[m[1]]) if m[1] in data else m[0], uri)
     endpoint = {**endpoint, "uri": filled} if isinstance(endpoint, dict) else filled
     return {**payload, "arguments": {**arguments, "endpoint": endpoint}}
+
+
+def _expanded(value: Any) -> str:
+    """One value in a URI: its text (JSON's, for what is not a string), every reserved character escaped."""
+    return quote(value if isinstance(value, str) else json.dumps(value, separators=(",", ":")), safe="")
