@@ -48,6 +48,8 @@ def parse_origin(entry: str) -> Origin:
 
 def _inward(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 connects to 127.0.0.1, and Python 3.11 calls it neither
     return ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip in METADATA
 
 

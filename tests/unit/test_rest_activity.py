@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -13,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from swengine.activities.rest import invoke_rest
-from swengine.activities.rest_allow import url_allowed
+from swengine.activities.rest_allow import address_refusal, url_allowed
 from tests.standins import JsonHandler
 
 OPENAPI = {
@@ -148,3 +149,25 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "fe80::1"]
+)
+async def test_a_listed_name_resolving_inwards_is_refused_in_any_spelling(address: str, monkeypatch):
+    async def resolve(self: object, host: str, *args: object, **kwargs: object) -> list[tuple]:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, 0))]
+
+    monkeypatch.setattr(type(asyncio.get_running_loop()), "getaddrinfo", resolve)
+    assert await address_refusal("http://api.example.test/") is not None
+    monkeypatch.undo()
+
+
+async def test_a_listed_name_resolving_outwards_passes(monkeypatch):
+    async def resolve(self: object, host: str, *args: object, **kwargs: object) -> list[tuple]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::ffff:203.0.113.7", 0))]
+
+    monkeypatch.setattr(type(asyncio.get_running_loop()), "getaddrinfo", resolve)
+    assert await address_refusal("http://api.example.test/") is None
+    monkeypatch.undo()
