@@ -15,10 +15,12 @@ from typing import Any
 import httpx
 from temporalio import activity
 
+from swengine.activities.answers import DOCUMENT_LIMIT, check_bound, send_bounded
 from swengine.activities.authentication import auth_for
 from swengine.activities.outbound import request_guard
 from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import A2A_ACTIVITY
+from swengine.core.limits import PAYLOAD_LIMIT
 
 TIMEOUT = 60.0
 STREAMS = frozenset({"message/stream", "tasks/resubscribe"})
@@ -62,7 +64,7 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
         try:
             if method in STREAMS:
                 return await _stream(client, url, request, function)
-            response = await client.post(url, json=request)
+            response = await send_bounded(client, client.build_request("POST", url, json=request))
         except httpx.HTTPError as error:
             raise fault("runtime", f"call '{function}': {type(error).__name__}", detail=str(error)) from None
     return _result(response.json() if _is_json(response) else None, response, function)
@@ -75,7 +77,7 @@ def _uri(endpoint: Any) -> str:
 async def _agent_url(client: httpx.AsyncClient, function: str, card_uri: str) -> str:
     """The JSON-RPC URL of the agent the card describes (A2A 0.3's ``url``, or 1.0's interfaces)."""
     try:
-        answer = await client.get(card_uri)
+        answer = await send_bounded(client, client.build_request("GET", card_uri), DOCUMENT_LIMIT)
         card = answer.json() if answer.status_code == 200 else {}
     except (httpx.HTTPError, ValueError):
         card = {}
@@ -105,15 +107,24 @@ def _parameters(method: str, given: Any) -> Any:
 
 
 async def _stream(client: httpx.AsyncClient, url: str, request: dict[str, Any], function: str) -> list[Any]:
-    """Every result of a server-sent event stream, in order."""
+    """Every result of a server-sent event stream, in order (the stream read up to the payload limit)."""
     results = []
+    read, pending = 0, ""
     async with client.stream("POST", url, json=request, headers={"accept": "text/event-stream"}) as response:
         if response.status_code >= 400:
             raise fault("runtime", f"call '{function}': the agent answered {response.status_code}")
-        async for line in response.aiter_lines():
-            if line.startswith("data:"):
-                results.append(_result(json.loads(line[5:]), response, function))
+        async for text in response.aiter_text():
+            read += len(text)
+            check_bound(read, PAYLOAD_LIMIT, response.request)
+            *lines, pending = (pending + text).split("\n")
+            results += [_event(line, response, function) for line in lines if line.startswith("data:")]
+    if pending.startswith("data:"):
+        results.append(_event(pending, response, function))
     return results
+
+
+def _event(line: str, response: httpx.Response, function: str) -> Any:
+    return _result(json.loads(line[5:]), response, function)
 
 
 def _is_json(response: httpx.Response) -> bool:

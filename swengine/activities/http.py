@@ -16,6 +16,7 @@ import httpx
 import yaml
 from temporalio import activity
 
+from swengine.activities.answers import DOCUMENT_LIMIT, send_bounded
 from swengine.activities.authentication import auth_for
 from swengine.activities.outbound import check_origin, request_guard
 from swengine.activities.plain_rest import response_content
@@ -54,7 +55,7 @@ async def _openapi_request(
 ) -> httpx.Request:
     uri = _uri((arguments.get("document") or {}).get("endpoint"))
     await check_origin(uri, function)
-    answer = await client.get(uri)
+    answer = await send_bounded(client, client.build_request("GET", uri), DOCUMENT_LIMIT)
     if answer.status_code >= 400:
         raise fault("communication", f"the OpenAPI document {uri} answered {answer.status_code}")
     document = yaml.safe_load(answer.text)
@@ -120,7 +121,7 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     ) as client:
         request = await BUILDERS[str(payload.get("protocol", "http"))](client, arguments, function)
         try:
-            response = await client.send(request)
+            response = await send_bounded(client, request)
         except httpx.HTTPError as err:
             raise fault(
                 "communication", f"call '{function}': {type(err).__name__}", detail=str(err)

@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 from temporalio.exceptions import ApplicationError
 
+from swengine.activities.answers import send_bounded
 from swengine.activities.rest_allow import address_refusal, url_allowed
 from swengine.core.settings import Settings
 
@@ -77,7 +78,7 @@ async def call_plain(payload: dict[str, Any], allowed: Iterable[str]) -> Any:
         message = f"function '{payload.get('function')}': {final}: {refusal}"
         raise ApplicationError(message, type="rest_not_allowed", non_retryable=True)
     async with httpx.AsyncClient(timeout=30) as client:
-        response = await client.request(**request)
+        response = await send_bounded(client, client.build_request(**request))
     return read_response(response, f"{request['method']} {request['url']}")
 
 

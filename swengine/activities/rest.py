@@ -15,6 +15,7 @@ import yaml
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from swengine.activities.answers import DOCUMENT_LIMIT, send_bounded
 from swengine.activities.outbound import allowed_origins
 from swengine.activities.plain_rest import call_plain, is_plain, read_response
 from swengine.activities.rest_allow import address_refusal, url_allowed
@@ -80,7 +81,7 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         raise _refuse(f"function '{payload.get('function')}': {uri or 'operation'}: {refusal}")
     parts = urlsplit(uri)
     async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
-        spec_response = await client.get(uri)
+        spec_response = await send_bounded(client, client.build_request("GET", uri), DOCUMENT_LIMIT)
         spec_response.raise_for_status()
         document = yaml.safe_load(spec_response.text)
         method, path, operation = find_operation(document, operation_id)
@@ -94,5 +95,5 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         )
         if refusal is not None:
             raise _refuse(f"{method.upper()} {final}: {refusal}")
-        response = await client.request(**request)
+        response = await send_bounded(client, client.build_request(**request))
     return read_response(response, f"{method.upper()} {path}")

@@ -1,0 +1,66 @@
+"""Answers from outside are read with a bound: an answer over the payload limit fails its call as
+``payload_too_large`` before it is held whole, a compressed one by its expanded size; smaller ones pass."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from swengine.activities.http import invoke_http
+from swengine.activities.rest import invoke_rest
+from swengine.core.limits import PAYLOAD_LIMIT
+
+BIG = b'{"rows": "' + b"x" * PAYLOAD_LIMIT + b'"}'
+
+
+class _Answers(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body, encoding = {"/big": (BIG, None), "/bomb": (gzip.compress(BIG), "gzip"),
+                          "/small": (b'{"ok": true}', None)}[self.path]  # fmt: skip
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        if encoding:
+            self.send_header("content-encoding", encoding)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def base(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{httpd.server_address[1]}")
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
+def _http(url: str) -> dict[str, object]:
+    return {"function": "f", "protocol": "http", "arguments": {"method": "get", "endpoint": url}}
+
+
+@pytest.mark.parametrize("path", ["/big", "/bomb"])
+async def test_an_answer_over_the_limit_fails_the_call_in_either_dsl(base: str, path: str):
+    assert len(gzip.compress(BIG)) < PAYLOAD_LIMIT // 100  # the bomb is small on the wire
+    with pytest.raises(ApplicationError) as too_large:
+        await ActivityEnvironment().run(invoke_http, _http(base + path))
+    assert (too_large.value.type, too_large.value.non_retryable) == ("payload_too_large", True)
+    plain = {"function": "f", "operation": f"rest:get:{base}{path}", "arguments": {}}
+    with pytest.raises(ApplicationError) as too_large:
+        await ActivityEnvironment().run(invoke_rest, plain)
+    assert too_large.value.type == "payload_too_large"
+
+
+async def test_an_answer_within_the_limit_is_the_result(base: str):
+    assert await ActivityEnvironment().run(invoke_http, _http(base + "/small")) == {"ok": True}
