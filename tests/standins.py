@@ -98,9 +98,10 @@ class _Handler(JsonHandler):
 
 
 @contextmanager
-def standin_server() -> Iterator[str]:
-    """A running stand-in; yields its base URL (``http://127.0.0.1:<port>``)."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def standin_server(handler: type[BaseHTTPRequestHandler] | None = None) -> Iterator[str]:
+    """A running stand-in (or a test's own handler on a loopback port); yields its base URL
+    (``http://127.0.0.1:<port>``)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler or _Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import gzip
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -15,6 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from swengine.activities.http import invoke_http
 from swengine.activities.rest import invoke_rest
 from swengine.core.limits import PAYLOAD_LIMIT
+from tests.standins import standin_server
 
 BIG = b'{"rows": "' + b"x" * PAYLOAD_LIMIT + b'"}'
 
@@ -37,13 +37,9 @@ class _Answers(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def base(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{httpd.server_address[1]}")
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
+    with standin_server(_Answers) as url:
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", url.removeprefix("http://"))
+        yield url
 
 
 def _http(url: str) -> dict[str, object]:

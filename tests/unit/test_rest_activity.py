@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -15,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from swengine.activities.rest import invoke_rest
 from swengine.activities.rest_allow import address_refusal, url_allowed
-from tests.standins import JsonHandler
+from tests.standins import JsonHandler, standin_server
 
 OPENAPI = {
     "openapi": "3.0.0",
@@ -59,13 +57,9 @@ class _Handler(JsonHandler):
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    monkeypatch.setenv("SWENGINE_REST_ALLOW", f"127.0.0.1:{httpd.server_address[1]}")
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/openapi.json"
-    finally:
-        httpd.shutdown()
+    with standin_server(_Handler) as url:
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", url.removeprefix("http://"))
+        yield f"{url}/openapi.json"
 
 
 async def _call(spec: str, operation: str, arguments: dict) -> object:
