@@ -9,6 +9,7 @@ imported at the first call: it costs a third of a second, which every worker sta
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -112,14 +113,23 @@ def _stdio(function: str, stdio: dict[str, Any]) -> StdioServerParameters:
     from mcp.client.stdio import StdioServerParameters
 
     command = str(stdio.get("command"))
-    if command not in Settings.from_env().mcp_commands:
+    arguments = [str(argument) for argument in stdio.get("arguments") or ()]
+    if [command, *arguments] not in [shlex.split(entry) for entry in Settings.from_env().mcp_commands]:
+        line = shlex.join([command, *arguments])
         raise fault(
-            "authorization", f"call '{function}': '{command}' is not an MCP command the operator allows"
+            "authorization", f"call '{function}': '{line}' is not an MCP command line the operator allows"
         )
     environment = {str(key): str(value) for key, value in (stdio.get("environment") or {}).items()}
-    return StdioServerParameters(
-        command=command, args=[str(a) for a in stdio.get("arguments") or ()], env=environment
-    )
+    for name in environment:
+        if name.upper().startswith(LOADING_VARIABLES):
+            raise fault("authorization", f"call '{function}': the environment may not set {name}")
+    return StdioServerParameters(command=command, args=arguments, env=environment)
+
+
+LOADING_VARIABLES = ("LD_", "DYLD_", "PATH", "PYTHON", "NODE_", "NPM_", "PERL", "RUBY", "JAVA_", "_JAVA_",
+                     "JDK_", "BASH_", "ENV", "SHELLOPTS", "IFS", "PS4", "GIT_", "UV_", "PIP_")  # fmt: skip
+"""Environment variables (by prefix) that change what a program loads or runs: an allowed command line with
+``NODE_OPTIONS=--require ...`` or ``LD_PRELOAD`` would run the author's code instead."""
 
 
 def _seconds(timeout: Any) -> float:

@@ -179,7 +179,9 @@ class Settings:
     secret_values: Mapping[str, str] = field(default_factory=dict, repr=False)
     """``SWENGINE_SECRET_<NAME>`` variables, by variable name (never printed: ``repr=False``)."""
     mcp_commands: tuple[str, ...] = ()
-    """``SWENGINE_MCP_COMMANDS``: the commands a ``call: mcp`` stdio transport may start (exactly as written)."""
+    """``SWENGINE_MCP_COMMANDS``: the command lines a ``call: mcp`` stdio transport may start, each a command and
+    its arguments exactly as written (``npx -y @scope/server /data``): listing an interpreter alone would let a
+    document run any code through its arguments."""
     processes: bool = False
     """``SWENGINE_PROCESSES``: whether 1.0 ``run.shell`` and ``run.script`` tasks may run (off by default)."""
     process_timeout: float = DEFAULT_PROCESS_TIMEOUT

@@ -3,6 +3,7 @@ streamable HTTP (with a bearer policy, on an allowed origin) and stdio (an opera
 
 from __future__ import annotations
 
+import shlex
 import sys
 import textwrap
 from collections.abc import AsyncIterator
@@ -18,6 +19,8 @@ from tests.standins import asgi_server
 
 ERRORS = "https://serverlessworkflow.io/spec/1.0.0/errors/"
 STDIO = f"stdio: {{command: '{sys.executable}', arguments: ['{mcp_standin.__file__}']}}"
+ALLOWED = shlex.join([sys.executable, mcp_standin.__file__])
+"""The operator's entry for the stand-in: the command line exactly."""
 
 
 @pytest_asyncio.fixture
@@ -74,14 +77,24 @@ async def test_an_endpoint_the_operator_did_not_allow_is_refused(client, mcp_htt
     ],
 )
 async def test_methods_over_stdio_with_an_allowed_command(client, monkeypatch, method, parameters, found):
-    monkeypatch.setenv("SWENGINE_MCP_COMMANDS", sys.executable)
+    monkeypatch.setenv("SWENGINE_MCP_COMMANDS", ALLOWED)
     result = await outcome(
         client, document(f"method: {method}\nparameters: {parameters}\ntransport: {{{STDIO}}}\n")
     )
     assert found(result), result
 
 
-async def test_a_stdio_command_the_operator_did_not_list_is_never_started(client, monkeypatch):
-    monkeypatch.setenv("SWENGINE_MCP_COMMANDS", "/usr/bin/some-other-server")
-    refused = await outcome(client, document(f"method: tools/list\ntransport: {{{STDIO}}}\n"))
+@pytest.mark.parametrize(
+    ("allowed", "stdio"),
+    [
+        ("/usr/bin/some-other-server", STDIO),
+        (sys.executable, STDIO),  # the interpreter alone: its arguments would choose the code it runs
+        (ALLOWED, f"stdio: {{command: '{sys.executable}', arguments: ['-c', 'import os']}}"),
+        (ALLOWED, STDIO.replace("]}", "], environment: {NODE_OPTIONS: '--require /tmp/x.js'}}")),
+        (ALLOWED, STDIO.replace("]}", "], environment: {LD_PRELOAD: /tmp/x.so}}")),
+    ],
+)
+async def test_only_an_operator_listed_command_line_is_ever_started(client, monkeypatch, allowed, stdio):
+    monkeypatch.setenv("SWENGINE_MCP_COMMANDS", allowed)
+    refused = await outcome(client, document(f"method: tools/list\ntransport: {{{stdio}}}\n"))
     assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "authorization", 403)
