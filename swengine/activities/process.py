@@ -32,6 +32,9 @@ SETTLE_SECONDS = 5.0
 SCRIPT_FILES = {"python": "script.py", "js": "script.mjs", "javascript": "script.mjs"}
 _detached: set[asyncio.Task[None]] = set()
 """Processes not awaited (``await: false``), kept referenced until their bounds end them."""
+MAX_DETACHED = 16
+"""Processes not awaited that one worker runs at once: awaited ones count against the worker's concurrent
+activities, these return at once, so without a bound a loop of them starts processes without end."""
 
 
 def _python(path: Path) -> list[str]:
@@ -196,6 +199,10 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     kind = "shell" if "shell" in payload else "script"
     spec = payload[kind]
     if not payload.get("await", True):
+        if running_detached() >= MAX_DETACHED:
+            raise fault(
+                "runtime", f"this worker already runs {MAX_DETACHED} processes not awaited; try later"
+            )
         detached = asyncio.create_task(_quietly(_run(kind, spec, settings)))
         _detached.add(detached)
         detached.add_done_callback(_detached.discard)
@@ -205,6 +212,11 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     if code != 0 and returned not in REPORTS_CODE:
         raise fault("runtime", f"the process exited with code {code}", detail=err[-1000:] or None)
     return RESULTS[returned](code, out, err)
+
+
+def running_detached() -> int:
+    """Processes not awaited that this worker runs now."""
+    return len(_detached)
 
 
 async def _quietly(work: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from swengine.activities.process import MAX_DETACHED, running_detached
 from swengine.compiler.pipeline import DocumentError, compile_text
 from tests.integration.conftest import outcome
 
@@ -160,6 +161,22 @@ async def test_await_false_outputs_the_task_input_while_the_process_runs_on(clie
             break
         await asyncio.sleep(0.1)
     assert flag.read_text() == "finished"
+
+
+async def test_processes_not_awaited_are_bounded_per_worker(client, processes_on):
+    processes_on.setenv("SWENGINE_PROCESS_TIMEOUT", "3")  # the ones started end by themselves
+    run = f"""
+    for: {{in: '${{ [range({MAX_DETACHED + 1})] }}'}}
+    do:
+      - start: {{run: {{shell: {{command: 'sleep 30'}}, await: false}}}}
+    """
+    refused = await outcome(client, document(run))
+    assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "runtime", 500)
+    for _ in range(100):  # the others end within their 3 s, so later tests start with none running
+        if running_detached() == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert running_detached() == 0
 
 
 def test_run_container_is_refused():
