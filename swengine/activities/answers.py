@@ -15,10 +15,16 @@ _REENCODED = frozenset({"content-encoding", "content-length", "transfer-encoding
 
 
 async def send_bounded(
-    client: httpx.AsyncClient, request: httpx.Request, limit: int = PAYLOAD_LIMIT
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    limit: int = PAYLOAD_LIMIT,
+    auth: httpx.Auth | None = None,
 ) -> httpx.Response:
-    """``client.send(request)``, its body read up to ``limit`` bytes; the response holds the decoded body."""
-    response = await client.send(request, stream=True)
+    """``client.send(request)`` (with ``auth``, when given), its body read up to ``limit`` bytes; the response
+    holds the decoded body."""
+    response = await client.send(
+        request, stream=True, auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth
+    )
     body = bytearray()
     try:
         async for chunk in response.aiter_bytes():

@@ -36,26 +36,37 @@ def _headers(headers: Any) -> dict[str, str]:
     return {str(key): str(value) for key, value in headers.items()} if isinstance(headers, dict) else {}
 
 
-async def _http_request(client: httpx.AsyncClient, arguments: dict[str, Any], function: str) -> httpx.Request:
+Call = tuple[httpx.Request, httpx.Auth | None]
+"""A request and the credentials it, and only it, is sent with."""
+
+
+async def _http_request(
+    client: httpx.AsyncClient, arguments: dict[str, Any], function: str, box: SecretBox
+) -> Call:
     endpoint = arguments.get("endpoint")
     url = _uri(endpoint)
     await check_origin(url, function)
     body = arguments.get("body")
-    return client.build_request(
+    request = client.build_request(
         str(arguments.get("method", "get")).upper(),
         url,
         params=arguments.get("query") if isinstance(arguments.get("query"), dict) else None,
         headers=_headers(arguments.get("headers")),
         json=body if body is not None else None,
     )
+    return request, auth_for(endpoint, box)
 
 
 async def _openapi_request(
-    client: httpx.AsyncClient, arguments: dict[str, Any], function: str
-) -> httpx.Request:
-    uri = _uri((arguments.get("document") or {}).get("endpoint"))
+    client: httpx.AsyncClient, arguments: dict[str, Any], function: str, box: SecretBox
+) -> Call:
+    """The document is fetched with its endpoint's credentials, the operation called with ``authentication``'s:
+    the document's host and the API's may differ, and neither should see the other's secrets."""
+    endpoint = (arguments.get("document") or {}).get("endpoint")
+    uri = _uri(endpoint)
     await check_origin(uri, function)
-    answer = await send_bounded(client, client.build_request("GET", uri), DOCUMENT_LIMIT)
+    fetch = client.build_request("GET", uri)
+    answer = await send_bounded(client, fetch, DOCUMENT_LIMIT, auth=auth_for(endpoint, box))
     if answer.status_code >= 400:
         raise fault("communication", f"the OpenAPI document {uri} answered {answer.status_code}")
     document = yaml.safe_load(answer.text)
@@ -63,7 +74,7 @@ async def _openapi_request(
     base = _server_of(document, uri)
     await check_origin(base, function)
     request = build_request(base, method, path, operation, dict(arguments.get("parameters") or {}))
-    return client.build_request(**request)
+    return client.build_request(**request), auth_for({"authentication": arguments.get("authentication")}, box)
 
 
 def _server_of(document: dict[str, Any], uri: str) -> str:
@@ -114,14 +125,11 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     function = str(payload.get("function"))
     arguments = payload.get("arguments") or {}
     redirect = bool(arguments.get("redirect", False))
-    endpoint = arguments.get("endpoint") or (arguments.get("document") or {}).get("endpoint")
     hooks = {"request": [request_guard(function)]}
-    async with httpx.AsyncClient(
-        timeout=TIMEOUT, follow_redirects=redirect, auth=auth_for(endpoint, box), event_hooks=hooks
-    ) as client:
-        request = await BUILDERS[str(payload.get("protocol", "http"))](client, arguments, function)
+    async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=redirect, event_hooks=hooks) as client:
+        request, auth = await BUILDERS[str(payload.get("protocol", "http"))](client, arguments, function, box)
         try:
-            response = await send_bounded(client, request)
+            response = await send_bounded(client, request, auth=auth)
         except httpx.HTTPError as err:
             raise fault(
                 "communication", f"call '{function}': {type(err).__name__}", detail=str(err)
