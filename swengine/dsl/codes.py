@@ -42,6 +42,10 @@ CODES: dict[str, Code] = {
         "error",
         "a custom function or ``call: activity`` names one of the engine's own activities (swengine.*)",
     ),
+    "unsupported_pattern": Code(
+        "error",
+        "a schema's regular expression uses what RE2 does not run in linear time (backreferences, lookaround)",
+    ),
     "rpc_operation_invalid": Code(
         "error", "an rpc function's operation is not <proto file>#<service>#<method> of its proto (loader)"
     ),

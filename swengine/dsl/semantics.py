@@ -20,6 +20,7 @@ from swengine.dsl.expression_batch import find_problems_many
 from swengine.dsl.facts import Facts, Finding, collect, listed
 from swengine.dsl.flow import check_flow
 from swengine.dsl.literals import check_inject_literals
+from swengine.dsl.schema_patterns import pattern_findings
 from swengine.dsl.source_map import JsonPath, json_path
 from swengine.dsl.state_rules import check_states
 
@@ -239,6 +240,13 @@ def _check_states(data: dict[str, Any], facts: Facts) -> list[Finding]:
     return check_states(data)
 
 
+def _check_input_patterns(data: dict[str, Any], facts: Facts) -> list[Finding]:
+    given = data.get("dataInputSchema")
+    if isinstance(given, dict) and isinstance(given.get("schema"), dict):
+        return pattern_findings(given["schema"], ("dataInputSchema", "schema"))
+    return pattern_findings(given, ("dataInputSchema",)) if isinstance(given, dict) else []
+
+
 _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
     check_duplicates,
     check_references,
@@ -249,4 +257,5 @@ _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
     _check_flow,
     check_builtin_calls,
     check_inject_literals,
+    _check_input_patterns,
 )

@@ -32,7 +32,7 @@ from swengine.core.settings import Settings
 from swengine.interpreter.repeater import Repeater
 from swengine.interpreter.workflow import DefinitionInterpreter, Interpreter
 
-PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml")
+PASSTHROUGH_MODULES = ("swengine", "jq", "jsonschema", "referencing", "rpds", "attrs", "yaml", "re2")
 """Deterministic modules handed to the sandbox as-is: re-importing them per run tripled the start cost."""
 
 

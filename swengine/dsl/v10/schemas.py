@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from swengine.dsl.facts import Finding
+from swengine.dsl.schema_patterns import pattern_findings
 from swengine.dsl.source_map import JsonPath
 from swengine.dsl.v10.tasks import walk_document
 
@@ -27,6 +28,7 @@ def check_schemas(data: dict[str, Any]) -> list[Finding]:
                 Draft202012Validator.check_schema(schema["document"])
             except SchemaError as error:
                 findings.append(Finding("invalid_schema", f"not a valid JSON Schema: {error.message}", path))
+            findings += pattern_findings(schema["document"], path + ("document",))
     return findings
 
 

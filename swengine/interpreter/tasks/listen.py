@@ -6,11 +6,11 @@ satisfy an ``until`` strategy are left out."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from temporalio import workflow
 
+from swengine.core import patterns
 from swengine.core.ir_tasks import EventFilter, ListenTask
 from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
 
@@ -90,8 +90,8 @@ def _attribute_matches(actual: Any, expected: Any) -> bool:
     if not isinstance(actual, str) or not isinstance(expected, str):
         return False
     try:
-        return re.fullmatch(expected, actual) is not None
-    except re.error:
+        return patterns.fullmatch(expected, actual)
+    except patterns.PatternUnsupported:
         return False
 
 
