@@ -54,9 +54,9 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     metadata = (("authorization", authorization),) if authorization is not None else None
     try:
         return await _unary(target, method, request, metadata)
-    except grpc.aio.AioRpcError as error:
+    except grpc.aio.AioRpcError as error:  # the detail leads with the status, as a 0.8 error code would read
         title = f"call '{function}': {method.full_name} answered {error.code().name}"
-        raise fault("communication", title, detail=error.details() or None) from None
+        raise fault("communication", title, detail=f"{error.code().name}: {error.details() or ''}") from None
 
 
 @activity.defn(name=RPC_ACTIVITY)

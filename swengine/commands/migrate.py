@@ -48,7 +48,8 @@ def migrate_file(path: Path, dialect: str) -> tuple[Migration | None, list[str]]
         return None, [f"{shown}:{p.location()}: {p.code}: {p.message}" for p in errors]
     migration = migrate(document)
     lines = [f"{shown}:{note.line}:{note.column}: todo: {note.message}" for note in migration.notes]
-    invalid = [p for p in validate_text(migration.text, source="migrated.sw.yaml") if p.severity == "error"]
+    checked = validate_text(migration.text, source="migrated.sw.yaml", base_dir=path.resolve().parent)
+    invalid = [p for p in checked if p.severity == "error"]
     lines += [f"{shown}: migrated document: {p.location()}: {p.code}: {p.message}" for p in invalid]
     return (None if invalid else migration), lines
 

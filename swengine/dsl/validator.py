@@ -43,10 +43,13 @@ _VALIDATORS: dict[str, Callable[[Document], list[Finding]]] = {"0.8": _validate_
 """One validation per DSL, chosen by what the document says it is (``specVersion`` or ``document.dsl``)."""
 
 
-def validate_text(text: str | bytes, *, source: str = "<document>") -> list[Problem]:
-    """Load and validate text; loading problems are returned like any other."""
+def validate_text(
+    text: str | bytes, *, source: str = "<document>", base_dir: Path | None = None
+) -> list[Problem]:
+    """Load and validate text (files it names read from ``base_dir``, when given, and never outside it);
+    loading problems are returned like any other."""
     try:
-        return validate(load_text(text, source=source))
+        return validate(load_text(text, source=source, base_dir=base_dir, root=base_dir))
     except DocumentError as error:
         return list(error.problems)
 

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from swengine.authoring.migrate import migrate
 from swengine.compiler.pipeline import DocumentError, compile_path
+from swengine.dsl.dialects import load_file
 from swengine.runtime.service import InstanceFailed
 from tests.integration.conftest import outcome, running
 from tests.integration.greeter import PROTO, greeter_server
@@ -97,3 +99,14 @@ def test_what_cannot_run_is_refused_when_the_definition_is_loaded(tmp_path, oper
         workflow(inner, operation)
     problem = refused.value.problems[0]
     assert (problem.code, problem.path) == (code, "$.functions[0].operation")
+
+
+async def test_the_migrated_1_0_document_calls_the_service_alike(client, greeter, tmp_path):
+    """``swengine migrate`` makes an rpc function a ``call: grpc`` on the same proto, at the operator's address."""
+    original = workflow(tmp_path)
+    migrated = migrate(load_file(tmp_path / "greet.sw.json"))
+    assert migrated.notes == []  # the address came from SWENGINE_GRPC_CLIENTS: nothing left to do by hand
+    (tmp_path / "greet.1.0.yaml").write_text(migrated.text)
+    translated = compile_path(tmp_path / "greet.1.0.yaml")
+    for given in ({"name": "Ada"}, {"name": ""}):
+        assert await outcome(client, translated, given) == await outcome(client, original, given)

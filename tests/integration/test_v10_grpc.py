@@ -60,7 +60,10 @@ async def test_the_proto_travels_compiled_in_the_definition(client, greeter, tmp
 
 async def test_a_grpc_error_status_faults_with_communication(client, greeter, tmp_path):
     error = (await outcome(client, workflow(tmp_path, greeter), {"name": ""}))["fault"]
-    assert (error["type"], error["detail"]) == (ERRORS + "communication", "a name is needed")
+    assert (error["type"], error["detail"]) == (
+        ERRORS + "communication",
+        "INVALID_ARGUMENT: a name is needed",
+    )
     assert "INVALID_ARGUMENT" in error["title"]
 
 

@@ -296,3 +296,25 @@ def test_event_actions_emit_then_listen_and_continue_as_runs_the_next_execution(
     }
     assert run["then"] == "end"
     assert [note.line for note in result.notes if "continue-as-new" in note.message] == [15]
+
+
+def test_an_rpc_function_becomes_a_grpc_call_that_asks_where_its_service_listens(tmp_path, monkeypatch):
+    from tests.integration.greeter import PROTO
+
+    monkeypatch.delenv("SWENGINE_GRPC_CLIENTS", raising=False)
+    (tmp_path / "greet.proto").write_text(PROTO)
+    (tmp_path / "greet.sw.yaml").write_text(textwrap.dedent("""\
+        id: greet
+        specVersion: "0.8"
+        start: Greet
+        functions: [{name: hello, type: rpc, operation: "greet.proto#Greeter#SayHello"}]
+        states:
+          - {name: Greet, type: operation, actions: [{functionRef: {refName: hello, arguments: {name: x}}}], end: true}
+        """))  # fmt: skip
+    result = migrate(load_file(tmp_path / "greet.sw.yaml"))
+    call = yaml.safe_load(result.text)["use"]["functions"]["hello"]
+    assert (call["call"], call["with"]["proto"], call["with"]["method"]) == (
+        "grpc", {"endpoint": "file://greet.proto"}, "SayHello")  # fmt: skip
+    assert [note.line for note in result.notes] == [6] and "Greeter" in result.notes[
+        0
+    ].message  # the call site

@@ -12,6 +12,8 @@ from swengine.authoring.migrate import jq
 from swengine.authoring.migrate.context import Task, Translation, semver, slug
 from swengine.authoring.migrate.errors import retry_catch
 from swengine.authoring.migrate.events import emit_body, listen_body
+from swengine.core.settings import Settings
+from swengine.dsl.rpc_functions import rpc_operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,33 @@ def _custom(function: dict[str, Any], path: tuple, tr: Translation) -> dict[str,
     return {"call": "activity", "with": {"name": str(function.get("operation", function.get("name")))}}
 
 
+def _rpc(function: dict[str, Any], path: tuple, tr: Translation) -> dict[str, Any]:
+    """``call: grpc`` on the same proto file; 1.0 writes the service's address in the call, where 0.8 left it
+    to the operator (``SWENGINE_GRPC_CLIENTS``): taken from there when set, else a note asks for it."""
+    parts = rpc_operation(str(function.get("operation", "")))
+    if parts is None:
+        return _other(function, path, tr)
+    file, service, method = parts
+    address = Settings.from_env().grpc_client(service)
+    host, _, port = (address or "localhost:9000").rpartition(":")
+    made = {
+        "call": "grpc",
+        "with": {
+            "proto": {"endpoint": f"file://{file}"},
+            "service": {"name": service, "host": host, "port": int(port) if port.isdigit() else port},
+            "method": method,
+            "arguments": "${ . }",
+        },
+    }
+    if address is None:
+        tr.note(
+            path,
+            f"where {service} listens: set service.host and port (SonataFlow's default was localhost:9000)",
+            made,
+        )
+    return made
+
+
 def _other(function: dict[str, Any], path: tuple, tr: Translation) -> dict[str, Any]:
     made = _custom(function, path, tr)
     tr.note(path, f"{function.get('type')} functions have no 1.0 call here: called as an activity", made)
@@ -158,6 +187,7 @@ def _other(function: dict[str, Any], path: tuple, tr: Translation) -> dict[str, 
 FUNCTIONS: dict[str, Callable[[dict[str, Any], tuple, Translation], dict[str, Any]]] = {
     "rest": _rest,
     "custom": _custom,
+    "rpc": _rpc,
 }
 
 
