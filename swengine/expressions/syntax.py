@@ -22,7 +22,8 @@ _OPERATORS = (
 )  # fmt: skip
 _IDENT = re.compile(r"(?:[a-zA-Z_][a-zA-Z_0-9]*::)*[a-zA-Z_][a-zA-Z_0-9]*")
 _FIELD = re.compile(r"\.[a-zA-Z_][a-zA-Z_0-9]*")
-_NUMBER = re.compile(r"[0-9.]+(?:[eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""jq's own rule: digits before an exponent (so `.e1` is a field, as in jq), one decimal point at most."""
 _FORMAT = re.compile(r"@[a-zA-Z0-9_]+")
 _SPACE = " \t\r\n"
 _OPENING = frozenset("([{")

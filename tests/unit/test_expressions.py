@@ -327,6 +327,21 @@ def test_in_process_and_pooled_evaluation_agree(
     assert expressions.evaluate(expr, data) == (local[0] if local else None)
 
 
+@pytest.mark.parametrize("name", ["e1", "E5", "e", "e1x"])
+def test_a_field_named_like_an_exponent_is_a_field_as_in_jq(name: str) -> None:
+    data = {name: 41}
+    assert expressions._analyse(f".{name} + 1").fields == {name}
+    assert (
+        expressions.evaluate(f"${{ .{name} + 1 }}", data)
+        == jq.compile(f".{name} + 1").input_value(data).first()
+    )
+
+
+def test_numbers_lex_as_in_jq() -> None:
+    assert [(t.kind, t.text) for t in jq_syntax.tokenize("1.2.3 .5 3.e2 .e1")] == [
+        ("number", "1.2"), ("number", ".3"), ("number", ".5"), ("number", "3.e2"), ("field", "e1")]  # fmt: skip
+
+
 def test_unread_fields_are_left_out_of_the_input() -> None:
     assert expressions._analyse(".a.b + .c[0]").fields == {"a", "c"}
     assert expressions._analyse("{x: .a} | keys").fields == {"a"}
