@@ -21,6 +21,7 @@ from swengine.activities.authentication import auth_for
 from swengine.activities.outbound import check_origin, request_guard
 from swengine.activities.plain_rest import response_content
 from swengine.activities.rest import build_request, find_operation
+from swengine.activities.rest_allow import routing_header
 from swengine.activities.secrets import CONCEALED, SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import HTTP_ACTIVITY
 
@@ -33,7 +34,10 @@ def _uri(endpoint: Any) -> str:
 
 
 def _headers(headers: Any) -> dict[str, str]:
-    return {str(key): str(value) for key, value in headers.items()} if isinstance(headers, dict) else {}
+    given = {str(key): str(value) for key, value in headers.items()} if isinstance(headers, dict) else {}
+    if (routing := routing_header(given)) is not None:
+        raise fault("authorization", f"a call may not set the {routing} header")
+    return given
 
 
 Call = tuple[httpx.Request, httpx.Auth | None]

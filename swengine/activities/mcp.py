@@ -18,6 +18,7 @@ from temporalio import activity
 
 from swengine.activities.authentication import authorization_header
 from swengine.activities.outbound import check_origin, request_guard
+from swengine.activities.rest_allow import routing_header
 from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.durations import parse_duration
 from swengine.core.ir_tasks import MCP_ACTIVITY
@@ -97,6 +98,8 @@ async def _http(function: str, http: dict[str, Any], box: SecretBox) -> tuple[An
     url = str(endpoint.get("uri") if isinstance(endpoint, dict) else endpoint)
     await check_origin(url, function)
     headers = {str(key): str(value) for key, value in (http.get("headers") or {}).items()}
+    if (routing := routing_header(headers)) is not None:
+        raise fault("authorization", f"call '{function}': may not set the {routing} header")
     authorization = await authorization_header(endpoint, box)
     if authorization is not None:
         headers["Authorization"] = authorization

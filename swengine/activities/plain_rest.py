@@ -18,7 +18,7 @@ import httpx
 from temporalio.exceptions import ApplicationError
 
 from swengine.activities.answers import send_bounded
-from swengine.activities.rest_allow import address_refusal, url_allowed
+from swengine.activities.rest_allow import address_refusal, routing_header, url_allowed
 from swengine.core.settings import Settings
 
 PREFIX = "rest:"
@@ -60,6 +60,10 @@ def build_plain_request(operation: str, arguments: Any, base: str | None) -> dic
     headers = {
         k.removeprefix("HEADER_"): str(remaining.pop(k)) for k in list(remaining) if k.startswith("HEADER_")
     }
+    if (routing := routing_header(headers)) is not None:
+        raise ApplicationError(
+            f"{operation}: may not set the {routing} header", type="rest_not_allowed", non_retryable=True
+        )
     query = {k.removeprefix("QUERY_"): remaining.pop(k) for k in list(remaining) if k.startswith("QUERY_")}
     request: dict[str, Any] = {"method": method.upper(), "url": url, "params": query, "headers": headers}
     if method in BODY_METHODS:

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from swengine.activities.answers import DOCUMENT_LIMIT, send_bounded
 from swengine.activities.outbound import allowed_origins
 from swengine.activities.plain_rest import call_plain, is_plain, read_response
-from swengine.activities.rest_allow import address_refusal, url_allowed
+from swengine.activities.rest_allow import address_refusal, routing_header, url_allowed
 from swengine.core.ir import REST_ACTIVITY
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -62,6 +62,8 @@ def build_request(
         "url": urljoin(base, path.lstrip("/")),
         "params": query,
     }
+    if (routing := routing_header(headers)) is not None:
+        raise _refuse(f"{method.upper()} {path}: may not set the {routing} header")
     request["headers"] = headers
     if remaining and method not in ("get", "delete", "head"):
         request["json"] = remaining

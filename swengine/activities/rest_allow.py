@@ -37,6 +37,16 @@ class Origin:
         return host == self.host and port == (self.port or DEFAULT_PORTS[scheme])
 
 
+ROUTING_HEADERS = frozenset({"host", "connection", "content-length", "transfer-encoding", "te", "upgrade"})
+"""Headers a document or its data may not set: they choose which site of an allowed server answers, or how the
+request is framed, after its URL passed the allow-list (``Host: admin.internal`` to a shared proxy)."""
+
+
+def routing_header(names: Iterable[str]) -> str | None:
+    """The first of ``names`` that is a routing header, or None."""
+    return next((name for name in names if str(name).strip().lower() in ROUTING_HEADERS), None)
+
+
 def parse_origin(entry: str) -> Origin:
     """One allow-list entry; a malformed one raises ``ValueError``."""
     text = entry.strip().lower()

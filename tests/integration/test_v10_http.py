@@ -64,6 +64,12 @@ async def test_a_uri_template_value_stays_in_its_path_segment(client, base):
     assert escaping["fault"]["status"] == 404
 
 
+async def test_a_header_may_not_choose_the_site_the_server_answers_for(client, base):
+    ir = call(base, "method: get\nendpoint: '{base}/v2/pet/1'\nheaders: {{Host: admin.internal}}\n")
+    refused = await outcome(client, ir)
+    assert (refused["fault"]["type"], refused["fault"]["status"]) == (ERRORS + "authorization", 403)
+
+
 async def test_a_redirect_faults_unless_redirects_are_followed(client, base):
     target = "'{base}/redirect-to?url=/v2/pet/4'"
     refused = await outcome(client, call(base, f"method: get\nendpoint: {target}\n"))

@@ -21,7 +21,12 @@ OPENAPI = {
         "/greet/{name}": {
             "get": {
                 "operationId": "greet",
-                "parameters": [{"name": "name", "in": "path"}, {"name": "lang", "in": "query"}],
+                "parameters": [
+                    {"name": "name", "in": "path"},
+                    {"name": "lang", "in": "query"},
+                    {"name": "Host", "in": "header"},
+                    {"name": "X-Trace", "in": "header"},
+                ],
             }
         },
         "/orders": {"post": {"operationId": "placeOrder"}},
@@ -99,6 +104,21 @@ async def test_hosts_the_operator_did_not_allow_are_refused(server: str, monkeyp
 async def test_path_parameters_are_encoded_and_never_leave_their_segment(server: str):
     reply = await _call(server, "greet", {"name": "../../admin?x=1"})
     assert reply == {"path": "/greet/..%2F..%2Fadmin%3Fx%3D1"}
+
+
+async def test_a_header_may_not_choose_the_site_an_allowed_server_answers_for(server: str):
+    with pytest.raises(ApplicationError) as refused:
+        await _call(server, "greet", {"name": "ada", "Host": "admin.internal"})
+    assert (refused.value.type, refused.value.non_retryable) == ("rest_not_allowed", True)
+    assert await _call(server, "greet", {"name": "ada", "X-Trace": "7"}) == {"path": "/greet/ada"}
+    plain = {
+        "function": "f",
+        "operation": f"rest:get:{server}",
+        "arguments": {"HEADER_Host": "metadata.internal"},
+    }
+    with pytest.raises(ApplicationError) as refused:
+        await ActivityEnvironment().run(invoke_rest, plain)
+    assert refused.value.type == "rest_not_allowed"
 
 
 async def test_a_url_in_a_path_parameter_stays_on_the_allowed_origin(server: str):
