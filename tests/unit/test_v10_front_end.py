@@ -100,3 +100,12 @@ def test_schedule_after_and_on_compile_and_what_the_router_cannot_test_is_refuse
         problems = validate_text(HEAD + text + "do:\n  - a: {set: {x: 1}}\n")
         assert "unsupported_feature" in [p.code for p in problems], why
         assert all(p.path.startswith("$.schedule.on") for p in problems if p.code == "unsupported_feature")
+
+
+@pytest.mark.parametrize("section", ["output", "export"])
+def test_a_listen_foreach_s_bare_expressions_are_checked_like_any_other(section: str):
+    listen = (
+        "do:\n  - a:\n      listen: {to: {one: {with: {type: ping}}}}\n"
+        f"      foreach: {{item: e, {section}: {{as: '$ENV'}}, do: [{{b: {{set: {{x: 1}}}}}}]}}\n"
+    )
+    assert [problem.code for problem in validate_text(HEAD + listen)] == ["forbidden_builtin"]

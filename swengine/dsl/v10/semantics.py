@@ -33,6 +33,8 @@ _ALWAYS_EXPRESSIONS: tuple[JsonPath, ...] = (
     ("catch", "retry", "when"),
     ("catch", "retry", "exceptWhen"),
     ("listen", "to", "until"),
+    ("foreach", "output", "as"),
+    ("foreach", "export", "as"),
 )
 """Task properties whose string is a jq expression even without ``${ }``."""
 
