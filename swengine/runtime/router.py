@@ -84,6 +84,21 @@ def required_correlation(ir: WorkflowIR | None, event: dict[str, Any]) -> list[s
     return names
 
 
+def deliverable(ir: WorkflowIR | None, learned: dict[str, str], event: dict[str, Any]) -> bool:
+    """Whether some event the definition consumes could take ``event``: same type, and every correlation
+    attribute it names carried (with the instance's learned value). An event that none could take would only
+    sit in the instance's buffer, pushing out ones that may match (a flood of uncorrelated events did). The
+    source is the instance's to judge: 1.0 filters may give it as a pattern."""
+    if ir is None:
+        return True
+    return any(
+        definition.kind == "consumed"
+        and definition.type == event.get("type")
+        and correlation_values(event, definition, learned) is not None
+        for definition in ir.events
+    )
+
+
 def accepts(required: list[str], learned: dict[str, str], event: dict[str, Any]) -> bool:
     """A correlated event reaches only instances that know, and share, its correlation values: an instance
     that has not learned them yet is not guessed at (start it with ``correlation`` to receive such events)."""
@@ -298,6 +313,7 @@ def _accepting(waiters: Waiters, by_id: dict[str, WorkflowIR], event: dict[str, 
         instance_id
         for instance_id, waiter in waiters.items()
         if accepts(required_correlation(by_id.get(waiter.definition), event), waiter.learned, event)
+        and deliverable(by_id.get(waiter.definition), waiter.learned, event)
     ]
 
 

@@ -47,6 +47,26 @@ async def test_structured_event_reaches_the_waiting_instance(api: Api) -> None:
         await api.http.post(f"/instances/{untouched}/terminate")
 
 
+async def test_an_event_without_the_correlation_its_waiters_need_reaches_none(api: Api) -> None:
+    """Anyone may send the type; without ``requestid`` no waiting instance could ever take it, so none is
+    given it to buffer (a flood of them once pushed a matching event out of an instance's buffer)."""
+    await deploy_file(api, "approval.sw.yaml")
+    waiting = await start(api, "approval", correlation={"requestid": "req-2"})
+    for event in (
+        {**DECIDED, "id": unique("evt"), "data": {}},
+        {**decision(True, "req-2"), "source": "/else"},
+    ):
+        response = await api.http.post(
+            "/events", content=json.dumps(event), headers={"content-type": "application/cloudevents+json"}
+        )
+        assert response.status_code == 200, response.text
+        expected = [] if "requestid" not in event else [waiting]  # the source is the instance's to judge
+        assert response.json()["delivered"] == expected
+    status = (await api.http.get(f"/instances/{waiting}")).json()
+    assert status["status"] == "running" and status["pending_events"] <= 1
+    await api.http.post(f"/instances/{waiting}/terminate")
+
+
 async def test_structured_event_starts_a_correlated_instance_once(api: Api) -> None:
     await deploy_file(api, "intake.sw.yaml")
     event = placed("o-1")
