@@ -44,6 +44,11 @@ and would answer the start with an error (a 502) instead of our 413."""
 
 MAX_PENDING_EVENTS = 100
 """Most unconsumed events an instance buffers: past it the oldest is dropped (and reported in its status)."""
+MAX_SEEN_KEYS = 10_000
+MAX_SEEN_KEY_BYTES = 512 * 1024
+"""The dedupe keys (source + id) a continue-as-new carries: the newest, at most this many and this many bytes.
+Ten thousand keys of a few dozen bytes fit; keys of 2 KB each (sources and ids may be that long) would have
+carried 20 MB, past Temporal's payload limit, and the instance could never continue."""
 MAX_PENDING_BYTES = 1024 * 1024
 """Most bytes of unconsumed events an instance buffers (the newest event is always kept): events nobody
 consumes must not grow what a continue-as-new carries past Temporal's payload limit."""

@@ -101,6 +101,17 @@ class Inbox:
     def seen(self) -> list[str]:
         return list(self._seen_order)
 
+    def recent_keys(self, count: int, budget: int) -> list[str]:
+        """The newest ``count`` dedupe keys, fewer when their JSON would pass ``budget`` bytes."""
+        kept: list[str] = []
+        total = 0
+        for key in reversed(self._seen_order[-count:]):
+            total += payload_size(key) + 1
+            if total > budget:
+                break
+            kept.append(key)
+        return kept[::-1]
+
 
 def event_payload(event: dict[str, Any], definition: EventDef) -> Any:
     """What event data filters see: the ``data`` attribute, or the whole event when ``dataOnly`` is false."""

@@ -35,7 +35,14 @@ from swengine.core.ir import (
     workflow_type,
 )
 from swengine.core.ir_codec import decode_run_request, encode
-from swengine.core.limits import MAX_PENDING_BYTES, START_REQUEST_LIMIT, check_payload, payload_size
+from swengine.core.limits import (
+    MAX_PENDING_BYTES,
+    MAX_SEEN_KEY_BYTES,
+    MAX_SEEN_KEYS,
+    START_REQUEST_LIMIT,
+    check_payload,
+    payload_size,
+)
 from swengine.interpreter import telemetry
 from swengine.interpreter.children import by_definition_type
 from swengine.interpreter.compensation import compensate
@@ -61,6 +68,7 @@ thread, and past 2 s the SDK's deadlock detector fails the task again and again.
 STATES_PER_RUN_PATCH = "states-per-run"
 CORRELATING_KINDS = frozenset({"event", "callback"})
 """0.8 states that wait for (correlated) events: they publish the correlation lifecycle events."""
+SEEN_KEYS_PATCH = "seen-keys-in-bytes"
 BOUNDED_INBOX_PATCH = "bounded-inbox"
 """Unconsumed events are bounded on arrival and trimmed to fit a continue-as-new (dropping changes which
 events later states can take, so old histories replay without it)."""
@@ -322,7 +330,7 @@ class Interpreting:
                     ir=ir,
                     input=new_input,
                     subflows=ctx.request.subflows,
-                    seen_event_keys=self._inbox.seen()[-10000:],
+                    seen_event_keys=self._remembered_keys(),
                     parent_id=ctx.request.parent_id,
                     index_correlation=ctx.request.index_correlation,
                     lifecycle_events=ctx.request.lifecycle_events,
@@ -343,7 +351,7 @@ class Interpreting:
                     subflows=ctx.request.subflows,
                     start_state=next_state,
                     visited=ctx.visited[-1000:],
-                    seen_event_keys=self._inbox.seen()[-10000:],
+                    seen_event_keys=self._remembered_keys(),
                     parent_id=ctx.request.parent_id,
                     index_correlation=ctx.request.index_correlation,
                     lifecycle_events=ctx.request.lifecycle_events,
@@ -351,6 +359,13 @@ class Interpreting:
                 )
             )
         )
+
+    def _remembered_keys(self) -> list[str]:
+        """The dedupe keys the next run keeps, bounded in bytes too (behind its patch: it changes what old runs
+        carried)."""
+        if workflow.patched(SEEN_KEYS_PATCH):
+            return self._inbox.recent_keys(MAX_SEEN_KEYS, MAX_SEEN_KEY_BYTES)
+        return self._inbox.seen()[-MAX_SEEN_KEYS:]
 
     def _carrying_events(self, request: RunRequest) -> Any:
         """The next run's input with the pending events, the oldest dropped (and logged) until it fits
