@@ -405,3 +405,49 @@ states:
             await service.run(ir, {})
     assert failed.value.code == "ValueError"
     assert calls == [1]
+
+
+async def test_a_large_parallel_foreach_never_has_more_than_a_thousand_calls_pending(client):
+    """Temporal refuses a workflow over 2,000 pending activities; 1,200 iterations run 1,000 and then 200."""
+    ir = compile_text(
+        json.dumps(
+            {
+                "id": "wide",
+                "specVersion": "0.8",
+                "start": "Each",
+                "functions": [{"name": "double", "type": "custom", "operation": "test.double"}],
+                "states": [
+                    {
+                        "name": "Each",
+                        "type": "foreach",
+                        "inputCollection": "${ .items }",
+                        "iterationParam": "n",
+                        "outputCollection": "${ .doubled }",
+                        "end": True,
+                        "actions": [{"functionRef": {"refName": "double", "arguments": {"n": "${ $n }"}}}],
+                    }
+                ],
+            }
+        )  # fmt: skip
+    )
+
+    @activity.defn(name="test.double")
+    async def double(arguments: dict) -> int:
+        return 2 * arguments["n"]
+
+    async with running(client, [ir], activities=[double]) as (service, _):
+        started = await service.start(ir, {"items": list(range(1200))})
+        result = await service.result(started.instance_id)
+        kinds = [
+            event.WhichOneof("attributes")
+            async for event in client.get_workflow_handle(started.instance_id).fetch_history_events()
+        ]
+    assert result["doubled"] == [2 * n for n in range(1200)]
+    pending = peak = 0
+    for kind in kinds:
+        pending += {
+            "activity_task_scheduled_event_attributes": 1,
+            "activity_task_completed_event_attributes": -1,
+        }.get(kind, 0)
+        peak = max(peak, pending)
+    assert peak == 1000

@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from temporalio import workflow
+
 from swengine.core.ir import ForEachState, Transition
 from swengine.interpreter.actions import apply_result, call_action
 from swengine.interpreter.context import RunContext
 from swengine.interpreter.failures import StateFailure
+
+MAX_PARALLEL = 1000
+"""Iterations a parallel ForEach runs at once when its batchSize is larger or not given (the spec's default is
+the whole collection): Temporal refuses a workflow more than 2,000 pending activities, and its task then fails
+again and again. Larger collections run in batches of this many, results still in input order."""
+BATCHED_PATCH = "foreach-at-most-1000"
 
 
 async def _iteration(state: ForEachState, item: Any, data: Any, ctx: RunContext) -> Any:
@@ -42,6 +50,8 @@ async def execute_foreach(state: ForEachState, data: Any, ctx: RunContext) -> tu
             results.append(await _iteration(state, item, data, ctx))
     else:
         size = state.batch_size or len(collection) or 1
+        if size > MAX_PARALLEL and workflow.patched(BATCHED_PATCH):
+            size = MAX_PARALLEL
         for start in range(0, len(collection), size):
             batch = collection[start : start + size]
             results += await asyncio.gather(*(_iteration(state, item, data, ctx) for item in batch))
