@@ -25,6 +25,7 @@ from swengine.activities.rest_allow import address_refusal, url_allowed
 from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.ir import RPC_ACTIVITY
 from swengine.core.ir_tasks import GRPC_ACTIVITY, PROTO_DESCRIPTORS
+from swengine.core.limits import PAYLOAD_LIMIT, PayloadTooLarge
 from swengine.core.settings import Settings
 from swengine.dsl.rpc_functions import rpc_operation
 from swengine.dsl.v10.protos import method_of
@@ -46,14 +47,14 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     await check_origin(f"http://{target}/", function)
     method = _method(function, arguments, str(service.get("name")), str(arguments.get("method")))
     try:
-        request = _request(method, arguments.get("arguments"))
+        requests = _requests(method, arguments.get("arguments"))
     except json_format.ParseError as error:
         raise fault("validation", f"call '{function}': the arguments do not fit {method.input_type.full_name}",
                     detail=str(error)) from None  # fmt: skip
     authorization = await authorization_header(service, box)
     metadata = (("authorization", authorization),) if authorization is not None else None
     try:
-        return await _unary(target, method, request, metadata)
+        return await _exchange(target, method, requests, metadata)
     except grpc.aio.AioRpcError as error:  # the detail leads with the status, as a 0.8 error code would read
         title = f"call '{function}': {method.full_name} answered {error.code().name}"
         raise fault("communication", title, detail=f"{error.code().name}: {error.details() or ''}") from None
@@ -63,7 +64,10 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
 async def call_rpc(payload: dict[str, Any]) -> Any:
     """A 0.8 ``rpc`` function: ``payload`` is ``{"function", "operation", "arguments", "proto"}``; the
     service's ``host:port`` is the operator's (``SWENGINE_GRPC_CLIENTS``) and must be an allowed origin. A
-    status other than OK fails the action with the status's name as its error code (retryable when transient)."""
+    status other than OK fails the action with the status's name as its error code (retryable when transient).
+
+    Streaming methods as SonataFlow runs them: a client stream sends each item of the arguments (a list) and
+    answers the one response, a server stream answers the list of responses, a bidirectional one both."""
     function = str(payload.get("function"))
     operation = rpc_operation(str(payload.get("operation")))
     proto = payload.get("proto")
@@ -83,12 +87,12 @@ async def call_rpc(payload: dict[str, Any]) -> Any:
     if refusal is not None:
         raise _final(f"function '{function}': {target}: {refusal}", "rest_not_allowed")
     try:
-        request = _request(method, payload.get("arguments"))
+        requests = _requests(method, payload.get("arguments"))
     except json_format.ParseError as error:
         message = f"function '{function}': the arguments do not fit {method.input_type.full_name}: {error}"
         raise _final(message, "rpc_bad_request") from None
     try:
-        return await _unary(target, method, request, None)
+        return await _exchange(target, method, requests, None)
     except grpc.aio.AioRpcError as error:
         code = error.code()
         message = f"function '{function}': {method.full_name} answered {code.name}: {error.details() or ''}"
@@ -104,24 +108,59 @@ def _final(message: str, code: str) -> ApplicationError:
     return ApplicationError(message, type=code, non_retryable=True)
 
 
-def _request(method: MethodDescriptor, arguments: Any) -> Message:
-    """The request message from its JSON form (raises ``json_format.ParseError`` when it does not fit)."""
-    return json_format.ParseDict(arguments or {}, message_factory.GetMessageClass(method.input_type)())
+def _requests(method: MethodDescriptor, arguments: Any) -> list[Message]:
+    """The request messages from their JSON form: one, or each item of a list for a client stream (raises
+    ``json_format.ParseError`` when they do not fit)."""
+    request_class = message_factory.GetMessageClass(method.input_type)
+    if not method.client_streaming:
+        return [json_format.ParseDict(arguments or {}, request_class())]
+    if not isinstance(arguments, list):
+        raise json_format.ParseError(
+            f"{method.full_name} takes a stream: the arguments must be a list of requests"
+        )
+    return [json_format.ParseDict(item or {}, request_class()) for item in arguments]
 
 
-async def _unary(
-    target: str, method: MethodDescriptor, request: Message, metadata: tuple[tuple[str, str], ...] | None
+CALLS = {
+    (False, False): "unary_unary",
+    (False, True): "unary_stream",
+    (True, False): "stream_unary",
+    (True, True): "stream_stream",
+}
+"""grpcio's call for a method, by whether the client streams and whether the server does."""
+
+
+async def _exchange(
+    target: str,
+    method: MethodDescriptor,
+    requests: list[Message],
+    metadata: tuple[tuple[str, str], ...] | None,
 ) -> Any:
-    """One unary call; the response in its JSON form (raises ``grpc.aio.AioRpcError`` on another status)."""
+    """One call; the response in its JSON form, or the list of them when the server streams (read up to the
+    payload limit). Raises ``grpc.aio.AioRpcError`` on a status other than OK."""
     response_class = message_factory.GetMessageClass(method.output_type)
     async with grpc.aio.insecure_channel(target) as channel:
-        call = channel.unary_unary(
+        call = getattr(channel, CALLS[(method.client_streaming, method.server_streaming)])(
             f"/{method.containing_service.full_name}/{method.name}",
-            request_serializer=type(request).SerializeToString,
+            request_serializer=type(requests[0]).SerializeToString if requests else None,
             response_deserializer=response_class.FromString,
         )
-        response = await call(request, timeout=TIMEOUT, metadata=metadata)
-    return json_format.MessageToDict(response, preserving_proto_field_name=True)
+        sent = iter(requests) if method.client_streaming else requests[0]
+        if not method.server_streaming:
+            return _json(await call(sent, timeout=TIMEOUT, metadata=metadata))
+        answers, read = [], 0
+        async for response in call(sent, timeout=TIMEOUT, metadata=metadata):
+            read += response.ByteSize()
+            if read > PAYLOAD_LIMIT:
+                raise _final(
+                    f"{method.full_name} streamed more than {PAYLOAD_LIMIT} bytes", PayloadTooLarge.code
+                )
+            answers.append(_json(response))
+        return answers
+
+
+def _json(message: Message) -> Any:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
 def _method(

@@ -86,11 +86,12 @@ CODES: dict[str, Code] = {
     "forbidden_builtin": Code("error", "a jq expression uses a host-reading or non-deterministic builtin"),
     "unsupported_feature": Code(
         "error",
-        "valid 0.8 that swengine refuses: graphql, odata and asyncapi functions, streaming rpc methods,"
-        " expressionLang other than jq, auth, authRef, secrets, and a specVersion other than 0.8; in 1.0:"
+        "valid 0.8 that swengine refuses: graphql, odata and asyncapi functions, expressionLang other than jq,"
+        " auth, authRef, secrets, and a specVersion other than 0.8; in 1.0:"
         " run.container, call asyncapi, schedule.on with all, until or filters beyond type and source, external"
         " schemas, certificate authentication, extensions, catalogs, ``$secrets`` read where its value would"
-        " stay in the workflow, ``$authorization``",
+        " stay in the workflow, ``$authorization``; in either, a schema's unevaluatedProperties beside"
+        " patternProperties",
     ),
     "sonataflow_dialect": Code(
         "warning",

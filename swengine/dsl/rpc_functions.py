@@ -2,9 +2,8 @@
 workflow's folder (never a URL, never outside it) and compiled when the definition is loaded, so at deploy
 time, and the compiled descriptor set travels in the function's ``metadata`` to the gRPC activity.
 
-The service and method must exist, and the method must be unary (one request, one response): a streaming
-method is refused here rather than failing its first instance. SonataFlow writes the file as
-``classpath:greeting.proto``; its classpath is the folder the workflow is loaded from.
+The service and method must exist (checked here rather than at an instance's first call). SonataFlow writes
+the file as ``classpath:greeting.proto``; its classpath is the folder the workflow is loaded from.
 """
 
 from __future__ import annotations
@@ -76,9 +75,6 @@ def _compiled(operation: str, base_dir: Path | None, root: Path | None, limits: 
     descriptors = compile_proto(
         Path(local).name, read_bounded(target, limits, missing="file_reference_not_found")
     )
-    found = method_of(descriptors, service, method)
-    if found is None:
+    if method_of(descriptors, service, method) is None:
         raise Refusal("rpc_operation_invalid", f"{file} has no service {service!r} with a method {method!r}")
-    if found.client_streaming or found.server_streaming:
-        raise Refusal("unsupported_feature", f"{found.full_name} streams: only unary rpc methods are run")
     return base64.b64encode(descriptors).decode()

@@ -1,5 +1,6 @@
 """A loopback grpcio server of ``GreeterApi.Greeter`` for the gRPC tests of both DSLs: the proto the workflows
-carry, and ``SayHello`` answering from it (refusing calls without the token, when one is asked for)."""
+carry, ``SayHello`` answering from it (refusing calls without the token, when one is asked for), and a method of
+each streaming kind."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ message HelloReply { string message = 1; repeated string echoes = 2; google.prot
 service Greeter {
   rpc SayHello (HelloRequest) returns (HelloReply);
   rpc SayHellos (HelloRequest) returns (stream HelloReply);
+  rpc SayHelloToAll (stream HelloRequest) returns (HelloReply);
+  rpc SayHelloToEach (stream HelloRequest) returns (stream HelloReply);
 }
 """
 
@@ -45,15 +48,30 @@ async def greeter_server(token: str | None = None) -> AsyncIterator[int]:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a name is needed")
         return reply_class(message=f"Hello, {request.name}", echoes=[request.name] * request.times)
 
-    handler = grpc.unary_unary_rpc_method_handler(
-        say_hello,
-        request_deserializer=request_class.FromString,
-        response_serializer=reply_class.SerializeToString,
-    )
+    async def say_hellos(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        for index in range(request.times):
+            yield reply_class(message=f"Hello #{index + 1}, {request.name}")
+
+    async def say_hello_to_all(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+        return reply_class(message="Hello, " + " and ".join([request.name async for request in requests]))
+
+    async def say_hello_to_each(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+        async for request in requests:
+            yield reply_class(message=f"Hello, {request.name}")
+
+    kinds = {
+        "SayHello": (grpc.unary_unary_rpc_method_handler, say_hello),
+        "SayHellos": (grpc.unary_stream_rpc_method_handler, say_hellos),
+        "SayHelloToAll": (grpc.stream_unary_rpc_method_handler, say_hello_to_all),
+        "SayHelloToEach": (grpc.stream_stream_rpc_method_handler, say_hello_to_each),
+    }
+    handlers = {
+        name: make(behaviour, request_deserializer=request_class.FromString,
+                   response_serializer=reply_class.SerializeToString)
+        for name, (make, behaviour) in kinds.items()
+    }  # fmt: skip
     server = grpc.aio.server()
-    server.add_generic_rpc_handlers(
-        [grpc.method_handlers_generic_handler("GreeterApi.Greeter", {"SayHello": handler})]
-    )
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("GreeterApi.Greeter", handlers)])
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:

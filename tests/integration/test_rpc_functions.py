@@ -81,9 +81,28 @@ async def test_a_service_the_operator_did_not_name_or_allow_fails_the_instance(
 
 
 @pytest.mark.parametrize(
+    ("method", "arguments", "output"),
+    [
+        ("SayHellos", {"name": "${ .name }", "times": 2}, ["Hello #1, Ada", "Hello #2, Ada"]),
+        ("SayHelloToAll", '${ [{name: .name}, {name: "Bo"}] }', "Hello, Ada and Bo"),
+        ("SayHelloToEach", '${ [{name: .name}, {name: "Bo"}] }', ["Hello, Ada", "Hello, Bo"]),
+    ],
+)
+async def test_streaming_methods_run_as_sonataflow_runs_them(
+    client, greeter, tmp_path, method, arguments, output
+):
+    """A client stream sends each item of the arguments; a server stream answers the list of its responses
+    (merged under ``response`` in SonataFlow's dialect, as any result that is not an object)."""
+    ir = workflow(tmp_path, f"greet.proto#Greeter#{method}", arguments=arguments, dialect="sonataflow")
+    answer = await outcome(client, ir, {"name": "Ada"})
+    got = answer["response"] if isinstance(output, list) else answer
+    messages = [item["message"] for item in got] if isinstance(output, list) else got["message"]
+    assert messages == output
+
+
+@pytest.mark.parametrize(
     ("operation", "code"),
     [
-        ("greet.proto#Greeter#SayHellos", "unsupported_feature"),
         ("greet.proto#Greeter#Missing", "rpc_operation_invalid"),
         ("greet.proto#Nobody#SayHello", "rpc_operation_invalid"),
         ("greet.proto#SayHello", "rpc_operation_invalid"),
