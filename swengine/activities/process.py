@@ -2,9 +2,9 @@
 turned processes on (``SWENGINE_PROCESSES``).
 
 Bounded: a fresh working folder (removed after), an environment holding only ``PATH``, ``HOME``, ``LANG`` and
-the task's ``environment`` (never the worker's, where secrets and tokens live), a time limit (the process group
-is killed past it: ``timeout``), a data-memory and CPU limit (``setrlimit``), and an output limit per
-stream (killed past it). A non-zero exit is a ``runtime`` error (500) unless the task returns the code.
+the task's ``environment`` (never the worker's, where secrets and tokens live), a time limit (the command and
+all it started are killed past it, even what left the process group: ``launcher``), a data-memory and CPU
+limit (``setrlimit``), and an output limit per stream (killed past it). Nothing it starts outlives its task. A non-zero exit is a ``runtime`` error (500) unless the task returns the code.
 """
 
 from __future__ import annotations
@@ -67,22 +67,14 @@ def _script(spec: dict[str, Any], folder: Path) -> list[str]:
 COMMANDS: dict[str, Callable[[dict[str, Any], Path], list[str]]] = {"shell": _shell, "script": _script}
 
 
-LIMITED = (
-    "import os, resource, sys\n"
-    "data, cpu = int(sys.argv[1]), int(sys.argv[2])\n"
-    "resource.setrlimit(resource.RLIMIT_DATA, (data, data))\n"
-    "resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))\n"
-    "os.execvp(sys.argv[3], sys.argv[3:])\n"
-)
-"""Sets the limits in a fresh single-threaded process, then becomes the command. A ``preexec_fn`` would run
-them between fork and exec of this many-threaded worker, where a lock another thread held at the fork can hang
-the child, and with it the event loop that waits for the exec."""
+LAUNCHER = str(Path(__file__).with_name("launcher.py"))
+"""Sets the limits and outlives the command to end whatever it leaves behind (see ``launcher``)."""
 
 
 def _limited(settings: Settings, command: list[str]) -> list[str]:
     # Data, not address space: V8 reserves gigabytes it never touches, so RLIMIT_AS would stop node at start.
     cpu = int(settings.process_timeout) + 1
-    return [sys.executable, "-I", "-c", LIMITED, str(settings.process_memory), str(cpu), *command]
+    return [sys.executable, "-I", LAUNCHER, str(settings.process_memory), str(cpu), *command]
 
 
 def _environment(spec: dict[str, Any], folder: Path) -> dict[str, str]:
@@ -113,17 +105,20 @@ async def _read(
 
 
 async def _settle(process: asyncio.subprocess.Process) -> None:
-    """After the kill: read what is left (so no pipe stays paused) and reap the process; a grandchild that left
-    the process group and holds a pipe open is not waited for past ``SETTLE_SECONDS``."""
+    """After the kill: read what is left (so no pipe stays paused) and reap the launcher; should it not be done
+    within ``SETTLE_SECONDS`` (a platform without subreapers), its whole process group is killed."""
     assert process.stdout and process.stderr
     leftovers = asyncio.gather(process.stdout.read(), process.stderr.read(), process.wait())
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(leftovers, SETTLE_SECONDS)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _kill(process: asyncio.subprocess.Process) -> None:
+    """Ask the launcher to end the command and everything it started, in its process group or not."""
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.kill(process.pid, signal.SIGTERM)
 
 
 async def _run(kind: str, spec: dict[str, Any], settings: Settings) -> tuple[int, str, str]:

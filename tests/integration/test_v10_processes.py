@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,6 +178,35 @@ async def test_processes_not_awaited_are_bounded_per_worker(client, processes_on
             break
         await asyncio.sleep(0.1)
     assert running_detached() == 0
+
+
+def _alive(marker: str) -> bool:
+    """Whether a process whose command line holds ``marker`` still runs (zombies aside)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if (
+                marker in (entry / "cmdline").read_bytes().decode(errors="replace")
+                and " Z " not in (entry / "stat").read_text()
+            ):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.mark.parametrize(("command", "faults"), [("setsid sleep 3600.25 & echo started", False),
+                                                 ("setsid sleep 3600.5 & sleep 30", True)])  # fmt: skip
+async def test_nothing_a_process_starts_outlives_its_task(client, processes_on, command, faults):
+    """Even what left the process group (``setsid``): when the command ends, and when its time is up."""
+    processes_on.setenv("SWENGINE_PROCESS_TIMEOUT", "2")
+    marker = command.split()[2]
+    answer = await outcome(client, document(f"run: {{shell: {{command: '{command}'}}}}\n"))
+    assert ("fault" in answer) == faults
+    for _ in range(50):
+        if not _alive(marker):
+            break
+        await asyncio.sleep(0.1)
+    assert not _alive(marker)
 
 
 def test_run_container_is_refused():
