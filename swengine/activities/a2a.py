@@ -18,6 +18,7 @@ from temporalio import activity
 from swengine.activities.answers import DOCUMENT_LIMIT, check_bound, send_bounded
 from swengine.activities.authentication import auth_for
 from swengine.activities.outbound import request_guard
+from swengine.activities.rest_allow import PinnedTransport
 from swengine.activities.secrets import SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import A2A_ACTIVITY
 from swengine.core.limits import PAYLOAD_LIMIT
@@ -56,7 +57,10 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     card = (arguments.get("agentCard") or {}).get("endpoint")
     endpoint = arguments.get("server") if card is None else card
     async with httpx.AsyncClient(
-        timeout=TIMEOUT, auth=auth_for(endpoint, box), event_hooks={"request": [request_guard(function)]}
+        timeout=TIMEOUT,
+        auth=auth_for(endpoint, box),
+        event_hooks={"request": [request_guard(function)]},
+        transport=PinnedTransport(),
     ) as client:
         url = _uri(endpoint) if card is None else await _agent_url(client, function, _uri(card))
         request = {"jsonrpc": "2.0", "id": str(uuid.uuid4()), "method": method}

@@ -21,7 +21,7 @@ from swengine.activities.authentication import auth_for
 from swengine.activities.outbound import check_origin, request_guard
 from swengine.activities.plain_rest import response_content
 from swengine.activities.rest import build_request, find_operation
-from swengine.activities.rest_allow import routing_header
+from swengine.activities.rest_allow import PinnedTransport, routing_header
 from swengine.activities.secrets import CONCEALED, SecretBox, fault, with_secrets
 from swengine.core.ir_tasks import HTTP_ACTIVITY
 
@@ -130,7 +130,9 @@ async def _invoke(payload: dict[str, Any], box: SecretBox) -> Any:
     arguments = payload.get("arguments") or {}
     redirect = bool(arguments.get("redirect", False))
     hooks = {"request": [request_guard(function)]}
-    async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=redirect, event_hooks=hooks) as client:
+    async with httpx.AsyncClient(
+        timeout=TIMEOUT, follow_redirects=redirect, event_hooks=hooks, transport=PinnedTransport()
+    ) as client:
         request, auth = await BUILDERS[str(payload.get("protocol", "http"))](client, arguments, function, box)
         try:
             response = await send_bounded(client, request, auth=auth)

@@ -18,7 +18,7 @@ import httpx
 from temporalio.exceptions import ApplicationError
 
 from swengine.activities.answers import send_bounded
-from swengine.activities.rest_allow import address_refusal, routing_header, url_allowed
+from swengine.activities.rest_allow import PinnedTransport, address_refusal, routing_header, url_allowed
 from swengine.core.settings import Settings
 
 PREFIX = "rest:"
@@ -81,7 +81,7 @@ async def call_plain(payload: dict[str, Any], allowed: Iterable[str]) -> Any:
     if refusal is not None:
         message = f"function '{payload.get('function')}': {final}: {refusal}"
         raise ApplicationError(message, type="rest_not_allowed", non_retryable=True)
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, transport=PinnedTransport()) as client:
         response = await send_bounded(client, client.build_request(**request))
     return read_response(response, f"{request['method']} {request['url']}")
 

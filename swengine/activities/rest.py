@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from swengine.activities.answers import DOCUMENT_LIMIT, send_bounded
 from swengine.activities.outbound import allowed_origins
 from swengine.activities.plain_rest import call_plain, is_plain, read_response
-from swengine.activities.rest_allow import address_refusal, routing_header, url_allowed
+from swengine.activities.rest_allow import PinnedTransport, address_refusal, routing_header, url_allowed
 from swengine.core.ir import REST_ACTIVITY
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -82,7 +82,7 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
     if refusal is not None:
         raise _refuse(f"function '{payload.get('function')}': {uri or 'operation'}: {refusal}")
     parts = urlsplit(uri)
-    async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
+    async with httpx.AsyncClient(timeout=30, follow_redirects=False, transport=PinnedTransport()) as client:
         spec_response = await send_bounded(client, client.build_request("GET", uri), DOCUMENT_LIMIT)
         spec_response.raise_for_status()
         document = yaml.safe_load(spec_response.text)

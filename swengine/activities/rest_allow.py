@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx
+from temporalio.exceptions import ApplicationError
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200")))
 """Cloud metadata services outside the link-local range (AWS IPv6, Alibaba); 169.254.169.254 is link-local."""
@@ -68,24 +71,54 @@ async def address_refusal(url: str) -> str | None:
     that resolves to a loopback, link-local, unspecified, multicast or metadata address (DNS pointing
     inwards). An address written in the URL, as the operator listed it, is theirs to allow; so is a name
     that does not resolve (the request then fails as any unreachable host does)."""
-    host = (urlsplit(url).hostname or "").lower()
+    return (await checked_address((urlsplit(url).hostname or "").lower()))[1]
+
+
+async def checked_address(host: str) -> tuple[str | None, str | None]:
+    """(the address ``host`` resolved to and may be reached at, or None: connect as usual; why not, or None).
+    Connecting to the address checked, not to the name, keeps a second answer (DNS rebinding) from counting."""
     try:
         ipaddress.ip_address(host)
-        return None
+        return None, None
     except ValueError:
         pass
     if host in LOOPBACK_NAMES or host.endswith(".localhost"):
-        return None
+        return None, None
     try:
         found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
-        return None
-    inward = sorted({str(info[4][0]) for info in found if _inward(str(info[4][0]))})
-    return (
-        f"{host} resolves to {', '.join(inward)}, an address only a literal entry may allow"
-        if inward
-        else None
-    )
+        return None, None
+    addresses = [str(info[4][0]) for info in found]
+    inward = sorted({address for address in addresses if _inward(address)})
+    if inward:
+        return None, f"{host} resolves to {', '.join(inward)}, an address only a literal entry may allow"
+    return (addresses[0] if addresses else None), None
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """httpx's transport, connecting to the address a name was checked at (the name kept for ``Host`` and TLS):
+    a name that answers outwards to the check and inwards to the connection reaches nothing inward."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        address, refusal = await checked_address(host.lower())
+        if refusal is not None:
+            raise ApplicationError(f"{request.url}: {refusal}", type="rest_not_allowed", non_retryable=True)
+        if address is None:
+            return await self._inner.handle_async_request(request)
+        named, extensions = request.url, request.extensions
+        request.url = named.copy_with(host=address)
+        request.extensions = {**extensions, "sni_hostname": host}
+        try:
+            return await self._inner.handle_async_request(request)
+        finally:  # what the caller reads of its request (outputs, messages) names the host, not the address
+            request.url, request.extensions = named, extensions
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def url_allowed(url: str, entries: Iterable[str]) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from swengine.activities import rest_allow
 from swengine.activities.rest import invoke_rest
 from swengine.activities.rest_allow import address_refusal, url_allowed
 from tests.standins import JsonHandler, standin_server
@@ -185,3 +186,50 @@ async def test_a_listed_name_resolving_outwards_passes(monkeypatch):
     monkeypatch.setattr(type(asyncio.get_running_loop()), "getaddrinfo", resolve)
     assert await address_refusal("http://api.example.test/") is None
     monkeypatch.undo()
+
+
+class _Host(JsonHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        self._send(200, {"host": self.headers.get("host")})
+
+
+async def test_a_name_is_reached_at_the_address_it_was_checked_at(monkeypatch):
+    """DNS rebinding: the name answers an outside address to the check and loopback to the connection. The
+    connection goes to the checked address (here refused, as loopback), never to a second answer."""
+    answers = iter(["203.0.113.7"] + ["127.0.0.1"] * 10)
+
+    async def resolve(self: object, host: str, *args: object, **kwargs: object) -> list[tuple]:
+        return [
+            (
+                socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (next(answers) if host == "api.example.test" else host, 0),
+            )
+        ]
+
+    with standin_server(_Host) as url:
+        port = url.rsplit(":", 1)[1]
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", f"api.example.test:{port}")
+        monkeypatch.setattr(type(asyncio.get_running_loop()), "getaddrinfo", resolve)
+        plain = {"function": "f", "operation": f"rest:get:http://api.example.test:{port}/x", "arguments": {}}
+        with pytest.raises(ApplicationError) as refused:
+            await ActivityEnvironment().run(invoke_rest, plain)
+        monkeypatch.undo()
+    assert refused.value.type == "rest_not_allowed"
+
+
+async def test_a_pinned_call_still_names_its_host(monkeypatch):
+    async def resolve(self: object, host: str, *args: object, **kwargs: object) -> list[tuple]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+
+    with standin_server(_Host) as url:
+        port = url.rsplit(":", 1)[1]
+        monkeypatch.setenv("SWENGINE_REST_ALLOW", f"api.example.test:{port}")
+        monkeypatch.setattr(type(asyncio.get_running_loop()), "getaddrinfo", resolve)
+        monkeypatch.setattr(rest_allow, "_inward", lambda address: False)  # as if 127.0.0.1 were outside
+        plain = {"function": "f", "operation": f"rest:get:http://api.example.test:{port}/x", "arguments": {}}
+        answer = await ActivityEnvironment().run(invoke_rest, plain)
+        monkeypatch.undo()
+    assert answer == {"host": f"api.example.test:{port}"}
