@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from swengine.core.errors import DocumentError
 from swengine.dsl import dialects
 from swengine.dsl.dialects import STANDARD
+from swengine.dsl.parser import parse, syntax_of
 
 
 class UsageError(Exception):
@@ -36,11 +36,10 @@ def json_or_file(value: str) -> Any:
         pass
     path = Path(value)
     if path.is_file():
-        text = path.read_text(encoding="utf-8")
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return yaml.safe_load(text)
+        try:  # JSON or YAML within a workflow's own bounds (size, depth, alias expansion)
+            return parse(path.read_bytes(), syntax=syntax_of(path.name))[1]
+        except DocumentError as error:
+            raise UsageError(f"{value}:{error.problems[0].location()}: {error.problems[0].message}") from None
     raise UsageError(f"not JSON and not a file: {value!r}")
 
 

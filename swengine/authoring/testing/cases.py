@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from swengine.core.durations import parse_duration
+from swengine.core.errors import DocumentError
+from swengine.dsl.parser import parse
 from swengine.runtime.mocks import MockSpec
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml", ".test.json")
@@ -116,10 +116,14 @@ def workflow_for(path: Path, declared: Any) -> Path:
 
 def load_test_file(path: Path) -> CaseFile:
     """Parse and check a test file; every mistake is a CaseFileError naming the case."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    try:  # the workflow's own bounds (size, depth, alias expansion): a test file is no less someone's input
+        _, raw, _ = parse(path.read_bytes(), syntax="yaml")
+    except OSError as error:
         raise CaseFileError(f"cannot read {path.name}: {error}") from None
+    except DocumentError as error:
+        raise CaseFileError(
+            f"cannot read {path.name}: {error.problems[0].location()}: {error.problems[0].message}"
+        ) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
         raise CaseFileError("a test file is a mapping with a 'cases' list")
     _no_unknown(raw, FILE_KEYS, "the test file")
