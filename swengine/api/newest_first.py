@@ -22,6 +22,8 @@ SLACK = timedelta(milliseconds=1)
 """The query's bound is loosened by this much (visibility keeps nanoseconds, Python microseconds); the
 exact cut is made here."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""Latest start a page token may name: far past any instance, far enough from the calendar's end to compute with."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -47,11 +49,13 @@ class Position:
             return None
         try:
             started_at, instance_id, run_id = json.loads(raw)
-            return cls(datetime.fromisoformat(started_at), str(instance_id), str(run_id))
+            when = datetime.fromisoformat(started_at)
         except (ValueError, TypeError):
-            raise InputError(
-                "page_token is not a token this API handed out", code="invalid_page_token"
-            ) from None
+            when = None
+        # The checksum only catches garbling: anyone can make a token, so what it holds is checked like input.
+        if when is None or when.tzinfo is None or not EPOCH <= when <= LATEST:
+            raise InputError("page_token is not a token this API handed out", code="invalid_page_token")
+        return cls(when, str(instance_id), str(run_id))
 
 
 async def newest_first(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
+from swengine.api.visibility import encode_page_token
 from swengine.core.ir import WORKFLOW_NAME, workflow_type
 from swengine.core.ir_codec import encode
 from swengine.interpreter.events import search_index
@@ -255,7 +257,9 @@ async def test_list_filters_by_definition_and_status_and_pages(api: Api) -> None
     assert_problem(
         await api.http.get("/instances", params={"definition": "x' OR 'a"}), 422, "invalid_request"
     )
-    for token in ("%%%", "bm90IGEgdG9rZW4="):
+    forged = [encode_page_token(json.dumps([when, "x", "r"]).encode()) for when in (
+        "2026-01-01T00:00:00", "9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00+00:00")]  # fmt: skip
+    for token in ("%%%", "bm90IGEgdG9rZW4=", *forged):  # well-formed tokens anyone can make, with odd dates
         assert_problem(
             await api.http.get("/instances", params={"page_token": token}), 400, "invalid_page_token"
         )
