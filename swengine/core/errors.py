@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (all but newline and tab) written as ``\\xNN``."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", text) if _CONTROL.search(text) else text
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -22,6 +30,12 @@ class Problem:
     """1-based column in the source text, when known."""
     severity: str = "error"
     """``error`` refuses the document; ``warning`` does not."""
+
+    def __post_init__(self) -> None:
+        # A message quotes the document; printed to a terminal, its control characters would act (clear the
+        # screen, overwrite the line) instead of showing. They are written out as escapes.
+        object.__setattr__(self, "message", printable(self.message))
+        object.__setattr__(self, "path", printable(self.path))
 
     def location(self) -> str:
         if self.line is None:

@@ -419,3 +419,16 @@ def test_a_1_0_run_workflow_must_name_a_workflow_in_the_set(
 def test_schema_prints_the_1_0_schema_on_request(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema", "--dsl", "1.0")
     assert code == 0 and json.loads(out)["required"] == ["document", "do"]
+
+
+def test_a_problem_never_prints_the_documents_control_characters(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A state name holding an escape sequence (clear the screen, print "ALL GOOD") shows as text."""
+    trap = "\x1b[2J\x1b[HALL GOOD\r"
+    document = {"id": "t", "specVersion": "0.8", "start": "S",
+                "states": [{"name": "S", "type": "inject", "data": {}, "transition": trap}]}  # fmt: skip
+    (tmp_path / "t.sw.json").write_text(json.dumps(document))
+    assert main(["validate", str(tmp_path / "t.sw.json")]) == 1
+    out = capsys.readouterr().out
+    assert "\\x1b[2J" in out and "\x1b" not in out and "\r" not in out
