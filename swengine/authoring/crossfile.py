@@ -99,7 +99,8 @@ def workflow_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str, s
         return
     for path, value in collect(data).subflows:
         yield from _reference(path, value)
-    for index, state in enumerate(data.get("states") or []):
+    states = data.get("states")
+    for index, state in enumerate(states if isinstance(states, list) else []):  # any shape: it may be invalid
         if isinstance(state, dict):
             for owner, owner_path in _flow_owners(state, ("states", index)):
                 end = owner.get("end")

@@ -74,15 +74,19 @@ def find_workflow_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
 def _workflows_under(
     directory: Path, *, recursive: bool, known: frozenset[Path] = frozenset()
 ) -> Iterator[Path]:
-    """Workflow files under ``directory``; files in ``known`` (resolved) are left out without being read."""
+    """Workflow files under ``directory``; files in ``known`` (resolved) are left out without being read, and so
+    is a link to a file outside ``directory`` (a checkout's link to a secret would otherwise be read and quoted
+    in the report; a file named on the command line is read wherever it is)."""
     candidates: set[Path] = set()
     for pattern in WORKFLOW_PATTERNS:
         candidates.update(directory.rglob(pattern) if recursive else directory.glob(pattern))
+    inside = directory.resolve()
     for candidate in sorted(candidates):
         hidden = any(
             part.startswith(".") or part in SKIPPED_DIRECTORIES for part in _inner_parts(candidate, directory)
         )
-        if hidden or not candidate.is_file() or candidate.resolve() in known:
+        resolved = candidate.resolve()
+        if hidden or not candidate.is_file() or resolved in known or not resolved.is_relative_to(inside):
             continue
         if looks_like_workflow(candidate):
             yield candidate

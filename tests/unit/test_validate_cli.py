@@ -432,3 +432,28 @@ def test_a_problem_never_prints_the_documents_control_characters(
     assert main(["validate", str(tmp_path / "t.sw.json")]) == 1
     out = capsys.readouterr().out
     assert "\\x1b[2J" in out and "\x1b" not in out and "\r" not in out
+
+
+def test_a_folder_s_link_to_a_file_outside_it_is_never_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "creds.json").write_text('{"id": "TOP-SECRET", "specVersion": "0.8", "states": 7}')
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "leak.sw.json").symlink_to(outside / "creds.json")
+    (repo / "inside.sw.json").symlink_to(repo / "real.json")
+    (repo / "real.json").write_text('{"id": "fine", "specVersion": "0.8", "states": 7}')
+    main(["validate", str(repo), "--format", "sarif"])
+    out = capsys.readouterr().out
+    assert "TOP-SECRET" not in out and "leak.sw.json" not in out
+    assert "inside.sw.json" in out  # a link that stays inside the folder is read as any file
+
+
+def test_a_folder_with_a_wrongly_shaped_document_is_reported_not_a_crash(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "odd.sw.json").write_text('{"id": "odd", "specVersion": "0.8", "start": "S", "states": 7}')
+    assert main(["validate", str(tmp_path)]) == 1
+    assert "schema_violation" in capsys.readouterr().out
