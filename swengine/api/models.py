@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from swengine.core.json_values import unrepresentable
 
@@ -109,6 +109,22 @@ class StartInstance(BaseModel):
         if found is not None:
             raise ValueError(f"at {'.'.join(map(str, found[0])) or '(root)'}: {found[1]}")
         return value
+
+    @field_validator("instance_id")
+    @classmethod
+    def addressable(cls, value: str | None) -> str | None:
+        """An id must name its instance in a URL: ``x/result`` would be read as the result of ``x``, and clients
+        rewrite ``.`` and ``..`` segments away."""
+        segments = (value or "").split("/")
+        if value is not None and (segments[-1] in INSTANCE_ROUTE_SUFFIXES or {".", ".."} & set(segments)):
+            raise ValueError(
+                "an instance id may not end in a route's name (/result, /events ...) or hold . or .."
+            )
+        return value
+
+
+INSTANCE_ROUTE_SUFFIXES = frozenset({"result", "events", "terminate", "cancel", "suspend", "resume"})
+"""What ``/instances/{id}/...`` routes add to an id (``tests/api`` checks the routes against it)."""
 
 
 class InstanceStarted(BaseModel):

@@ -7,9 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
+from swengine.api.models import INSTANCE_ROUTE_SUFFIXES
+from swengine.api.routes import instances
 from swengine.api.visibility import encode_page_token
 from swengine.core.ir import WORKFLOW_NAME, workflow_type
 from swengine.core.ir_codec import encode
@@ -102,6 +105,23 @@ async def test_start_refusals(api: Api) -> None:
     assert body["errors"][0]["location"] == "body.definition"
     unknown_field = await api.http.post("/instances", json={"definition": name, "inptu": {}})
     assert_problem(unknown_field, 422, "invalid_request")
+    for unaddressable in (
+        "victim/result",
+        "a/events",
+        "a/../b",
+        "./a",
+    ):  # GET /instances/victim/result is victim's
+        started = await api.http.post("/instances", json={"definition": name, "instance_id": unaddressable})
+        assert_problem(started, 422, "invalid_request")
+
+
+def test_every_instance_route_suffix_is_one_an_id_may_not_end_in() -> None:
+    suffixes = {
+        route.path.rsplit("/", 1)[1]
+        for route in instances.router.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/instances/{instance_id:path}/")
+    }
+    assert suffixes and suffixes <= INSTANCE_ROUTE_SUFFIXES
 
 
 async def test_idempotency_key_returns_the_same_instance(api: Api) -> None:
