@@ -17,6 +17,7 @@ from swengine.api.media import JSON_MEDIA_TYPE
 from swengine.api.models import ProblemDetails, problem_responses
 from swengine.api.problems import install_problem_handlers
 from swengine.api.routes import definitions, events, health, instances, metrics
+from swengine.api.security_headers import SecurityHeaders
 from swengine.api.ui import routes as console
 from swengine.core.settings import Settings
 from swengine.runtime.engine import Engine, open_engine
@@ -65,8 +66,9 @@ def create_app(
     # FastAPIOffline serves /docs with Swagger UI from its package: the docs work without the internet
     app = FastAPIOffline(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyGuard, max_body=settings.max_body, timeout=settings.body_timeout)
-    if settings.tokens:  # added last, so outermost: a request without a token is refused before its body
+    if settings.tokens:  # added after the body guard, so outside it: a request without a token is refused first
         app.add_middleware(BearerAuth, tokens=settings.tokens)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     install_problem_handlers(app)
     app.include_router(health.router)
     app.state.metrics = ApiMetrics()

@@ -30,6 +30,19 @@ async def test_the_documentation_needs_the_token_too(make_api: ApiFactory) -> No
         assert (await api.http.get("/healthz")).status_code == 200
 
 
+async def test_no_answer_may_be_framed_or_sniffed_and_the_console_runs_only_its_own_script(
+    make_api: ApiFactory,
+) -> None:
+    async with make_api(tokens=("alpha",)) as api:
+        for path, headers in (("/ui/", {}), ("/healthz", {}), ("/definitions", {}), ("/definitions", AUTH)):
+            answer = await api.http.get(path, headers=headers)
+            assert (answer.headers["x-frame-options"], answer.headers["x-content-type-options"]) == (
+                "DENY", "nosniff")  # fmt: skip
+        policy = (await api.http.get("/ui/")).headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
 async def test_every_documented_operation_needs_the_token(make_api: ApiFactory) -> None:
     async with make_api(tokens=("alpha",)) as api:
         for path, item in api.app.openapi()["paths"].items():
