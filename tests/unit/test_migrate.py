@@ -318,3 +318,21 @@ def test_an_rpc_function_becomes_a_grpc_call_that_asks_where_its_service_listens
     assert [note.line for note in result.notes] == [6] and "Greeter" in result.notes[
         0
     ].message  # the call site
+
+
+def test_keys_of_the_document_are_never_taken_for_the_tool_s_own_markers():
+    _, result = migrated("""\
+        id: keys
+        specVersion: "0.8"
+        start: S
+        functions: [{name: f, operation: builtin.merge, type: custom}]
+        states:
+          - name: S
+            type: operation
+            actions: [{functionRef: {refName: f, arguments: {__todo_0__: null, __todo__: [kept]}}}]
+            end: true
+        """)
+    assert (
+        "__todo_0__: null" in result.text and "__todo__:" in result.text
+    )  # the user's keys, kept as written
+    assert "# TODO" not in result.text

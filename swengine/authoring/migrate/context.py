@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from swengine.authoring.migrate import jq
 from swengine.dsl.loader import Document, JsonPath
 
-TODO_KEY = "__todo__"
-"""Placeholder key holding a task's TODO notes until the renderer writes them as ``# TODO`` comments."""
+TODO_KEY = f"__todo_{uuid.uuid4().hex}__"
+"""Placeholder key holding a task's TODO notes until the renderer writes them as ``# TODO`` comments; no key of
+a document can be it (a user's ``__todo__`` key was once taken for one, and its value dropped)."""
 
 Task = dict[str, Any]
 """A 1.0 task entry: ``{name: body}``."""

@@ -16,7 +16,8 @@ TASK_KEYS = frozenset(
 )
 FIRST = ("if", "input")
 LAST = ("output", "export", "timeout", "then")
-_MARKER = re.compile(r"^(\s*)__todo_(\d+)__: null$", re.MULTILINE)
+_MARKER = re.compile(rf"^(\s*){re.escape(TODO_KEY)}(\d+): null$", re.MULTILINE)
+"""Where the TODO notes go: the placeholder key of the N-th node that has notes (no document key can match)."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -43,7 +44,7 @@ def _prepared(node: Any, todos: list[list[str]]) -> Any:
         return node
     prepared: dict[str, Any] = {}
     if node.get(TODO_KEY):
-        prepared[f"__todo_{len(todos)}__"] = None
+        prepared[f"{TODO_KEY}{len(todos)}"] = None
         todos.append(list(node[TODO_KEY]))
     keys = [key for key in node if key != TODO_KEY]
     if TASK_KEYS & set(keys):
