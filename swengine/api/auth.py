@@ -15,12 +15,13 @@ OPEN_PREFIXES = ("/ui/static/",)
 CHALLENGE = (b"www-authenticate", b'Bearer realm="swengine"')
 
 
-def token_problem(authorization: str | None, tokens: tuple[str, ...]) -> str | None:
-    """Why ``authorization`` is refused, or None when it carries one of ``tokens``."""
-    scheme, _, given = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
+def token_problem(authorization: bytes | None, tokens: tuple[str, ...]) -> str | None:
+    """Why ``authorization`` (the header's bytes) is refused, or None when it carries one of ``tokens`` (their
+    UTF-8 bytes: a token need not be ASCII)."""
+    scheme, _, given = (authorization or b"").strip().partition(b" ")
+    if scheme.lower() != b"bearer" or not given.strip():
         return "this endpoint needs 'Authorization: Bearer <token>'"
-    candidate = given.strip().encode()
+    candidate = given.strip()
     # compare against every token, without stopping early, so timing says nothing about which one is close
     if not sum(hmac.compare_digest(candidate, token.encode()) for token in tokens):
         return "the bearer token is not valid"
@@ -40,7 +41,7 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization")
-        refused = token_problem(header.decode("latin-1") if header else None, self.tokens)
+        refused = token_problem(header, self.tokens)
         if refused is None:
             await self.app(scope, receive, send)
             return

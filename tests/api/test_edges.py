@@ -43,6 +43,17 @@ async def test_no_answer_may_be_framed_or_sniffed_and_the_console_runs_only_its_
         assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 
 
+async def test_a_token_need_not_be_ascii(make_api: ApiFactory) -> None:
+    async with make_api(tokens=("clé-secrète",)) as api:
+        header = {"authorization": "Bearer clé-secrète".encode()}  # sent as UTF-8 bytes, as HTTP clients do
+        assert (await api.http.get("/definitions", headers=header)).status_code == 200
+        assert_problem(
+            await api.http.get("/definitions", headers={"authorization": b"Bearer cl\xe9"}),
+            401,
+            "unauthorized",
+        )
+
+
 async def test_every_documented_operation_needs_the_token(make_api: ApiFactory) -> None:
     async with make_api(tokens=("alpha",)) as api:
         for path, item in api.app.openapi()["paths"].items():
