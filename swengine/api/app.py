@@ -66,7 +66,9 @@ def create_app(
     # FastAPIOffline serves /docs with Swagger UI from its package: the docs work without the internet
     app = FastAPIOffline(title="swengine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyGuard, max_body=settings.max_body, timeout=settings.body_timeout)
-    if settings.tokens:  # added after the body guard, so outside it: a request without a token is refused first
+    if (
+        settings.tokens
+    ):  # added after the body guard, so outside it: a request without a token is refused first
         app.add_middleware(BearerAuth, tokens=settings.tokens)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     install_problem_handlers(app)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from swengine.authoring.crossfile import CheckedFile
 from swengine.core.errors import Problem
@@ -24,12 +25,15 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def repository_uri(path: Path, root: Path) -> str:
-    """POSIX path relative to the repository root (what code hosts match annotations against)."""
+def artifact_location(path: Path, root: Path) -> dict[str, str]:
+    """SARIF's location of a file: a URI relative to the repository root (what code hosts match annotations
+    against), percent-encoded (``my flow#2.sw.yaml`` would otherwise end at the ``#``); a file outside the root
+    by its absolute ``file:`` URI, with no base."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.resolve().as_uri()
+        return {"uri": path.resolve().as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "SRCROOT"}
 
 
 def counts(checked: list[CheckedFile]) -> tuple[int, int]:
@@ -106,9 +110,7 @@ def _rule(code: str, description: tuple[str, str] | None) -> dict[str, Any]:
 
 
 def _result(item: CheckedFile, problem: Problem, rule_index: int, root: Path) -> dict[str, Any]:
-    location: dict[str, Any] = {
-        "artifactLocation": {"uri": repository_uri(item.path, root), "uriBaseId": "SRCROOT"}
-    }
+    location: dict[str, Any] = {"artifactLocation": artifact_location(item.path, root)}
     if problem.line is not None:
         location["region"] = {"startLine": problem.line, "startColumn": problem.column or 1}
     return {

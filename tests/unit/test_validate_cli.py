@@ -206,6 +206,12 @@ class TestFormats:
         rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
         assert rules["unknown_state"]["shortDescription"]["text"] != "unknown state"  # from the code table
 
+    def test_sarif_file_uris_are_encoded(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        write(tmp_path, "my flows/b#2%41.sw.yaml", BROKEN)
+        _, out, _ = run(capsys, "validate", "--format", "sarif", "--root", str(tmp_path), str(tmp_path))
+        location = json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"] == {"uri": "my%20flows/b%232%2541.sw.yaml", "uriBaseId": "SRCROOT"}
+
     def test_sarif_of_clean_files_has_no_results(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "validate", "--format", "sarif", str(SPECS))
         log = json.loads(out)
