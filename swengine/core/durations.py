@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
@@ -168,3 +169,45 @@ def _bad_value(spec: _Field, text: str) -> str:
     if text == "":
         return "empty value"
     return f"{text!r} is not a number from {spec.low} to {spec.high}{names}"
+
+
+DURATION_UNITS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "milliseconds": 0.001}
+"""A 1.0 duration object's units, in seconds."""
+
+
+def duration_of(value: str | dict[str, Any]) -> timedelta:
+    """A 1.0 duration: an ISO 8601 text or an object of units (``{seconds: 5}``); raises ValueError."""
+    if isinstance(value, str):
+        return parse_duration(value)
+    return timedelta(
+        seconds=sum(float(value.get(unit, 0)) * factor for unit, factor in DURATION_UNITS.items())
+    )
+
+
+SHORTEST_SCHEDULE = timedelta(seconds=1)
+"""Temporal refuses a schedule that repeats more often: such a definition is refused when validated, not at
+deploy (where the refusal came after the version was stored) or at ``serve``'s start (where it stopped it)."""
+
+
+def schedule_problem(
+    every: timedelta | None = None, timezone: str | None = None, until: str | None = None
+) -> str | None:
+    """Why a schedule's interval, time zone or end could not be a Temporal schedule, or None."""
+    if every is not None and every < SHORTEST_SCHEDULE:
+        return f"a schedule may repeat at most once a second, not every {every.total_seconds():g} s"
+    if timezone is not None and not _known_zone(timezone):
+        return f"{timezone!r} is not a time zone (an IANA name such as Europe/Paris)"
+    if until is not None:
+        try:
+            datetime.fromisoformat(until.replace("Z", "+00:00"))
+        except ValueError:
+            return f"validUntil {until!r} is not an ISO 8601 date and time"
+    return None
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return not zoneinfo.available_timezones()  # no time zone data here at all: leave it to Temporal
+    return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from swengine import expressions
@@ -127,6 +127,38 @@ def check_durations(data: dict[str, Any], facts: Facts) -> list[Finding]:
                 Finding("invalid_cron", f"{text!r} is not a valid cron expression: {error}", path)
             )
     return findings
+
+
+def check_schedule(data: dict[str, Any], facts: Facts) -> list[Finding]:
+    """``start.schedule`` as Temporal will take it: at most once a second, a known time zone, a real end."""
+    start = data.get("start")
+    schedule = start.get("schedule") if isinstance(start, dict) else None
+    if isinstance(schedule, str):
+        schedule = {"interval": schedule}
+    if not isinstance(schedule, dict):
+        return []
+    path: JsonPath = ("start", "schedule")
+    interval, cron = schedule.get("interval"), schedule.get("cron")
+    every = [p for p in interval.split("/") if p.startswith("P")] if isinstance(interval, str) else []
+    until = cron.get("validUntil") if isinstance(cron, dict) else None
+    timezone = schedule.get("timezone")
+    checks: list[tuple[JsonPath, dict[str, Any]]] = [
+        (path + ("interval",), {"every": _duration_or_none(every[0])} if len(every) == 1 else {}),
+        (path + ("timezone",), {"timezone": timezone} if isinstance(timezone, str) else {}),
+        (path + ("cron", "validUntil"), {"until": until} if isinstance(until, str) else {}),
+    ]
+    return [
+        Finding("invalid_schedule", problem, where)
+        for where, given in checks
+        if given and (problem := durations.schedule_problem(**given)) is not None
+    ]
+
+
+def _duration_or_none(text: str) -> timedelta | None:
+    try:
+        return durations.parse_duration(text)
+    except ValueError:
+        return None  # reported as invalid_duration
 
 
 def _is_duration(text: str) -> bool:
@@ -252,6 +284,7 @@ _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
     check_references,
     check_subflows,
     check_durations,
+    check_schedule,
     check_features,
     _check_states,
     _check_flow,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from temporalio.service import RPCError
+
 from swengine.compiler.pipeline import compile_document, compile_text
 from swengine.core.errors import DocumentError, NotFound, SwengineError
 from swengine.core.ir import WorkflowIR
@@ -125,6 +127,11 @@ async def deploy_files(
         except DocumentError as refused:
             for problem in refused.problems:
                 report(f"{path}:{problem.location()}: {problem.code}: {problem.message} (skipped)")
-        except (SwengineError, OSError, UnicodeDecodeError) as err:
+        except (
+            SwengineError,
+            OSError,
+            UnicodeDecodeError,
+            RPCError,
+        ) as err:  # RPCError: Temporal refused its schedule
             report(f"{path}: {err} (skipped)")
     return deployed

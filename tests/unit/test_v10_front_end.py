@@ -28,6 +28,7 @@ PROBLEMS = {
     "forbidden_builtin": "do:\n  - a: {switch: [{b: {when: 'env.HOME', then: end}}]}\n",
     "invalid_schema": "do:\n  - a: {set: {x: 1}, output: {schema: {document: {type: 12}}}}\n",
     "invalid_cron": "schedule: {cron: 'not a cron'}\ndo:\n  - a: {set: {x: 1}}\n",
+    "invalid_schedule": "schedule: {every: {milliseconds: 500}}\ndo:\n  - a: {set: {x: 1}}\n",
     "unsupported_feature": "do:\n  - a: {run: {container: {image: alpine}}}\n",
     "schema_violation": "do:\n  - a: {set: {x: 1}, bogus: true}\n",
     "engine_activity_refused": "do:\n  - a: {call: activity, with: {name: swengine.http, arguments: {secrets: {}}}}\n",

@@ -210,7 +210,10 @@ class TestFormats:
         write(tmp_path, "my flows/b#2%41.sw.yaml", BROKEN)
         _, out, _ = run(capsys, "validate", "--format", "sarif", "--root", str(tmp_path), str(tmp_path))
         location = json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-        assert location["artifactLocation"] == {"uri": "my%20flows/b%232%2541.sw.yaml", "uriBaseId": "SRCROOT"}
+        assert location["artifactLocation"] == {
+            "uri": "my%20flows/b%232%2541.sw.yaml",
+            "uriBaseId": "SRCROOT",
+        }
 
     def test_sarif_of_clean_files_has_no_results(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "validate", "--format", "sarif", str(SPECS))

@@ -591,3 +591,23 @@ def test_any_broken_node_gives_problems_never_a_traceback() -> None:
             parent[last] = junk
         problems = validate_text(json.dumps(document))
         assert all(isinstance(p, Problem) and p.line and p.column for p in problems), (path, junk)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "where"),
+    [
+        ("R/PT0.5S", "$.start.schedule.interval"),
+        ({"interval": "R/PT1H", "timezone": "Europe/Nowhere"}, "$.start.schedule.timezone"),
+        (
+            {"cron": {"expression": "0 * * * *", "validUntil": "not-a-date"}},
+            "$.start.schedule.cron.validUntil",
+        ),
+    ],
+)
+def test_a_schedule_temporal_would_refuse_is_refused_here(schedule: Any, where: str) -> None:
+    """Refused when validated: at deploy the refusal came after the version was stored, and at serve's start it
+    stopped the server."""
+    document = {"id": "tick", "specVersion": "0.8", "start": {"stateName": "S", "schedule": schedule},
+                "states": [{"name": "S", "type": "inject", "data": {}, "end": True}]}  # fmt: skip
+    problems = validate_text(json.dumps(document))
+    assert [(p.code, p.path) for p in problems] == [("invalid_schedule", where)]

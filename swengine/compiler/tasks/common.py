@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from swengine import expressions
-from swengine.core.durations import format_duration
+from swengine.core.durations import duration_of, format_duration
 from swengine.expressions import templates
-
-DURATION_UNITS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "milliseconds": 0.001}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +41,7 @@ def duration(value: Any) -> str | None:
     """A duration object (``{seconds: 5}``) or ISO 8601 string as ISO 8601; None stays None."""
     if value is None or isinstance(value, str):
         return value
-    seconds = sum(float(value.get(unit, 0)) * factor for unit, factor in DURATION_UNITS.items())
-    return format_duration(timedelta(seconds=seconds))
+    return format_duration(duration_of(value))
 
 
 def pointer(*steps: str | int) -> str:

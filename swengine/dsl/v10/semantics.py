@@ -139,6 +139,14 @@ def check_durations(data: dict[str, Any]) -> list[Finding]:
         findings.append(
             Finding("invalid_cron", f"{cron!r} is not a valid cron expression: {error}", ("schedule", "cron"))
         )
+    every = _at(data, ("schedule", "every"))
+    if isinstance(every, (str, dict)) and not (isinstance(every, str) and expressions.is_expression(every)):
+        try:
+            problem = durations.schedule_problem(every=durations.duration_of(every))
+        except (ValueError, TypeError):
+            problem = None  # not a duration: reported below as invalid_duration
+        if problem is not None:
+            findings.append(Finding("invalid_schedule", problem, ("schedule", "every")))
     for path, text in _duration_sites(data):
         if expressions.is_expression(text):
             continue
