@@ -82,6 +82,9 @@ CODES: dict[str, Code] = {
     "ends_only_by_error": Code("warning", "a state can end only through an onErrors handler"),
     "invalid_duration": Code("error", "not an ISO 8601 duration (or repeating interval, for schedules)"),
     "invalid_cron": Code("error", "not a cron expression"),
+    "invalid_id": Code(
+        "error", "an id longer than 200 characters, or with blanks, control characters or . / .. segments"
+    ),
     "invalid_schedule": Code(
         "error",
         "a schedule Temporal would refuse: repeating more than once a second, an unknown time zone, an end that is no date",

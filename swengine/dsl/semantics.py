@@ -129,6 +129,25 @@ def check_durations(data: dict[str, Any], facts: Facts) -> list[Finding]:
     return findings
 
 
+LONGEST_ID = 200
+"""Characters of a definition id: instance ids, workflow types and schedule ids are made from it, and Temporal
+refuses a workflow id past 1,000 (a 1,201-character id deployed, and every start of it failed)."""
+_UNADDRESSABLE = re.compile(r"[\s\x00-\x1f\x7f]|(^|/)\.\.?(/|$)")
+
+
+def check_identifier(data: dict[str, Any], facts: Facts) -> list[Finding]:
+    """The id names the definition in URLs, instance ids and Temporal: short, and without blanks, control
+    characters or ``.``/``..`` segments."""
+    key = "id" if "id" in data else "key"
+    identifier = data.get(key)
+    if not isinstance(identifier, str):
+        return []
+    if len(identifier) > LONGEST_ID or _UNADDRESSABLE.search(identifier):
+        message = f"an id has at most {LONGEST_ID} characters, none blank or a control character, no . or .. segment"
+        return [Finding("invalid_id", message, (key,))]
+    return []
+
+
 def check_schedule(data: dict[str, Any], facts: Facts) -> list[Finding]:
     """``start.schedule`` as Temporal will take it: at most once a second, a known time zone, a real end."""
     start = data.get("start")
@@ -283,6 +302,7 @@ _CHECKS: tuple[Callable[[dict[str, Any], Facts], list[Finding]], ...] = (
     check_duplicates,
     check_references,
     check_subflows,
+    check_identifier,
     check_durations,
     check_schedule,
     check_features,

@@ -611,3 +611,18 @@ def test_a_schedule_temporal_would_refuse_is_refused_here(schedule: Any, where: 
                 "states": [{"name": "S", "type": "inject", "data": {}, "end": True}]}  # fmt: skip
     problems = validate_text(json.dumps(document))
     assert [(p.code, p.path) for p in problems] == [("invalid_schedule", where)]
+
+
+@pytest.mark.parametrize(
+    "identifier", ["x" * 201, "two words", "new\nline", "nul\u0000", "..", "a/../b", "./a"]
+)
+def test_an_id_that_cannot_name_a_definition_everywhere_is_refused(identifier: str) -> None:
+    document = {"id": identifier, "specVersion": "0.8", "start": "S",
+                "states": [{"name": "S", "type": "inject", "data": {}, "end": True}]}  # fmt: skip
+    assert [(p.code, p.path) for p in validate_text(json.dumps(document))] == [("invalid_id", "$.id")]
+
+
+def test_an_ordinary_id_passes() -> None:
+    document = {"id": "orders.v2-eu_1", "specVersion": "0.8", "start": "S",
+                "states": [{"name": "S", "type": "inject", "data": {}, "end": True}]}  # fmt: skip
+    assert validate_text(json.dumps(document)) == []
