@@ -511,3 +511,5 @@ class RunRequest:
     lifecycle_events: bool = False
     """Publish lifecycle CloudEvents (the operator's ``SWENGINE_LIFECYCLE_EVENTS`` when it started), carried
     to continued runs and children."""
+    suspended: bool = False
+    """The instance was suspended when its run continued as new: the next run starts suspended."""

@@ -69,6 +69,7 @@ STATES_PER_RUN_PATCH = "states-per-run"
 CORRELATING_KINDS = frozenset({"event", "callback"})
 """0.8 states that wait for (correlated) events: they publish the correlation lifecycle events."""
 SEEN_KEYS_PATCH = "seen-keys-in-bytes"
+SUSPENSION_PATCH = "suspension-carried"
 BOUNDED_INBOX_PATCH = "bounded-inbox"
 """Unconsumed events are bounded on arrival and trimmed to fit a continue-as-new (dropping changes which
 events later states can take, so old histories replay without it)."""
@@ -150,7 +151,7 @@ class Interpreting:
         if request.start_state is None:
             telemetry.instance_started(ctx.ir.id)
             await ctx.lifecycle.workflow("started", definition=definition_reference(ctx.ir))
-        ctx.suspended = self._suspended_early
+        ctx.suspended = self._suspended_early or request.suspended
         try:
             result = await self._walk_within_deadline(ctx, request.start_state or ctx.ir.start, data)
         except asyncio.CancelledError:
@@ -334,6 +335,7 @@ class Interpreting:
                     parent_id=ctx.request.parent_id,
                     index_correlation=ctx.request.index_correlation,
                     lifecycle_events=ctx.request.lifecycle_events,
+                    suspended=self._carried_suspension(ctx),
                 )
             ),
             workflow=kind,
@@ -356,9 +358,15 @@ class Interpreting:
                     index_correlation=ctx.request.index_correlation,
                     lifecycle_events=ctx.request.lifecycle_events,
                     deadline=self._deadline.isoformat() if self._deadline else None,
+                    suspended=self._carried_suspension(ctx),
                 )
             )
         )
+
+    def _carried_suspension(self, ctx: RunContext) -> bool:
+        """A suspended instance stays suspended in its next run (behind its patch, asked only then: before it,
+        the next run forgot the suspension and the instance ran on)."""
+        return ctx.suspended and workflow.patched(SUSPENSION_PATCH)
 
     def _remembered_keys(self) -> list[str]:
         """The dedupe keys the next run keeps, bounded in bytes too (behind its patch: it changes what old runs

@@ -198,3 +198,38 @@ async def test_suspend_holds_the_next_task_until_resume(api: Api, sink: list[dic
 
     assert_problem(await api.http.post(f"/instances/{instance_id}/suspend"), 409, "instance_not_running")
     assert_problem(await api.http.post("/instances/no-such-instance/resume"), 404, "instance_not_found")
+
+
+LONG_LOOP = """\
+id: %s
+specVersion: "0.8"
+start: Begin
+functions: [{name: inc, type: expression, operation: ".n + 1"}]
+states:
+  - {name: Begin, type: inject, data: {n: 0}, transition: Loop}
+  - {name: Loop, type: operation, actions: [{functionRef: inc, actionDataFilter: {toStateData: "${ .n }"}}],
+     transition: Check}
+  - {name: Check, type: switch, dataConditions: [{condition: "${ .n < 499 }", transition: Loop}],
+     defaultCondition: {transition: Nap}}
+  - {name: Nap, type: sleep, duration: PT1S, transition: Done}
+  - {name: Done, type: inject, data: {done: true}, end: true}
+"""
+
+
+async def test_a_suspended_instance_stays_suspended_when_its_run_continues_as_new(api: Api) -> None:
+    """Nap -> Done is the run's 1,000th state: the next run begins there, and must begin suspended."""
+    name = unique("long")
+    await deploy(api, LONG_LOOP % name)
+    instance_id = await start(api, name)
+    first_run = (await api.service.handle(instance_id).describe()).run_id
+    for _ in range(200):
+        if (await api.http.get(f"/instances/{instance_id}")).json().get("current_state") == "Nap":
+            break
+        await asyncio.sleep(0.05)
+    assert (await api.http.post(f"/instances/{instance_id}/suspend")).status_code == 202
+    await asyncio.sleep(2)  # the nap (1 s) is over
+    assert (await api.service.handle(instance_id).describe()).run_id != first_run  # it continued as new
+    view = (await api.http.get(f"/instances/{instance_id}")).json()
+    assert (view["status"], view.get("suspended")) == ("running", True)
+    assert (await api.http.post(f"/instances/{instance_id}/resume")).status_code == 202
+    assert (await result(api, instance_id))["output"] == {"n": 499, "done": True}
