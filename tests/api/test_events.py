@@ -3,6 +3,7 @@ definitions; malformed events refused before any reaches an instance."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -184,3 +185,32 @@ async def test_an_event_a_workflow_produces_is_routed_to_the_waiting_instance(ap
     assert result.json()["output"]["outcome"] == "approved"
     detail = (await api.http.get(f"/instances/{produced}")).json()
     assert [event["type"] for event in detail["produced_events"]] == [DECIDED["type"]]
+
+
+async def test_a_1_0_child_workflow_that_listens_is_reached_by_routed_events(api: Api) -> None:
+    """``run.workflow`` children are indexed as top-level instances are (0.8 subflows always were)."""
+    child, parent = unique("listener"), unique("delegator")
+    head = "document: {dsl: '1.0.3', namespace: kids, name: %s, version: '1.0.0'}\n"
+    await deploy(api, head % child + "do:\n  - wait: {listen: {to: {one: {with: {type: kids.ping}}}}}\n")
+    await deploy(
+        api,
+        head % parent
+        + f"do:\n  - delegate: {{run: {{workflow: {{namespace: kids, name: {child}, version: '1.0.0'}}}}}}\n",
+    )
+    instance = await start(api, f"kids/{parent}")
+    event = {
+        "specversion": "1.0",
+        "id": unique("ping"),
+        "source": "/kids",
+        "type": "kids.ping",
+        "data": {"n": 1},
+    }
+    for _ in range(100):  # until the child is listed as waiting
+        routed = await api.http.post("/events", content=json.dumps({**event, "id": unique("ping")}),
+                                     headers={"content-type": "application/cloudevents+json"})  # fmt: skip
+        if routed.json()["delivered"]:
+            break
+        await asyncio.sleep(0.1)
+    assert routed.json()["delivered"] and routed.json()["delivered"][0].startswith(instance)
+    done = await api.http.get(f"/instances/{instance}/result", params={"wait": "true", "timeout": 20})
+    assert done.status_code == 200, done.text

@@ -9,9 +9,13 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 from swengine.core.ir_tasks import RunWorkflowTask
-from swengine.interpreter.children import child_request, child_type
+from swengine.interpreter.children import by_definition_type, child_request, child_type
+from swengine.interpreter.events import search_index
 from swengine.interpreter.failures import StateFailure
 from swengine.interpreter.tasks.run import Outcome, TaskRun, Variables
+
+INDEXED_PATCH = "run-workflow-indexed"
+"""Children started before it carry no search attributes (the router never found them)."""
 
 
 async def execute_run(task: RunWorkflowTask, data: Any, run: TaskRun, variables: Variables) -> Outcome:
@@ -23,10 +27,14 @@ async def execute_run(task: RunWorkflowTask, data: Any, run: TaskRun, variables:
     child_input = data if task.input is None else run.evaluate(task.input, data, variables)
     request = child_request(ctx, child, child_input)
     child_id = ctx.next_child_id(workflow.info().workflow_id, task.workflow_id)
+    # Indexed like a top-level instance (as 0.8 subflows are), so the event router finds a child that listens.
+    indexed = ctx.request.index_correlation and workflow.patched(INDEXED_PATCH)
+    index = search_index(child, legacy=not by_definition_type()) if indexed else None
     if not task.wait:
         close = ParentClosePolicy.ABANDON
         await workflow.start_child_workflow(
-            child_type(child), request, id=child_id, parent_close_policy=close
+            child_type(child), request, id=child_id, parent_close_policy=close, search_attributes=index
         )
         return data, None
-    return await workflow.execute_child_workflow(child_type(child), request, id=child_id), None
+    kind = child_type(child)
+    return await workflow.execute_child_workflow(kind, request, id=child_id, search_attributes=index), None
