@@ -21,7 +21,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
     WorkflowExecutionStatus,
 )
-from temporalio.common import TypedSearchAttributes
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from swengine.core.durations import parse_duration
@@ -146,12 +146,15 @@ async def sync_repeater(service: Service, definition_id: str, ir: WorkflowIR | N
         await handle.terminate(reason="the definition's schedule changed")
     if plan is None or ir is None:
         return None
+    # Replaces whatever runs under the id at that moment, atomically: two deploys at once once both saw none
+    # running, and the second start failed (500).
     await service.client.start_workflow(
         REPEATER_NAME,
         plan,
         id=handle.id,
         task_queue=service.task_queue,
         memo={CONTENT_MEMO: ir.content_hash},
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
     )
     return handle.id
 

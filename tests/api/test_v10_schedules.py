@@ -103,3 +103,20 @@ async def test_on_starts_one_instance_per_event_with_the_events_as_its_input(api
     await deploy(api, plain)
     later = {**ping, "id": unique("e")}
     assert (await api.http.post("/events", json=later, headers=headers)).json()["started"] == []
+
+
+async def test_two_deploys_of_a_repeated_definition_at_once_both_answer(api: Api) -> None:
+    """Each saw no repeater running and started one; the second start failed with a 500 before."""
+    for round_ in range(3):
+        name = unique(f"twice{round_}")
+        text = HEAD % name + "schedule: {after: PT1H}\n" + COUNT
+        answers = await asyncio.gather(
+            api.http.post("/definitions", content=text, headers={"content-type": "application/yaml"}),
+            api.http.post("/definitions", content=text, headers={"content-type": "application/yaml"}),
+        )
+        assert sorted(answer.status_code for answer in answers) in ([200, 201], [201, 201]), [
+            a.text for a in answers
+        ]
+        repeater = api.service.client.get_workflow_handle(repeater_id(f"sched/{name}"))
+        assert (await repeater.describe()).status == WorkflowExecutionStatus.RUNNING
+        await api.http.delete(f"/definitions/sched/{name}")
