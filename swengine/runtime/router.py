@@ -88,15 +88,11 @@ def deliverable(ir: WorkflowIR | None, learned: dict[str, str], event: dict[str,
     """Whether some event the definition consumes could take ``event``: same type, and every correlation
     attribute it names carried (with the instance's learned value). An event that none could take would only
     sit in the instance's buffer, pushing out ones that may match (a flood of uncorrelated events did). The
-    source is the instance's to judge: 1.0 filters may give it as a pattern."""
-    if ir is None:
-        return True
-    return any(
-        definition.kind == "consumed"
-        and definition.type == event.get("type")
-        and correlation_values(event, definition, learned) is not None
-        for definition in ir.events
-    )
+    source is the instance's to judge: 1.0 filters may give it as a pattern. ``ir`` is the latest version: when
+    it consumes no event of the type, the instance (found by the types its own version consumes) runs an older
+    version this one cannot judge, and gets the event."""
+    consuming = [d for d in (ir.events if ir else []) if d.kind == "consumed" and d.type == event.get("type")]
+    return not consuming or any(correlation_values(event, d, learned) is not None for d in consuming)
 
 
 def accepts(required: list[str], learned: dict[str, str], event: dict[str, Any]) -> bool:

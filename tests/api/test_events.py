@@ -214,3 +214,31 @@ async def test_a_1_0_child_workflow_that_listens_is_reached_by_routed_events(api
     assert routed.json()["delivered"] and routed.json()["delivered"][0].startswith(instance)
     done = await api.http.get(f"/instances/{instance}/result", params={"wait": "true", "timeout": 20})
     assert done.status_code == 200, done.text
+
+
+WAITER = """\
+id: {id}
+version: "{version}"
+specVersion: "0.8"
+start: Wait
+events: [{{name: Ping, type: {type}, source: /versions}}]
+states:
+  - {{name: Wait, type: event, onEvents: [{{eventRefs: [Ping]}}], end: true}}
+"""
+
+
+async def test_an_instance_of_an_older_version_still_gets_the_events_its_version_waits_for(api: Api) -> None:
+    name = unique("versioned")
+    await deploy(api, WAITER.format(id=name, version="1", type="ver.ping"))
+    waiting = await start(api, name)
+    await deploy(
+        api, WAITER.format(id=name, version="2", type="ver.pong")
+    )  # the latest waits for another type
+    event = {"specversion": "1.0", "source": "/versions", "type": "ver.ping", "data": {}}
+    for _ in range(100):
+        routed = await api.http.post("/events", content=json.dumps({**event, "id": unique("v")}),
+                                     headers={"content-type": "application/cloudevents+json"})  # fmt: skip
+        if routed.json()["delivered"]:
+            break
+        await asyncio.sleep(0.1)
+    assert routed.json()["delivered"] == [waiting]
