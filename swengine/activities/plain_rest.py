@@ -18,7 +18,7 @@ import httpx
 from temporalio.exceptions import ApplicationError
 
 from swengine.activities.answers import send_bounded
-from swengine.activities.rest_allow import PinnedTransport, address_refusal, routing_header, url_allowed
+from swengine.activities.rest_allow import PinnedTransport, routing_header, url_allowed
 from swengine.core.settings import Settings
 
 PREFIX = "rest:"
@@ -75,14 +75,12 @@ async def call_plain(payload: dict[str, Any], allowed: Iterable[str]) -> Any:
     request = build_plain_request(
         str(payload["operation"]), payload.get("arguments"), Settings.from_env().rest_base
     )
-    async with httpx.AsyncClient(timeout=30) as client:
-        final = str(client.build_request(**request).url)
-    refusal = await address_refusal(final) if url_allowed(final, allowed) else "not an allowed REST origin"
-    if refusal is not None:
-        message = f"function '{payload.get('function')}': {final}: {refusal}"
-        raise ApplicationError(message, type="rest_not_allowed", non_retryable=True)
     async with httpx.AsyncClient(timeout=30, transport=PinnedTransport()) as client:
-        response = await send_bounded(client, client.build_request(**request))
+        prepared = client.build_request(**request)
+        if not url_allowed(str(prepared.url), allowed):  # where a name points, the transport checks
+            message = f"function '{payload.get('function')}': {prepared.url}: not an allowed REST origin"
+            raise ApplicationError(message, type="rest_not_allowed", non_retryable=True)
+        response = await send_bounded(client, prepared)
     return read_response(response, f"{request['method']} {request['url']}")
 
 

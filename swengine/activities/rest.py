@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from swengine.activities.answers import DOCUMENT_LIMIT, send_bounded
 from swengine.activities.outbound import allowed_origins
 from swengine.activities.plain_rest import call_plain, is_plain, read_response
-from swengine.activities.rest_allow import PinnedTransport, address_refusal, routing_header, url_allowed
+from swengine.activities.rest_allow import PinnedTransport, routing_header, url_allowed
 from swengine.core.ir import REST_ACTIVITY
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -78,9 +78,10 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         return await call_plain(payload, allowed_origins())
     uri, _, operation_id = str(payload.get("operation", "")).partition("#")
     allowed = allowed_origins()
-    refusal = await address_refusal(uri) if url_allowed(uri, allowed) else "not an allowed REST origin"
-    if refusal is not None:
-        raise _refuse(f"function '{payload.get('function')}': {uri or 'operation'}: {refusal}")
+    if not url_allowed(uri, allowed):  # where a name points, the transport checks as it connects
+        raise _refuse(
+            f"function '{payload.get('function')}': {uri or 'operation'}: not an allowed REST origin"
+        )
     parts = urlsplit(uri)
     async with httpx.AsyncClient(timeout=30, follow_redirects=False, transport=PinnedTransport()) as client:
         spec_response = await send_bounded(client, client.build_request("GET", uri), DOCUMENT_LIMIT)
@@ -91,11 +92,8 @@ async def invoke_rest(payload: dict[str, Any]) -> Any:
         base = urljoin(uri, servers[0].get("url", "/"))
         arguments = payload.get("arguments") or {}
         request = build_request(base.rstrip("/") + "/", method, path, operation, arguments)
-        final = str(client.build_request(**request).url)
-        refusal = (
-            await address_refusal(final) if url_allowed(final, allowed) else "not an allowed REST origin"
-        )
-        if refusal is not None:
-            raise _refuse(f"{method.upper()} {final}: {refusal}")
-        response = await send_bounded(client, client.build_request(**request))
+        prepared = client.build_request(**request)
+        if not url_allowed(str(prepared.url), allowed):
+            raise _refuse(f"{method.upper()} {prepared.url}: not an allowed REST origin")
+        response = await send_bounded(client, prepared)
     return read_response(response, f"{method.upper()} {path}")
