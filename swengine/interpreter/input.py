@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from swengine.core.ir import WorkflowIR
+from swengine.core.ir import TasksState, WorkflowIR
 from swengine.interpreter.failures import StateFailure
 from swengine.interpreter.json_schema import schema_problems
+from swengine.interpreter.tasks.errors import fault_of
 
 
 def input_problems(ir: WorkflowIR, data: Any) -> list[str]:
@@ -16,8 +17,11 @@ def input_problems(ir: WorkflowIR, data: Any) -> list[str]:
 
 
 def check_input(ir: WorkflowIR, data: Any) -> None:
+    """Refuse input the schema refuses: a 1.0 document faults with a ``validation`` error (so a parent's
+    ``catch`` of that type takes it), a 0.8 one fails with ``invalid_input``."""
     problems = input_problems(ir, data) if ir.fail_on_invalid_input else []
     if problems:
-        raise StateFailure(
+        failure = StateFailure(
             "invalid_input", "workflow input does not match dataInputSchema: " + "; ".join(problems)
         )
+        raise fault_of(failure, "/") if any(isinstance(s, TasksState) for s in ir.states) else failure

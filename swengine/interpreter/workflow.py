@@ -142,7 +142,6 @@ class Interpreting:
         ctx = self._ctx = RunContext.create(request, self._inbox)
         data = request.input if request.input is not None else {}
         if request.start_state is None:
-            check_input(ctx.ir, data)
             start = ctx.states[ctx.ir.start]
             if isinstance(start, EventState):
                 adopt_trigger_correlation(ctx, start)
@@ -153,6 +152,12 @@ class Interpreting:
             await ctx.lifecycle.workflow("started", definition=definition_reference(ctx.ir))
         ctx.suspended = self._suspended_early or request.suspended
         try:
+            if (
+                request.start_state is None
+            ):  # a refused input fails the instance (a child's or an event start's,
+                check_input(
+                    ctx.ir, data
+                )  # which no API checked first), never its workflow task again and again
             result = await self._walk_within_deadline(ctx, request.start_state or ctx.ir.start, data)
         except asyncio.CancelledError:
             await ctx.lifecycle.workflow("cancelled")

@@ -346,6 +346,36 @@ async def test_run_workflow_starts_a_child_and_returns_its_output(client):
     assert await run(client, parent, {"value": 21}, definitions=[child]) == {"doubled": 42}
 
 
+async def test_a_child_s_refused_input_faults_with_validation_and_the_parent_catches_it(client):
+    """The child's own input schema: it faults (never retries its workflow task forever), as dsl.md says."""
+    child = document(
+        """
+        input:
+          schema:
+            document: {type: object, required: [n]}
+        do:
+          - double:
+              set: {doubled: '${ .n * 2 }'}
+        """,
+        name="child",
+    )
+    parent = document("""
+        do:
+          - guarded:
+              try:
+                - delegate:
+                    run:
+                      workflow: {namespace: tests, name: child, version: '1.0.0', input: {z: 1}}
+              catch:
+                errors:
+                  with: {type: https://serverlessworkflow.io/spec/1.0.0/errors/validation}
+                do:
+                  - noted:
+                      set: {refused: true}
+        """)
+    assert await run(client, parent, {}, definitions=[child]) == {"refused": True}
+
+
 async def test_switch_inside_a_nested_list_jumps_there(client):
     ir = document("""
         do:
