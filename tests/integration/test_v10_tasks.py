@@ -376,6 +376,20 @@ async def test_a_child_s_refused_input_faults_with_validation_and_the_parent_cat
     assert await run(client, parent, {}, definitions=[child]) == {"refused": True}
 
 
+async def test_a_fork_branch_that_ends_the_workflow_ends_it(client):
+    ir = document("""
+        do:
+          - par:
+              fork:
+                branches:
+                  - b1: {set: {one: 1}, then: end}
+                  - b2: {set: {two: 2}}
+          - after:
+              set: {after: true}
+        """)
+    assert await run(client, ir, {}) == [{"one": 1}, {"two": 2}]
+
+
 async def test_switch_inside_a_nested_list_jumps_there(client):
     ir = document("""
         do:
