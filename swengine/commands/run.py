@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from swengine.commands.bounded_loop import run_bounded
 from swengine.commands.inputs import add_dialect_argument, json_or_file, name_and_value
 from swengine.commands.waiting import await_result
 from swengine.compiler.pipeline import compile_path, directory_lookup
@@ -132,7 +133,7 @@ def main(args: argparse.Namespace) -> int:
         # a failing function is reported once, as the instance's error; the SDK's traceback is noise here
         logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     try:
-        result = asyncio.run(run_instance(args))
+        result = run_bounded(run_instance(args))
     except InstanceFailed as failure:
         if not is_task_error(failure.detail):
             raise

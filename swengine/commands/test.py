@@ -7,7 +7,6 @@ cannot run, 2 on usage errors. ``--record`` writes what each case observed into 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,6 +21,7 @@ from swengine.authoring.reporting import display_path
 from swengine.authoring.testing.cases import CaseFile, CaseFileError, find_test_files, load_test_file
 from swengine.authoring.testing.record import record
 from swengine.authoring.testing.runner import CaseResult, Runner
+from swengine.commands.bounded_loop import run_bounded
 from swengine.commands.inputs import UsageError, add_dialect_argument
 from swengine.core.errors import SwengineError
 from swengine.dsl.discovery import find_workflow_files
@@ -167,6 +167,6 @@ def main(args: argparse.Namespace) -> int:
     files, broken = load_all(args.paths)
     activities = user_activities(args.activities)
     with quiet_temporal_logs(getattr(args, "verbose", False)):
-        results = asyncio.run(run_all(args, files, activities)) if any(f.cases for f in files) else []
+        results = run_bounded(run_all(args, files, activities)) if any(f.cases for f in files) else []
     print_summary(results, broken, time.monotonic() - began)
     return exit_code(results, broken, recording=args.record)

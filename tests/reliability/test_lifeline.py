@@ -5,6 +5,7 @@ their Temporal server and an expression evaluator run; within seconds no process
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -80,8 +81,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _kill_and_expect_no_survivor(process: Process, *kinds: str, busy: str | None = None) -> None:
-    """SIGKILL ``process`` once children of every kind run (and one of kind ``busy`` has worked a second)."""
+async def _kill_and_expect_no_survivor(
+    process: Process, *kinds: str, busy: str | None = None, by: signal.Signals = signal.SIGKILL
+) -> None:
+    """Signal ``process`` (SIGKILL unless ``by`` says) once children of every kind run (and one of kind
+    ``busy`` has worked a second): within seconds neither it nor any of them is alive."""
     started: dict[int, tuple[int, str]] = {}
 
     def has_all() -> bool:
@@ -92,7 +96,11 @@ async def _kill_and_expect_no_survivor(process: Process, *kinds: str, busy: str 
         )
 
     await eventually(has_all, 90, f"{process.name} to start {kinds}", interval=0.2)
-    process.kill(whole_group=False)  # SIGKILL to swengine alone: its children are not signalled
+    if by == signal.SIGKILL:
+        process.kill(whole_group=False)  # SIGKILL to swengine alone: its children are not signalled
+    else:
+        os.kill(process.pid, by)  # to swengine alone, as a supervisor stopping it does
+        started[process.pid] = _identity(process.pid) or (0, "swengine")
     began = time.monotonic()
 
     def survivors() -> list[str]:
@@ -119,6 +127,14 @@ def _command(tmp_path: Path, processes: list[Process], name: str, *args: str) ->
 async def test_swengine_run_killed_leaves_no_process_behind(tmp_path: Path, processes: list[Process]) -> None:
     run = _command(tmp_path, processes, "run", str(tmp_path / "waits.sw.yaml"))
     await _kill_and_expect_no_survivor(run, "start-dev", "evaluator.py")
+
+
+async def test_swengine_run_terminated_while_its_instance_waits_ends_with_all_it_started(
+    tmp_path: Path, processes: list[Process]
+) -> None:
+    """SIGTERM: the worker cancelled while its instance waits for an event once held the command forever."""
+    run = _command(tmp_path, processes, "run", str(tmp_path / "waits.sw.yaml"))
+    await _kill_and_expect_no_survivor(run, "start-dev", "evaluator.py", by=signal.SIGTERM)
 
 
 async def test_swengine_test_killed_leaves_no_process_behind(
