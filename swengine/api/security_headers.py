@@ -4,14 +4,7 @@ script. The diagrams carry their own ``<style>``, so inline styles stay allowed;
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-App = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
-]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 EVERY_ANSWER = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"))
 CONSOLE_POLICY = (
@@ -24,10 +17,10 @@ CONSOLE_PREFIX = "/ui"
 class SecurityHeaders:
     """ASGI middleware (not ``BaseHTTPMiddleware``: long polls and streams pass through untouched)."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

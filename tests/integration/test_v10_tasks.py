@@ -328,15 +328,12 @@ async def test_emit_outputs_and_records_the_cloudevent(client):
     assert event["id"] and event["time"]
 
 
+DOUBLER = "do:\n  - double:\n      set: {doubled: '${ .n * 2 }'}\n"
+"""The child both run.workflow tests run."""
+
+
 async def test_run_workflow_starts_a_child_and_returns_its_output(client):
-    child = document(
-        """
-        do:
-          - double:
-              set: {doubled: '${ .n * 2 }'}
-        """,
-        name="child",
-    )
+    child = document(DOUBLER, name="child")
     parent = document("""
         do:
           - delegate:
@@ -349,15 +346,7 @@ async def test_run_workflow_starts_a_child_and_returns_its_output(client):
 async def test_a_child_s_refused_input_faults_with_validation_and_the_parent_catches_it(client):
     """The child's own input schema: it faults (never retries its workflow task forever), as dsl.md says."""
     child = document(
-        """
-        input:
-          schema:
-            document: {type: object, required: [n]}
-        do:
-          - double:
-              set: {doubled: '${ .n * 2 }'}
-        """,
-        name="child",
+        "input:\n  schema:\n    document: {type: object, required: [n]}\n" + DOUBLER, name="child"
     )
     parent = document("""
         do:
